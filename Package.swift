@@ -1,0 +1,113 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+// Packages with two or more enabled traits are pinned to `traits: []`: SwiftPM 6.3 orders trait
+// flags non-deterministically, which recompiles them on every other build (see ../shared/BUILD.md G1).
+let package = Package(
+    name: "LucidPayments",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "payment-rpc", targets: ["payment-rpc"]),
+        .executable(name: "payment-bench", targets: ["PaymentBench"]),
+        .library(name: "PaymentCore", targets: ["PaymentCore"]),
+        .library(name: "PaymentRPC", targets: ["PaymentRPC"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-protobuf.git", exact: "1.39.0", traits: []),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", exact: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", exact: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", exact: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", exact: "2.28.1", traits: []),
+        .package(url: "https://github.com/groue/GRDB.swift.git", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", exact: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-log.git", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+    ],
+    targets: [
+        // MARK: Libraries
+
+        /// TRON encodings with no I/O: Base58Check addresses (grows into signing and transactions).
+        .target(
+            name: "TronKit",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+        /// The payout domain: validation, routers, limits, circuit breaker, state machine. No I/O.
+        .target(
+            name: "PaymentCore",
+            dependencies: ["TronKit", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        /// Generated protobuf and gRPC code for lucid.payment.v1 and grpc.health.v1 (DO NOT EDIT).
+        .target(
+            name: "PaymentAPI",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ]
+        ),
+        /// The ledger: the store protocol and its SQLite implementation with group commit.
+        .target(
+            name: "PaymentStore",
+            dependencies: [
+                "PaymentCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        /// The payout server: gRPC services, admin HTTP port, configuration, metrics.
+        .target(
+            name: "PaymentRPC",
+            dependencies: [
+                "PaymentCore", "PaymentStore", "PaymentAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+
+        // MARK: Executables (thin)
+
+        .executableTarget(
+            name: "payment-rpc",
+            dependencies: [
+                "PaymentRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "PaymentBench",
+            dependencies: [
+                "PaymentAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/PaymentBench"
+        ),
+
+        // MARK: Tests
+
+        .testTarget(name: "TronKitTests", dependencies: ["TronKit"], exclude: ["Fixtures"]),
+        .testTarget(name: "PaymentCoreTests", dependencies: ["PaymentCore"]),
+        .testTarget(name: "PaymentStoreTests", dependencies: ["PaymentStore"]),
+        .testTarget(
+            name: "PaymentRPCTests",
+            dependencies: [
+                "PaymentRPC",
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

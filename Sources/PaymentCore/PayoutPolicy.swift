@@ -1,0 +1,132 @@
+import TronKit
+
+/// A payout request as received, before validation.
+public struct PayoutDraft: Sendable, Equatable {
+    public var recipient: String
+    public var amountUnits: Int64
+    public var reason: String
+    /// nil when the request names no router.
+    public var router: Router?
+    public var kyc: KYCAttestation?
+
+    public init(recipient: String, amountUnits: Int64, reason: String, router: Router? = nil, kyc: KYCAttestation? = nil) {
+        self.recipient = recipient
+        self.amountUnits = amountUnits
+        self.reason = reason
+        self.router = router
+        self.kyc = kyc
+    }
+}
+
+/// A payout request that passed every rule.
+public struct ValidatedPayout: Sendable, Equatable {
+    public var recipient: TronAddress
+    public var amountUnits: Int64
+    public var reason: String
+    public var router: Router
+    /// Set for KYC payouts.
+    public var nodeID: String?
+    /// Set for KYC payouts, lowercase.
+    public var kycHash: String?
+}
+
+/// The routing rules: per-router maxima, the DIRECT allowlist and the compliance authority.
+public struct PayoutPolicy: Sendable {
+    /// The largest single payout each router accepts, in base units.
+    public var maxPerPayout: [Router: Int64]
+    /// The only recipients DIRECT payouts may go to.
+    public var directAllowlist: Set<TronAddress>
+    /// Verifies KYC approvals; KYC payouts are refused while it is nil.
+    public var complianceAuthority: ComplianceAuthority?
+
+    public init(maxPerPayout: [Router: Int64], directAllowlist: Set<TronAddress>, complianceAuthority: ComplianceAuthority?) {
+        self.maxPerPayout = maxPerPayout
+        self.directAllowlist = directAllowlist
+        self.complianceAuthority = complianceAuthority
+    }
+
+    /// Checks every rule of a payout. `approvalKey` is the idempotency key the KYC approval must bind
+    /// (the request's key, or "<batch key>/<index>" for batch items). Errors name the field.
+    public func validate(_ draft: PayoutDraft, approvalKey: String) throws(PaymentError) -> ValidatedPayout {
+        let recipient: TronAddress
+        if draft.recipient.isEmpty { throw .invalid("recipient_address", "is required") }
+        do {
+            recipient = try TronAddress(base58: draft.recipient)
+        } catch {
+            throw .invalid("recipient_address", "is not a TRON address (\(error))")
+        }
+        guard draft.amountUnits > 0 else {
+            throw .invalid("amount_units", "must be greater than 0 (USDT base units, 1 USDT = 1000000)")
+        }
+        let reasonLength = draft.reason.unicodeScalars.count
+        guard (1...256).contains(reasonLength) else {
+            throw .invalid("reason", reasonLength == 0 ? "is required" : "must be at most 256 characters, got \(reasonLength)")
+        }
+        guard !draft.reason.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw .invalid("reason", "must not contain control characters")
+        }
+
+        let router = Router.select(requested: draft.router, kyc: draft.kyc)
+        let maximum = maxPerPayout[router] ?? 0
+        guard draft.amountUnits <= maximum else {
+            throw .invalid(
+                "amount_units",
+                "\(USDT.format(draft.amountUnits)) exceeds the \(router.rawValue) per-payout maximum of \(USDT.format(maximum))"
+            )
+        }
+
+        var validated = ValidatedPayout(
+            recipient: recipient, amountUnits: draft.amountUnits, reason: draft.reason, router: router)
+        switch router {
+        case .v0:
+            break
+        case .direct:
+            guard directAllowlist.contains(recipient) else {
+                throw .invalid("recipient_address", "\(recipient.base58) is not on the DIRECT allowlist")
+            }
+        case .kyc:
+            let (nodeID, hash) = try validateKYC(draft, recipient: recipient, approvalKey: approvalKey)
+            validated.nodeID = nodeID
+            validated.kycHash = hash
+        }
+        return validated
+    }
+
+    private func validateKYC(
+        _ draft: PayoutDraft, recipient: TronAddress, approvalKey: String
+    ) throws(PaymentError) -> (nodeID: String, hash: String) {
+        guard let kyc = draft.kyc else { throw .invalid("kyc", "is required for KYC payouts") }
+        guard kyc.verified else { throw .invalid("kyc.kyc_verified", "must be true for KYC payouts") }
+        guard kyc.hash.utf8.count == 64, Hex.decode(kyc.hash) != nil else {
+            throw .invalid("kyc.kyc_hash", "must be a SHA-256 digest: 64 hexadecimal characters")
+        }
+        guard Self.isValidNodeID(kyc.nodeID) else {
+            throw .invalid("kyc.node_id", "must be 1-128 characters from A-Z a-z 0-9 . _ : -")
+        }
+        guard let authority = complianceAuthority else {
+            throw PaymentError(
+                .failedPrecondition,
+                "KYC payouts are disabled: no compliance authority key is configured (compliance.authority_public_key)")
+        }
+        guard !kyc.complianceSignature.isEmpty else {
+            throw .invalid("kyc.compliance_signature", "is required for KYC payouts")
+        }
+        let text = KYCApproval.canonicalText(
+            idempotencyKey: approvalKey, recipient: draft.recipient, amountUnits: draft.amountUnits,
+            nodeID: kyc.nodeID, kycHash: kyc.hash)
+        guard authority.verifies(signatureBase64: kyc.complianceSignature, over: text) else {
+            throw .invalid(
+                "kyc.compliance_signature",
+                "is not a valid Ed25519 signature of the compliance authority over this payout's approval text")
+        }
+        return (kyc.nodeID, kyc.hash.lowercased())
+    }
+
+    static func isValidNodeID(_ text: String) -> Bool {
+        (1...128).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                (48...57).contains(byte) || (65...90).contains(byte) || (97...122).contains(byte)
+                    || byte == 46 || byte == 95 || byte == 58 || byte == 45
+            }
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+
+/// Where a payout is in its life, and which moves between states are allowed.
+///
+/// A payout starts `pending` (due now) or `scheduled` (due later); `scheduled → pending` when due, `pending/scheduled → signed` once a transaction
+/// is signed and stored, `signed → broadcast` when a node accepts it, `broadcast → confirmed` when solidified with
+/// SUCCESS. `failed` is reachable from every non-final state; `cancelled` only before signing. `signed` and
+/// `broadcast` may go back to `signed` with a new transaction only when the old one provably cannot land
+/// (the processor's rule), and `signed → confirmed` happens when recovery finds the transaction on chain.
+public enum PayoutStatus: String, Sendable, Hashable, CaseIterable, Codable {
+    case pending = "PENDING"
+    case scheduled = "SCHEDULED"
+    case signed = "SIGNED"
+    case broadcast = "BROADCAST"
+    case confirmed = "CONFIRMED"
+    case failed = "FAILED"
+    case cancelled = "CANCELLED"
+
+    /// No move leaves a final state.
+    public var isFinal: Bool { self == .confirmed || self == .failed || self == .cancelled }
+
+    /// Only payouts with nothing signed can be cancelled.
+    public var isCancellable: Bool { self == .pending || self == .scheduled }
+
+    /// Whether `self → next` is a legal move.
+    public func canMove(to next: PayoutStatus) -> Bool {
+        switch (self, next) {
+        case (.scheduled, .pending): true
+        case (.pending, .signed), (.scheduled, .signed): true
+        case (.signed, .broadcast), (.signed, .confirmed), (.signed, .signed): true
+        case (.broadcast, .confirmed), (.broadcast, .signed): true
+        case (.pending, .cancelled), (.scheduled, .cancelled): true
+        case (let from, .failed): !from.isFinal
+        default: false
+        }
+    }
+
+    /// The first state of a payout due at `scheduledFor`, accepted at `now`.
+    public static func initial(scheduledFor: Date, now: Date) -> PayoutStatus {
+        scheduledFor <= now ? .pending : .scheduled
+    }
+}

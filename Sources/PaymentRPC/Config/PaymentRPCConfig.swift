@@ -1,0 +1,75 @@
+import PaymentCore
+import TronKit
+
+/// Everything payment-rpc is configured with. Defaults are the seeds' and suit a development machine; every value
+/// is validated once, at start, by `PaymentRPCConfig.load`.
+public struct PaymentRPCConfig: Sendable {
+    /// development or production. Production requires mainnet.
+    public enum Environment: String, Sendable, CaseIterable {
+        case development
+        case production
+    }
+
+    /// The TRON network payouts are made on.
+    public enum Network: String, Sendable, CaseIterable {
+        case devnet
+        case nile
+        case shasta
+        case mainnet
+    }
+
+    /// A host and port to listen on.
+    public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { "\(host):\(port)" }
+    }
+
+    public var environment: Environment = .development
+    /// The gRPC listener (key `grpc.listen`).
+    public var grpcListen = ListenAddress(host: "127.0.0.1", port: 50051)
+    /// An optional Unix socket for the sidecar (key `grpc.unix_socket`).
+    public var grpcUnixSocket: String?
+    /// The admin HTTP listener: /live, /ready, /health, /metrics (key `admin.listen`).
+    public var adminListen = ListenAddress(host: "127.0.0.1", port: 9090)
+    /// The SQLite ledger file (key `store.sqlite_path`).
+    public var sqlitePath = ".state/payments.sqlite"
+    /// Limits (keys `limits.*`): daily 10,000 USDT, hourly 1,000 USDT.
+    public var limits = LimitPolicy(dailyUnits: USDT.units(10_000), hourlyUnits: USDT.units(1_000))
+    /// Per-payout maxima (keys `limits.v0_max_units`, `limits.kyc_max_units`, `limits.direct_max_units`).
+    public var maxPerPayout: [Router: Int64] = [.v0: USDT.units(100), .kyc: USDT.units(1_000), .direct: USDT.units(1_000)]
+    /// Trusted recipients for DIRECT payouts (key `routers.direct_allowlist`).
+    public var directAllowlist: Set<TronAddress> = []
+    /// The compliance authority's Ed25519 public key (key `compliance.authority_public_key`); KYC is off without it.
+    public var complianceAuthority: ComplianceAuthority?
+    /// The circuit breaker (keys `breaker.*`).
+    public var breaker = CircuitBreakerPolicy()
+    /// The TRON network (key `tron.network`).
+    public var network: Network = .devnet
+    /// Log level (key `log.level`).
+    public var logLevel = "info"
+
+    public init() {}
+
+    /// The routing rules these settings describe.
+    public var payoutPolicy: PayoutPolicy {
+        PayoutPolicy(maxPerPayout: maxPerPayout, directAllowlist: directAllowlist, complianceAuthority: complianceAuthority)
+    }
+}
+
+/// A configuration value that cannot be used; the message names the key and what is allowed.
+public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
+    public var key: String
+    public var problem: String
+
+    public init(key: String, _ problem: String) {
+        self.key = key
+        self.problem = problem
+    }
+
+    public var description: String { "configuration error: \(key): \(problem)" }
+}

@@ -1,0 +1,44 @@
+import Metrics
+import PaymentCore
+
+/// The server's metrics, with the seed's names. Labels are bounded: router, priority and an outcome word,
+/// never an id or an address. Amount metrics are display values in USDT; the ledger is the record.
+public struct PaymentMetrics: Sendable {
+    public init() {}
+
+    /// Counts a CreatePayout/CreateBatch item by its outcome: accepted, replayed, invalid, limit_exceeded,
+    /// unavailable, conflict, error.
+    public func recordRequest(router: Router?, priority: Priority?, outcome: String, count: Int = 1) {
+        Counter(
+            label: "tron_payment_requests_total",
+            dimensions: [
+                ("router_type", router?.rawValue ?? "unknown"), ("priority", priority?.rawValue ?? "IMMEDIATE"),
+                ("status", outcome),
+            ]
+        ).increment(by: count)
+    }
+
+    /// Adds accepted amounts.
+    public func recordAcceptedAmount(units: Int64) {
+        FloatingPointCounter(label: "tron_payout_amount_usdt_total").increment(by: Self.usdt(units))
+    }
+
+    /// The time from request to durable record.
+    public func recordProcessing(duration: Duration) {
+        Metrics.Timer(label: "tron_payout_processing_duration_seconds").recordNanoseconds(
+            duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Sets the gauges that describe the ledger and the breaker.
+    public func updateGauges(usage: LimitUsage, pending: Int64, breakerOpen: Bool) {
+        Gauge(label: "tron_daily_limit_usage_usdt").record(Self.usdt(usage.dayUnits))
+        Gauge(label: "tron_hourly_limit_usage_usdt").record(Self.usdt(usage.hourUnits))
+        Gauge(label: "tron_pending_payouts_count").record(pending)
+        Gauge(label: "tron_circuit_breaker_open").record(breakerOpen ? 1 : 0)
+    }
+
+    /// Exact integer division first, so the only rounding is Double's representation of the result.
+    static func usdt(_ units: Int64) -> Double {
+        Double(units / USDT.unitsPerUSDT) + Double(units % USDT.unitsPerUSDT) / Double(USDT.unitsPerUSDT)
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Hummingbird
+import Logging
+import PaymentAPI
+import PaymentCore
+import PaymentStore
+import Prometheus
+import ServiceLifecycle
+
+/// payment-rpc assembled: the ledger, the breaker, the gRPC listeners and the admin HTTP port, run as one
+/// `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT (in-flight RPCs finish, then the ledger closes).
+public struct PaymentServer: Sendable {
+    public let config: PaymentRPCConfig
+    public let clock: any WallClock
+    public let registry: PrometheusCollectorRegistry?
+    public let logger: Logger
+
+    public init(
+        config: PaymentRPCConfig, clock: any WallClock = SystemWallClock(),
+        registry: PrometheusCollectorRegistry? = nil, logger: Logger
+    ) {
+        self.config = config
+        self.clock = clock
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// The gRPC services of a server over `ledger`.
+    public static func services(
+        config: PaymentRPCConfig, ledger: any PayoutLedger, clock: any WallClock, logger: Logger
+    ) async throws -> (services: [any RegistrableRPCService], breaker: BreakerController) {
+        let breaker = try await BreakerController(policy: config.breaker, ledger: ledger, clock: clock, logger: logger)
+        let desk = PayoutDesk(
+            ledger: ledger, policy: config.payoutPolicy, limits: config.limits, breaker: breaker, clock: clock)
+        let health = HealthService(
+            services: ["lucid.payment.v1.PaymentService", "lucid.payment.v1.AdminService"],
+            readiness: { await AdminHTTP.Checks.run(ledger: ledger, breaker: breaker).store })
+        let services: [any RegistrableRPCService] = [
+            PaymentService(desk: desk, metrics: PaymentMetrics(), logger: logger),
+            AdminService(breaker: breaker),
+            health,
+        ]
+        return (services, breaker)
+    }
+
+    /// Runs until SIGTERM/SIGINT.
+    public func run() async throws {
+        let directory = URL(fileURLWithPath: config.sqlitePath).deletingLastPathComponent().path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let ledger = try SQLiteLedger(path: config.sqlitePath, logger: logger)
+        defer {
+            do {
+                try ledger.close()
+                logger.info("ledger closed")
+            } catch {
+                logger.error("ledger did not close cleanly", metadata: ["error": "\(error)"])
+            }
+        }
+        let (services, breaker) = try await Self.services(config: config, ledger: ledger, clock: clock, logger: logger)
+
+        var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let tcpServer = GRPCServer(
+            transport: .http2NIOPosix(
+                address: .ipv4(host: config.grpcListen.host, port: config.grpcListen.port),
+                transportSecurity: .plaintext),
+            services: services)
+        runnable.append(.init(service: GRPCServerService(server: tcpServer, name: "tcp \(config.grpcListen)", logger: logger)))
+        if let socket = config.grpcUnixSocket {
+            try? FileManager.default.removeItem(atPath: socket)
+            let unixServer = GRPCServer(
+                transport: .http2NIOPosix(address: .unixDomainSocket(path: socket), transportSecurity: .plaintext),
+                services: services)
+            runnable.append(.init(service: GRPCServerService(server: unixServer, name: "unix \(socket)", logger: logger)))
+        }
+        let admin = Application(
+            router: AdminHTTP.router(ledger: ledger, breaker: breaker, registry: registry),
+            configuration: .init(address: .hostname(config.adminListen.host, port: config.adminListen.port)),
+            logger: logger)
+        runnable.append(.init(service: admin))
+        runnable.append(
+            .init(
+                service: MetricsRefresher(
+                    ledger: ledger, breaker: breaker, metrics: PaymentMetrics(), interval: .seconds(5), logger: logger)))
+
+        let group = ServiceGroup(
+            configuration: .init(services: runnable, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        logger.info(
+            "payment-rpc starting",
+            metadata: [
+                "grpc": "\(config.grpcListen)", "unix_socket": "\(config.grpcUnixSocket ?? "-")",
+                "admin": "\(config.adminListen)", "environment": "\(config.environment.rawValue)",
+                "network": "\(config.network.rawValue)",
+            ])
+        try await group.run()
+        logger.info("payment-rpc stopped")
+    }
+}
+
+/// Runs a `GRPCServer` as a `Service`: graceful shutdown stops accepting and lets in-flight RPCs finish.
+struct GRPCServerService: Service {
+    let server: GRPCServer<HTTP2ServerTransport.Posix>
+    let name: String
+    let logger: Logger
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await server.serve() }
+                if let address = try await server.listeningAddress {
+                    logger.info("gRPC listening", metadata: ["listener": "\(name)", "address": "\(address)"])
+                }
+            }
+        } onGracefulShutdown: {
+            server.beginGracefulShutdown()
+        }
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import GRDB
+import PaymentCore
+
+extension SQLiteLedger {
+    /// Inserts one payout inside the caller's savepoint, or finds its idempotent twin.
+    static func insert(_ new: NewPayout, limits: LimitPolicy, db: Database) throws -> CreateOutcome<Payout> {
+        let payout = new.payout
+        if let existing = try IdempotencyRecord.find(scope: new.idempotencyScope, key: payout.idempotencyKey, db: db) {
+            try existing.requireSame(fingerprint: new.fingerprint, key: payout.idempotencyKey)
+            guard let payoutID = existing.payoutID, let stored = try fetchPayout(id: payoutID, db: db) else {
+                throw PaymentError(
+                    .failedPrecondition,
+                    "idempotency_key \"\(payout.idempotencyKey)\" was already used for batch \(existing.batchID ?? "?"), not for a single payout",
+                    field: nil)
+            }
+            return .replayed(stored)
+        }
+        var usage = try LimitUsageWindows(at: payout.createdAt, db: db)
+        try limits.admit(payout.amountUnits, usage: usage.usage)
+        usage.add(payout.amountUnits)
+        try usage.save(db: db)
+        try insertRow(payout, batchIndex: nil, db: db)
+        try IdempotencyRecord.insert(
+            scope: new.idempotencyScope, key: payout.idempotencyKey, fingerprint: new.fingerprint,
+            payoutID: payout.id, batchID: nil, at: payout.createdAt, db: db)
+        return .created(payout)
+    }
+
+    /// Inserts a batch and its payouts inside the caller's savepoint: any refusal rolls all of it back.
+    static func insert(_ new: NewBatch, limits: LimitPolicy, db: Database) throws -> CreateOutcome<BatchWithPayouts> {
+        let batch = new.batch
+        if let existing = try IdempotencyRecord.find(scope: new.idempotencyScope, key: batch.idempotencyKey, db: db) {
+            try existing.requireSame(fingerprint: new.fingerprint, key: batch.idempotencyKey)
+            guard let batchID = existing.batchID, let stored = try fetchBatch(id: batchID, db: db) else {
+                throw PaymentError(
+                    .failedPrecondition,
+                    "idempotency_key \"\(batch.idempotencyKey)\" was already used for payout \(existing.payoutID ?? "?"), not for a batch")
+            }
+            return .replayed(stored)
+        }
+        var usage = try LimitUsageWindows(at: batch.createdAt, db: db)
+        for (index, payout) in new.payouts.enumerated() {
+            do {
+                try limits.admit(payout.amountUnits, usage: usage.usage)
+            } catch {
+                throw PaymentError(error.code, "items[\(index)]: \(error.message)", limit: error.limit)
+            }
+            usage.add(payout.amountUnits)
+        }
+        try usage.save(db: db)
+        try db.execute(
+            sql: """
+                INSERT INTO batches (id, idempotency_key, batch_type, item_count, total_units, scheduled_for_ms,
+                                     created_at_ms, requested_by)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                batch.id, batch.idempotencyKey, batch.batchType.rawValue, batch.itemCount, batch.totalUnits,
+                batch.scheduledFor.milliseconds, batch.createdAt.milliseconds, batch.requestedBy,
+            ])
+        for (index, payout) in new.payouts.enumerated() {
+            try insertRow(payout, batchIndex: index, db: db)
+        }
+        try IdempotencyRecord.insert(
+            scope: new.idempotencyScope, key: batch.idempotencyKey, fingerprint: new.fingerprint,
+            payoutID: nil, batchID: batch.id, at: batch.createdAt, db: db)
+        return .created(BatchWithPayouts(batch: batch, payouts: new.payouts))
+    }
+
+    private static func insertRow(_ payout: Payout, batchIndex: Int?, db: Database) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO payouts (id, idempotency_key, recipient, amount_units, reason, router, priority, status,
+                                     batch_id, batch_index, requested_by, node_id, kyc_hash, created_at_ms,
+                                     updated_at_ms, scheduled_for_ms, txid, failure_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                payout.id, payout.idempotencyKey, payout.recipient, payout.amountUnits, payout.reason,
+                payout.router.rawValue, payout.priority.rawValue, payout.status.rawValue, payout.batchID, batchIndex,
+                payout.requestedBy, payout.nodeID, payout.kycHash, payout.createdAt.milliseconds,
+                payout.updatedAt.milliseconds, payout.scheduledFor.milliseconds, payout.txid, payout.failureReason,
+            ])
+    }
+}
+
+/// A stored idempotency key and what it produced.
+struct IdempotencyRecord {
+    var fingerprint: String
+    var payoutID: String?
+    var batchID: String?
+
+    static func find(scope: String, key: String, db: Database) throws -> IdempotencyRecord? {
+        try Row.fetchOne(
+            db, sql: "SELECT fingerprint, payout_id, batch_id FROM idempotency_keys WHERE scope = ? AND key = ?",
+            arguments: [scope, key]
+        ).map { IdempotencyRecord(fingerprint: $0["fingerprint"], payoutID: $0["payout_id"], batchID: $0["batch_id"]) }
+    }
+
+    static func insert(
+        scope: String, key: String, fingerprint: String, payoutID: String?, batchID: String?, at: Date, db: Database
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO idempotency_keys (scope, key, fingerprint, payout_id, batch_id, created_at_ms)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [scope, key, fingerprint, payoutID, batchID, at.milliseconds])
+    }
+
+    func requireSame(fingerprint: String, key: String) throws(PaymentError) {
+        guard fingerprint == self.fingerprint else {
+            let target = payoutID.map { "payout \($0)" } ?? batchID.map { "batch \($0)" } ?? "another request"
+            throw PaymentError(
+                .failedPrecondition,
+                "idempotency_key \"\(key)\" was already used for a different request (\(target)); use a new key for a new payout")
+        }
+    }
+}
+
+/// The usage rows of the UTC day and hour that hold an instant.
+struct LimitUsageWindows {
+    let dayKey: String
+    let hourKey: String
+    var usage: LimitUsage
+
+    init(at instant: Date, db: Database) throws {
+        dayKey = Self.dayKey(instant)
+        hourKey = Self.hourKey(instant)
+        let day = try Int64.fetchOne(db, sql: "SELECT units FROM limit_usage WHERE window = ?", arguments: [dayKey]) ?? 0
+        let hour = try Int64.fetchOne(db, sql: "SELECT units FROM limit_usage WHERE window = ?", arguments: [hourKey]) ?? 0
+        usage = LimitUsage(dayUnits: day, hourUnits: hour)
+    }
+
+    mutating func add(_ units: Int64) {
+        usage.dayUnits += units
+        usage.hourUnits += units
+    }
+
+    func save(db: Database) throws {
+        for (key, units) in [(dayKey, usage.dayUnits), (hourKey, usage.hourUnits)] {
+            try db.execute(
+                sql: "INSERT INTO limit_usage (window, units) VALUES (?, ?) ON CONFLICT(window) DO UPDATE SET units = excluded.units",
+                arguments: [key, units])
+        }
+    }
+
+    static func dayKey(_ instant: Date) -> String { "day:\(Int64(UTCWindow.dayStart(instant).timeIntervalSince1970))" }
+    static func hourKey(_ instant: Date) -> String { "hour:\(Int64(UTCWindow.hourStart(instant).timeIntervalSince1970))" }
+}
+
+extension Date {
+    /// Milliseconds since the epoch, the ledger's time format.
+    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    init(milliseconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
+}

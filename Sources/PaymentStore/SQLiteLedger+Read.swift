@@ -1,0 +1,126 @@
+import Foundation
+import GRDB
+import PaymentCore
+
+extension SQLiteLedger {
+    public func payout(id: String) async throws -> Payout? {
+        try await pool.read { db in try Self.fetchPayout(id: id, db: db) }
+    }
+
+    public func payouts(ids: [String]) async throws -> [Payout] {
+        guard !ids.isEmpty else { return [] }
+        return try await pool.read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
+            return try Row.fetchAll(
+                db, sql: "SELECT * FROM payouts WHERE id IN (\(marks))", arguments: StatementArguments(ids)
+            ).map(Self.payout(from:))
+        }
+    }
+
+    public func listPayouts(
+        _ filter: PayoutFilter, limit: Int, after cursor: PayoutCursor?, now: Date
+    ) async throws -> PayoutPage {
+        var conditions: [String] = []
+        var arguments: [any DatabaseValueConvertible] = []
+        if let status = filter.status {
+            conditions.append("(\(Self.effectiveStatusSQL)) = ?")
+            arguments += [now.milliseconds, status.rawValue]
+        }
+        if let router = filter.router {
+            conditions.append("router = ?")
+            arguments.append(router.rawValue)
+        }
+        if let recipient = filter.recipient {
+            conditions.append("recipient = ?")
+            arguments.append(recipient)
+        }
+        if let batchID = filter.batchID {
+            conditions.append("batch_id = ?")
+            arguments.append(batchID)
+        }
+        if let requestedBy = filter.requestedBy {
+            conditions.append("requested_by = ?")
+            arguments.append(requestedBy)
+        }
+        if let from = filter.createdFrom {
+            conditions.append("created_at_ms >= ?")
+            arguments.append(from.milliseconds)
+        }
+        if let before = filter.createdBefore {
+            conditions.append("created_at_ms < ?")
+            arguments.append(before.milliseconds)
+        }
+        if let cursor {
+            conditions.append("seq < ?")
+            arguments.append(cursor.sequence)
+        }
+        let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT * FROM payouts \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)"
+        let values = arguments.map(\.databaseValue)
+        let rows = try await pool.read { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(values))
+        }
+        let page = rows.prefix(limit)
+        let next = rows.count > limit ? page.last.map { PayoutCursor(sequence: $0["seq"]) } : nil
+        return PayoutPage(payouts: page.map(Self.payout(from:)), next: next)
+    }
+
+    public func batch(id: String) async throws -> BatchWithPayouts? {
+        try await pool.read { db in try Self.fetchBatch(id: id, db: db) }
+    }
+
+    public func stats(at now: Date) async throws -> LedgerStats {
+        try await pool.read { db in
+            var counts = Dictionary(uniqueKeysWithValues: PayoutStatus.allCases.map { ($0, Int64(0)) })
+            let rows = try Row.fetchAll(
+                db,
+                sql: "SELECT \(Self.effectiveStatusSQL) AS effective, COUNT(*) AS n FROM payouts GROUP BY effective",
+                arguments: [now.milliseconds])
+            for row in rows {
+                if let status = PayoutStatus(rawValue: row["effective"]) { counts[status] = row["n"] }
+            }
+            let day = try Int64.fetchOne(
+                db, sql: "SELECT units FROM limit_usage WHERE window = ?",
+                arguments: [LimitUsageWindows.dayKey(now)]) ?? 0
+            let hour = try Int64.fetchOne(
+                db, sql: "SELECT units FROM limit_usage WHERE window = ?",
+                arguments: [LimitUsageWindows.hourKey(now)]) ?? 0
+            return LedgerStats(countsByStatus: counts, usage: LimitUsage(dayUnits: day, hourUnits: hour))
+        }
+    }
+
+    /// A SCHEDULED payout whose time has come reads as PENDING (one `?`: now in milliseconds).
+    static let effectiveStatusSQL =
+        "CASE WHEN status = 'SCHEDULED' AND scheduled_for_ms <= ? THEN 'PENDING' ELSE status END"
+
+    static func fetchPayout(id: String, db: Database) throws -> Payout? {
+        try Row.fetchOne(db, sql: "SELECT * FROM payouts WHERE id = ?", arguments: [id]).map(payout(from:))
+    }
+
+    static func fetchBatch(id: String, db: Database) throws -> BatchWithPayouts? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM batches WHERE id = ?", arguments: [id]) else {
+            return nil
+        }
+        let batch = Batch(
+            id: row["id"], idempotencyKey: row["idempotency_key"],
+            batchType: Priority(rawValue: row["batch_type"]) ?? .immediate, itemCount: row["item_count"],
+            totalUnits: row["total_units"], scheduledFor: Date(milliseconds: row["scheduled_for_ms"]),
+            createdAt: Date(milliseconds: row["created_at_ms"]), requestedBy: row["requested_by"])
+        let payouts = try Row.fetchAll(
+            db, sql: "SELECT * FROM payouts WHERE batch_id = ? ORDER BY batch_index", arguments: [id]
+        ).map(payout(from:))
+        return BatchWithPayouts(batch: batch, payouts: payouts)
+    }
+
+    static func payout(from row: Row) -> Payout {
+        Payout(
+            id: row["id"], idempotencyKey: row["idempotency_key"], recipient: row["recipient"],
+            amountUnits: row["amount_units"], reason: row["reason"],
+            router: Router(rawValue: row["router"]) ?? .v0, priority: Priority(rawValue: row["priority"]) ?? .immediate,
+            status: PayoutStatus(rawValue: row["status"]) ?? .failed, batchID: row["batch_id"],
+            requestedBy: row["requested_by"], nodeID: row["node_id"], kycHash: row["kyc_hash"],
+            createdAt: Date(milliseconds: row["created_at_ms"]), updatedAt: Date(milliseconds: row["updated_at_ms"]),
+            scheduledFor: Date(milliseconds: row["scheduled_for_ms"]), txid: row["txid"],
+            failureReason: row["failure_reason"])
+    }
+}

@@ -1,0 +1,70 @@
+import GRDB
+
+extension SQLiteLedger {
+    /// Versioned migrations: append new ones, never edit a shipped one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: payouts, batches, idempotency keys, limit usage, breaker") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE batches (
+                        id TEXT PRIMARY KEY,
+                        idempotency_key TEXT NOT NULL,
+                        batch_type TEXT NOT NULL,
+                        item_count INTEGER NOT NULL CHECK (item_count > 0),
+                        total_units INTEGER NOT NULL CHECK (total_units > 0),
+                        scheduled_for_ms INTEGER NOT NULL,
+                        created_at_ms INTEGER NOT NULL,
+                        requested_by TEXT NOT NULL
+                    );
+                    CREATE TABLE payouts (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        id TEXT NOT NULL UNIQUE,
+                        idempotency_key TEXT NOT NULL,
+                        recipient TEXT NOT NULL,
+                        amount_units INTEGER NOT NULL CHECK (amount_units > 0),
+                        reason TEXT NOT NULL,
+                        router TEXT NOT NULL,
+                        priority TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        batch_id TEXT REFERENCES batches(id),
+                        batch_index INTEGER,
+                        requested_by TEXT NOT NULL,
+                        node_id TEXT,
+                        kyc_hash TEXT,
+                        created_at_ms INTEGER NOT NULL,
+                        updated_at_ms INTEGER NOT NULL,
+                        scheduled_for_ms INTEGER NOT NULL,
+                        txid TEXT,
+                        failure_reason TEXT
+                    );
+                    CREATE INDEX payouts_by_status ON payouts(status, scheduled_for_ms);
+                    CREATE INDEX payouts_by_batch ON payouts(batch_id, batch_index);
+                    CREATE INDEX payouts_by_recipient ON payouts(recipient, seq);
+                    CREATE INDEX payouts_by_requester ON payouts(requested_by, seq);
+                    CREATE TABLE idempotency_keys (
+                        scope TEXT NOT NULL,
+                        key TEXT NOT NULL,
+                        fingerprint TEXT NOT NULL,
+                        payout_id TEXT REFERENCES payouts(id),
+                        batch_id TEXT REFERENCES batches(id),
+                        created_at_ms INTEGER NOT NULL,
+                        PRIMARY KEY (scope, key),
+                        CHECK ((payout_id IS NULL) != (batch_id IS NULL))
+                    );
+                    CREATE TABLE limit_usage (
+                        window TEXT PRIMARY KEY,
+                        units INTEGER NOT NULL CHECK (units >= 0)
+                    );
+                    CREATE TABLE breaker (
+                        id INTEGER PRIMARY KEY CHECK (id = 1),
+                        state TEXT NOT NULL,
+                        reason TEXT,
+                        opened_at_ms INTEGER,
+                        manual INTEGER NOT NULL DEFAULT 0
+                    );
+                    """)
+        }
+        return migrator
+    }
+}

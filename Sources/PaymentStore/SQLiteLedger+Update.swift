@@ -1,0 +1,60 @@
+import Foundation
+import GRDB
+import PaymentCore
+
+extension SQLiteLedger {
+    public func cancelPayout(id: String, reason: String, at now: Date) async throws -> Payout {
+        try await pool.write { db in
+            guard var payout = try Self.fetchPayout(id: id, db: db) else {
+                throw PaymentError(.notFound, "payout \(id) does not exist")
+            }
+            if payout.status == .cancelled { return payout }
+            guard payout.status.isCancellable else {
+                throw PaymentError(
+                    .failedPrecondition,
+                    "payout \(id) is \(payout.status.rawValue) and can no longer be cancelled: only PENDING or SCHEDULED payouts can")
+            }
+            payout.status = .cancelled
+            payout.updatedAt = now
+            payout.failureReason = reason.isEmpty ? "cancelled" : "cancelled: \(reason)"
+            try db.execute(
+                sql: "UPDATE payouts SET status = ?, updated_at_ms = ?, failure_reason = ? WHERE id = ?",
+                arguments: [payout.status.rawValue, now.milliseconds, payout.failureReason, id])
+            // The amount no longer counts against the windows it was accepted in.
+            for key in [LimitUsageWindows.dayKey(payout.createdAt), LimitUsageWindows.hourKey(payout.createdAt)] {
+                try db.execute(
+                    sql: "UPDATE limit_usage SET units = MAX(0, units - ?) WHERE window = ?",
+                    arguments: [payout.amountUnits, key])
+            }
+            return payout
+        }
+    }
+
+    public func loadBreaker() async throws -> BreakerSnapshot? {
+        try await pool.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM breaker WHERE id = 1"),
+                let state = CircuitBreaker.State(rawValue: row["state"])
+            else { return nil }
+            let openedAt: Int64? = row["opened_at_ms"]
+            let opening = openedAt.map {
+                CircuitBreaker.Opening(at: Date(milliseconds: $0), reason: row["reason"] ?? "", manual: row["manual"])
+            }
+            return BreakerSnapshot(state: state, opening: opening)
+        }
+    }
+
+    public func saveBreaker(_ snapshot: BreakerSnapshot) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO breaker (id, state, reason, opened_at_ms, manual) VALUES (1, ?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+                        opened_at_ms = excluded.opened_at_ms, manual = excluded.manual
+                    """,
+                arguments: [
+                    snapshot.state.rawValue, snapshot.opening?.reason, snapshot.opening?.at.milliseconds,
+                    snapshot.opening?.manual ?? false,
+                ])
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import Logging
+import PaymentCore
+
+/// The embedded ledger: one SQLite file in WAL mode with `synchronous=FULL` (a commit is on disk when it
+/// returns), foreign keys on, and versioned migrations. Creates go through group commit.
+public final class SQLiteLedger: PayoutLedger {
+    let pool: DatabasePool
+    private let logger: Logger
+    private let creates: GroupCommitter<CreateOperation, CreateResult>
+
+    enum CreateOperation: Sendable {
+        case payout(NewPayout, LimitPolicy)
+        case batch(NewBatch, LimitPolicy)
+    }
+
+    enum CreateResult: Sendable {
+        case payout(CreateOutcome<Payout>)
+        case batch(CreateOutcome<BatchWithPayouts>)
+    }
+
+    /// Opens (creating if needed) and migrates the ledger at `path`.
+    public init(path: String, logger: Logger) throws {
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        configuration.busyMode = .timeout(10)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try Self.migrator.migrate(pool)
+        self.pool = pool
+        self.logger = logger
+        self.creates = GroupCommitter { operations in
+            await Self.commit(operations, in: pool, logger: logger)
+        }
+        logger.info("ledger open", metadata: ["path": "\(path)"])
+    }
+
+    /// Checkpoints the WAL and closes the file.
+    public func close() throws {
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+        try pool.close()
+    }
+
+    public func createPayout(_ new: NewPayout, limits: LimitPolicy) async throws -> CreateOutcome<Payout> {
+        guard case .payout(let outcome) = try await creates.submit(.payout(new, limits)) else {
+            preconditionFailure("group commit returned a batch result for a payout")
+        }
+        return outcome
+    }
+
+    public func createBatch(_ new: NewBatch, limits: LimitPolicy) async throws -> CreateOutcome<BatchWithPayouts> {
+        guard case .batch(let outcome) = try await creates.submit(.batch(new, limits)) else {
+            preconditionFailure("group commit returned a payout result for a batch")
+        }
+        return outcome
+    }
+
+    /// Commits a group of creates in one transaction, each in its own savepoint, so one refused create leaves the
+    /// others intact. A failure of the transaction itself fails every create of the group.
+    private static func commit(
+        _ operations: [CreateOperation], in pool: DatabasePool, logger: Logger
+    ) async -> [Result<CreateResult, any Error>] {
+        do {
+            return try await pool.write { db in
+                operations.map { operation in
+                    Result {
+                        var result: CreateResult?
+                        try db.inSavepoint {
+                            switch operation {
+                            case .payout(let new, let limits):
+                                result = .payout(try insert(new, limits: limits, db: db))
+                            case .batch(let new, let limits):
+                                result = .batch(try insert(new, limits: limits, db: db))
+                            }
+                            return .commit
+                        }
+                        return result!
+                    }
+                }
+            }
+        } catch {
+            logger.error("ledger commit failed", metadata: ["error": "\(error)", "group": "\(operations.count)"])
+            return operations.map { _ in .failure(error) }
+        }
+    }
+
+    public func checkHealth() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+}
