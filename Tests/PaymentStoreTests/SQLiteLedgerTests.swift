@@ -1,0 +1,215 @@
+import Foundation
+import GRDB
+import PaymentCore
+import Testing
+
+@testable import PaymentStore
+
+@Suite("SQLite ledger")
+struct SQLiteLedgerTests {
+    @Test("the file is in WAL mode with synchronous=FULL and foreign keys on")
+    func durabilitySettings() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        let ledger = try temporary.open()
+        let (journal, synchronous, foreignKeys) = try await ledger.pool.read { db in
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+                try Int.fetchOne(db, sql: "PRAGMA foreign_keys")
+            )
+        }
+        #expect(journal == "wal")
+        #expect(synchronous == 2, "2 is FULL")
+        #expect(foreignKeys == 1)
+        try ledger.close()
+    }
+
+    @Test("idempotency: same key and request replays, a different request is refused, keys are per caller")
+    func idempotency() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        let ledger = try temporary.open()
+        let first = Make.payout(key: "k-1")
+        let created = try await ledger.createPayout(Make.new(first), limits: Make.roomy)
+        #expect(!created.isReplay)
+        let again = try await ledger.createPayout(Make.new(Make.payout(key: "k-1")), limits: Make.roomy)
+        #expect(again.isReplay)
+        #expect(again.value == first)
+        do {
+            _ = try await ledger.createPayout(Make.new(Make.payout(key: "k-1", amount: 2_000_000)), limits: Make.roomy)
+            Issue.record("a different request reused the key")
+        } catch let error as PaymentError {
+            #expect(error.code == .failedPrecondition)
+            #expect(error.message.contains("idempotency_key \"k-1\" was already used for a different request (payout \(first.id))"))
+        }
+        let otherCaller = try await ledger.createPayout(
+            Make.new(Make.payout(key: "k-1", requestedBy: "ops/other")), limits: Make.roomy)
+        #expect(!otherCaller.isReplay)
+        let page = try await ledger.listPayouts(PayoutFilter(), limit: 100, after: nil, now: Make.now)
+        #expect(page.payouts.count == 2)
+    }
+
+    @Test("a batch whose item 3 breaks the hourly limit stores nothing and consumes no key")
+    func atomicBatchOnLimit() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        let ledger = try temporary.open()
+        let limits = LimitPolicy(dailyUnits: 100, hourlyUnits: 10)
+        do {
+            _ = try await ledger.createBatch(Make.batch(key: "b-1", amounts: [3, 3, 3, 3, 3]), limits: limits)
+            Issue.record("limit not enforced")
+        } catch let error as PaymentError {
+            #expect(error.code == .resourceExhausted)
+            #expect(error.message.hasPrefix("items[3]: hourly limit"))
+        }
+        #expect(try await ledger.listPayouts(PayoutFilter(), limit: 100, after: nil, now: Make.now).payouts.isEmpty)
+        #expect(try await ledger.stats(at: Make.now).usage == LimitUsage(dayUnits: 0, hourUnits: 0))
+        // The key was not consumed: a fixed request under the same key goes through.
+        let fixed = try await ledger.createBatch(Make.batch(key: "b-1", amounts: [3, 3, 3]), limits: limits)
+        #expect(!fixed.isReplay)
+        #expect(try await ledger.stats(at: Make.now).usage == LimitUsage(dayUnits: 9, hourUnits: 9))
+    }
+
+    @Test("a storage failure in the middle of a batch leaves nothing behind")
+    func atomicBatchOnStorageFailure() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        let ledger = try temporary.open()
+        var batch = Make.batch(key: "b-2", amounts: [1, 2, 3, 4])
+        batch.payouts[2].id = batch.payouts[1].id  // the third insert violates the UNIQUE id
+        await #expect(throws: DatabaseError.self) { try await ledger.createBatch(batch, limits: Make.roomy) }
+        let counts = try await ledger.pool.read { db in
+            (
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payouts"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM idempotency_keys"),
+                try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(units), 0) FROM limit_usage")
+            )
+        }
+        #expect(counts.0 == 0 && counts.1 == 0 && counts.2 == 0 && counts.3 == 0)
+    }
+
+    @Test("concurrent creates share commits; one refusal does not fail its neighbours")
+    func groupCommit() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        let ledger = try temporary.open()
+        let limits = LimitPolicy(dailyUnits: 1_000, hourlyUnits: 500)
+        let results = await withTaskGroup(of: Result<Bool, any Error>.self) { group in
+            for index in 0..<200 {
+                group.addTask {
+                    // 100 + 3 + 3 + ... : the hourly limit of 500 lets 133 of the 3-unit creates and one 100 through.
+                    let amount: Int64 = index == 0 ? 100 : 3
+                    do {
+                        return .success(try await ledger.createPayout(Make.new(Make.payout(key: "g-\(index)", amount: amount)), limits: limits).isReplay)
+                    } catch {
+                        return .failure(error)
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let accepted = results.filter { (try? $0.get()) == false }.count
+        let refused = results.compactMap { result -> PaymentError? in
+            if case .failure(let error as PaymentError) = result { return error } else { return nil }
+        }
+        #expect(accepted + refused.count == 200)
+        #expect(refused.allSatisfy { $0.code == PaymentError.Code.resourceExhausted })
+        let usage = try await ledger.stats(at: Make.now).usage
+        #expect(usage.hourUnits <= 500)
+        #expect(usage.hourUnits >= 498, "every unit of room that fits a 3-unit payout is used")
+        let stored = try await ledger.listPayouts(PayoutFilter(), limit: 100, after: nil, now: Make.now)
+        #expect(stored.payouts.count == 100 && stored.next != nil)
+    }
+
+    @Test("pages stay stable while payouts are inserted between them")
+    func paginationStability() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        let ledger = try temporary.open()
+        var original: [String] = []
+        for index in 0..<50 {
+            original.append(try await ledger.createPayout(Make.new(Make.payout(key: "p-\(index)")), limits: Make.roomy).value.id)
+        }
+        var seen: [String] = []
+        var cursor: PayoutCursor?
+        repeat {
+            let page = try await ledger.listPayouts(PayoutFilter(), limit: 20, after: cursor, now: Make.now)
+            seen += page.payouts.map(\.id)
+            cursor = page.next
+            for index in 0..<7 {  // new payouts arrive between pages
+                _ = try await ledger.createPayout(Make.new(Make.payout(key: "late-\(seen.count)-\(index)")), limits: Make.roomy)
+            }
+        } while cursor != nil
+        #expect(seen == original.reversed(), "newest first, each exactly once, none of the late ones")
+    }
+
+    @Test("filters combine")
+    func filters() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        let ledger = try temporary.open()
+        let other = "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs"
+        _ = try await ledger.createPayout(Make.new(Make.payout(key: "a", recipient: other)), limits: Make.roomy)
+        _ = try await ledger.createPayout(Make.new(Make.payout(key: "b", at: Make.now.addingTimeInterval(10))), limits: Make.roomy)
+        let batch = try await ledger.createBatch(Make.batch(key: "c", amounts: [5, 6]), limits: Make.roomy)
+        func count(_ filter: PayoutFilter) async throws -> Int {
+            try await ledger.listPayouts(filter, limit: 100, after: nil, now: Make.now.addingTimeInterval(60)).payouts.count
+        }
+        #expect(try await count(PayoutFilter(recipient: other)) == 1)
+        #expect(try await count(PayoutFilter(batchID: batch.value.batch.id)) == 2)
+        #expect(try await count(PayoutFilter(createdFrom: Make.now.addingTimeInterval(5))) == 1)
+        #expect(try await count(PayoutFilter(createdBefore: Make.now.addingTimeInterval(5))) == 3)
+        #expect(try await count(PayoutFilter(status: .pending, requestedBy: "ops/test")) == 4)
+        #expect(try await count(PayoutFilter(status: .cancelled)) == 0)
+        #expect(try await count(PayoutFilter(router: .kyc)) == 0)
+    }
+
+    @Test("cancel only before signing, and it gives the amount back to the limits")
+    func cancel() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        let ledger = try temporary.open()
+        let payout = try await ledger.createPayout(Make.new(Make.payout(key: "c-1", amount: 7)), limits: Make.roomy).value
+        let cancelled = try await ledger.cancelPayout(id: payout.id, reason: "typo", at: Make.now)
+        #expect(cancelled.status == .cancelled && cancelled.failureReason == "cancelled: typo")
+        #expect(try await ledger.stats(at: Make.now).usage.dayUnits == 0)
+        #expect(try await ledger.cancelPayout(id: payout.id, reason: "again", at: Make.now) == cancelled)
+        try await ledger.pool.write { db in try db.execute(sql: "UPDATE payouts SET status = 'SIGNED'") }
+        await #expect(throws: PaymentError.self) { try await ledger.cancelPayout(id: payout.id, reason: "", at: Make.now) }
+        let signed = try await ledger.createPayout(Make.new(Make.payout(key: "c-2")), limits: Make.roomy).value
+        try await ledger.pool.write { db in try db.execute(sql: "UPDATE payouts SET status = 'SIGNED' WHERE id = ?", arguments: [signed.id]) }
+        do {
+            _ = try await ledger.cancelPayout(id: signed.id, reason: "", at: Make.now)
+            Issue.record("cancelled a signed payout")
+        } catch let error as PaymentError {
+            #expect(error.code == .failedPrecondition)
+            #expect(error.message.contains("is SIGNED and can no longer be cancelled"))
+        }
+        do {
+            _ = try await ledger.cancelPayout(id: Make.payoutID(), reason: "", at: Make.now)
+        } catch let error as PaymentError {
+            #expect(error.code == .notFound)
+        }
+    }
+
+    @Test("closing and reopening keeps payouts, batches, keys, usage and the breaker")
+    func reopen() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        var ledger = try temporary.open()
+        let payout = try await ledger.createPayout(Make.new(Make.payout(key: "r-1", amount: 11)), limits: Make.roomy).value
+        let batch = try await ledger.createBatch(Make.batch(key: "r-2", amounts: [1, 2]), limits: Make.roomy).value
+        let breaker = BreakerSnapshot(state: .open, opening: .init(at: Make.now, reason: "op", manual: true))
+        try await ledger.saveBreaker(breaker)
+        try ledger.close()
+
+        ledger = try temporary.open()
+        #expect(try await ledger.payout(id: payout.id) == payout)
+        #expect(try await ledger.batch(id: batch.batch.id) == batch)
+        #expect(try await ledger.createPayout(Make.new(Make.payout(key: "r-1", amount: 11)), limits: Make.roomy).isReplay)
+        #expect(try await ledger.stats(at: Make.now).usage.dayUnits == 14)
+        #expect(try await ledger.loadBreaker() == breaker)
+        #expect(try await ledger.stats(at: Make.now).countsByStatus[.pending] == 3)
+        try ledger.close()
+    }
+}
