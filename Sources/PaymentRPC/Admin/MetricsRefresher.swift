@@ -10,12 +10,17 @@ struct MetricsRefresher: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Returns (without error) when the group shuts down gracefully.
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await refresh()
-                try await Task.sleep(for: interval)
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    await refresh()
+                    try await Task.sleep(for: interval)
+                }
             }
+        } catch is CancellationError {
+            return
         }
     }
 

@@ -1,4 +1,5 @@
 import GRPCCore
+import ServiceLifecycle
 import PaymentAPI
 import Synchronization
 
@@ -26,7 +27,8 @@ public final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol, S
         return .with { $0.status = serving ? .serving : .notServing }
     }
 
-    /// Sends the status at once and again whenever it changes, polling once a second, until cancelled.
+    /// Sends the status at once and again whenever it changes, polling once a second, until the caller cancels
+    /// or the server shuts down (graceful shutdown must not wait for watchers).
     public func watch(
         request: Grpc_Health_V1_HealthCheckRequest,
         response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
@@ -34,14 +36,14 @@ public final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol, S
     ) async throws {
         let known = request.service.isEmpty || services.contains(request.service)
         var last: Grpc_Health_V1_HealthCheckResponse.ServingStatus?
-        while !Task.isCancelled {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let status: Grpc_Health_V1_HealthCheckResponse.ServingStatus =
                 known ? (await readiness() ? .serving : .notServing) : .serviceUnknown
             if status != last {
                 try await response.write(.with { $0.status = status })
                 last = status
             }
-            try await Task.sleep(for: .seconds(1))
+            try? await Task.sleep(for: .seconds(1))
         }
     }
 }
