@@ -103,8 +103,7 @@ struct PaymentBench: AsyncParsableCommand {
         let total = Int(Double(rate) * seconds)
         let interval = Duration.nanoseconds(1_000_000_000 / rate)
         let started = ContinuousClock.now
-        let latencies = Mutex<[Duration]>([])
-        let errors = Atomic<Int>(0)
+        let recorder = Recorder()
         await withDiscardingTaskGroup { group in
             for index in 0..<total {
                 let scheduled = started + interval * index
@@ -113,17 +112,23 @@ struct PaymentBench: AsyncParsableCommand {
                     do {
                         _ = try await payments.createPayout(request(key: "\(run)-\(index)"))
                         let latency = ContinuousClock.now - scheduled
-                        latencies.withLock { $0.append(latency) }
+                        recorder.latencies.withLock { $0.append(latency) }
                     } catch {
-                        errors.add(1, ordering: .relaxed)
+                        recorder.errors.add(1, ordering: .relaxed)
                     }
                 }
             }
         }
         return Stats(
-            latencies: latencies.withLock { $0 }, elapsed: ContinuousClock.now - started,
-            errors: errors.load(ordering: .relaxed))
+            latencies: recorder.latencies.withLock { $0 }, elapsed: ContinuousClock.now - started,
+            errors: recorder.errors.load(ordering: .relaxed))
     }
+}
+
+/// Results shared by the open-loop tasks.
+final class Recorder: Sendable {
+    let latencies = Mutex<[Duration]>([])
+    let errors = Atomic<Int>(0)
 }
 
 struct Stats {

@@ -49,12 +49,12 @@ extension SQLiteLedger {
             usage.add(payout.amountUnits)
         }
         try usage.save(db: db)
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO batches (id, idempotency_key, batch_type, item_count, total_units, scheduled_for_ms,
                                      created_at_ms, requested_by)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [
                 batch.id, batch.idempotencyKey, batch.batchType.rawValue, batch.itemCount, batch.totalUnits,
                 batch.scheduledFor.milliseconds, batch.createdAt.milliseconds, batch.requestedBy,
@@ -69,13 +69,13 @@ extension SQLiteLedger {
     }
 
     private static func insertRow(_ payout: Payout, batchIndex: Int?, db: Database) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO payouts (id, idempotency_key, recipient, amount_units, reason, router, priority, status,
                                      batch_id, batch_index, requested_by, node_id, kyc_hash, created_at_ms,
                                      updated_at_ms, scheduled_for_ms, txid, failure_reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [
                 payout.id, payout.idempotencyKey, payout.recipient, payout.amountUnits, payout.reason,
                 payout.router.rawValue, payout.priority.rawValue, payout.status.rawValue, payout.batchID, batchIndex,
@@ -93,7 +93,7 @@ struct IdempotencyRecord {
 
     static func find(scope: String, key: String, db: Database) throws -> IdempotencyRecord? {
         try Row.fetchOne(
-            db, sql: "SELECT fingerprint, payout_id, batch_id FROM idempotency_keys WHERE scope = ? AND key = ?",
+            db.cachedStatement(sql: "SELECT fingerprint, payout_id, batch_id FROM idempotency_keys WHERE scope = ? AND key = ?"),
             arguments: [scope, key]
         ).map { IdempotencyRecord(fingerprint: $0["fingerprint"], payoutID: $0["payout_id"], batchID: $0["batch_id"]) }
     }
@@ -101,11 +101,11 @@ struct IdempotencyRecord {
     static func insert(
         scope: String, key: String, fingerprint: String, payoutID: String?, batchID: String?, at: Date, db: Database
     ) throws {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO idempotency_keys (scope, key, fingerprint, payout_id, batch_id, created_at_ms)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """,
+                """).execute(
             arguments: [scope, key, fingerprint, payoutID, batchID, at.milliseconds])
     }
 
@@ -128,8 +128,8 @@ struct LimitUsageWindows {
     init(at instant: Date, db: Database) throws {
         dayKey = Self.dayKey(instant)
         hourKey = Self.hourKey(instant)
-        let day = try Int64.fetchOne(db, sql: "SELECT units FROM limit_usage WHERE window = ?", arguments: [dayKey]) ?? 0
-        let hour = try Int64.fetchOne(db, sql: "SELECT units FROM limit_usage WHERE window = ?", arguments: [hourKey]) ?? 0
+        let day = try Int64.fetchOne(db.cachedStatement(sql: "SELECT units FROM limit_usage WHERE window = ?"), arguments: [dayKey]) ?? 0
+        let hour = try Int64.fetchOne(db.cachedStatement(sql: "SELECT units FROM limit_usage WHERE window = ?"), arguments: [hourKey]) ?? 0
         usage = LimitUsage(dayUnits: day, hourUnits: hour)
     }
 
@@ -140,9 +140,9 @@ struct LimitUsageWindows {
 
     func save(db: Database) throws {
         for (key, units) in [(dayKey, usage.dayUnits), (hourKey, usage.hourUnits)] {
-            try db.execute(
-                sql: "INSERT INTO limit_usage (window, units) VALUES (?, ?) ON CONFLICT(window) DO UPDATE SET units = excluded.units",
-                arguments: [key, units])
+            try db.cachedStatement(
+                sql: "INSERT INTO limit_usage (window, units) VALUES (?, ?) ON CONFLICT(window) DO UPDATE SET units = excluded.units"
+            ).execute(arguments: [key, units])
         }
     }
 

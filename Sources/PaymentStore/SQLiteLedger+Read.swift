@@ -58,11 +58,13 @@ extension SQLiteLedger {
         let sql = "SELECT * FROM payouts \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)"
         let values = arguments.map(\.databaseValue)
         let rows = try await pool.read { db in
-            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(values))
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(values)).map { row in
+                (sequence: row["seq"] as Int64, payout: Self.payout(from: row))
+            }
         }
         let page = rows.prefix(limit)
-        let next = rows.count > limit ? page.last.map { PayoutCursor(sequence: $0["seq"]) } : nil
-        return PayoutPage(payouts: page.map(Self.payout(from:)), next: next)
+        let next = rows.count > limit ? page.last.map { PayoutCursor(sequence: $0.sequence) } : nil
+        return PayoutPage(payouts: page.map(\.payout), next: next)
     }
 
     public func batch(id: String) async throws -> BatchWithPayouts? {
