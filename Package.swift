@@ -30,10 +30,22 @@ let package = Package(
     targets: [
         // MARK: Libraries
 
-        /// TRON encodings with no I/O: Base58Check addresses (grows into signing and transactions).
+        /// Debian's libsecp256k1 (with the recovery module), for TronKit's signatures.
+        .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        /// Generated protobuf code for the TRON transaction subset in proto/tron (DO NOT EDIT).
+        .target(
+            name: "TronProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        /// TRON without networking: Base58Check, Keccak-256, secp256k1 keys and signatures, addresses,
+        /// transaction building and txIDs, TRC-20 call data.
         .target(
             name: "TronKit",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "CSecp256k1", "TronProto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ]
         ),
         /// The payout domain: validation, routers, limits, circuit breaker, state machine. No I/O.
         .target(
