@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "payment-rpc", targets: ["payment-rpc"]),
         .executable(name: "payment-bench", targets: ["PaymentBench"]),
+        .executable(name: "tron-devnet", targets: ["tron-devnet"]),
         .library(name: "PaymentCore", targets: ["PaymentCore"]),
         .library(name: "PaymentRPC", targets: ["PaymentRPC"]),
     ],
@@ -87,7 +88,24 @@ let package = Package(
             ]
         ),
 
+        /// A local TRON full-node stand-in (HTTP API, USDT ledger, faults) for development and tests.
+        .target(
+            name: "TronDevnet",
+            dependencies: [
+                "TronKit", "TronProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+
         // MARK: Executables (thin)
+
+        .executableTarget(
+            name: "tron-devnet",
+            dependencies: ["TronDevnet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         .executableTarget(
             name: "payment-rpc",

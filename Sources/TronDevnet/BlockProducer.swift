@@ -1,0 +1,35 @@
+import Logging
+import ServiceLifecycle
+
+/// Produces a block every `config.blockIntervalMilliseconds` (nothing when 0: blocks on demand only).
+public struct BlockProducer: Service {
+    let chain: DevnetChain
+    let logger: Logger
+
+    public init(chain: DevnetChain, logger: Logger) {
+        self.chain = chain
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let interval = chain.config.blockIntervalMilliseconds
+        guard interval > 0 else {
+            try? await gracefulShutdown()
+            return
+        }
+        do {
+            try await cancelWhenGracefulShutdown {
+                while true {
+                    try await Task.sleep(for: .milliseconds(interval))
+                    do {
+                        try chain.produceBlock()
+                    } catch {
+                        logger.error("block production failed", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        } catch is CancellationError {
+            return
+        }
+    }
+}

@@ -1,0 +1,177 @@
+import Crypto
+import Foundation
+import Logging
+import Synchronization
+import TronKit
+import TronProto
+
+/// The local TRON node's chain: blocks, accounts, a USDT ledger, the broadcast checks of java-tron in their order,
+/// and execution inside blocks (SUCCESS, REVERT, OUT_OF_ENERGY). State survives restarts through a JSON file.
+public final class DevnetChain: Sendable {
+    public let config: DevnetConfig
+    let state: Mutex<DevnetState>
+    let faults: Mutex<DevnetFaults>
+    let logger: Logger
+    /// The devnet's single block producer.
+    static let witness = try! TronAddress(bytes: [0x41] + [UInt8](repeating: 0x77, count: 20))
+
+    /// Loads the state file, or starts a chain with a genesis block and the configured funded accounts.
+    public init(config: DevnetConfig, logger: Logger, now: Date = Date()) throws {
+        self.config = config
+        self.logger = logger
+        self.faults = Mutex(config.faults)
+        var loaded: DevnetState?
+        if let path = config.stateFile, FileManager.default.fileExists(atPath: path) {
+            loaded = try JSONDecoder().decode(DevnetState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+            logger.info("devnet state loaded", metadata: ["path": "\(path)", "head": "\(loaded!.blocks.last?.number ?? 0)"])
+        }
+        var state = loaded ?? DevnetState()
+        if state.blocks.isEmpty {
+            for account in config.genesis {
+                let address = try TronAddress(base58: account.address)
+                state.trx[address.hex, default: 0] += account.trxSun
+                state.usdt[address.hex, default: 0] += account.usdtUnits
+            }
+            state.blocks.append(try Self.makeBlock(number: 0, parent: [UInt8](repeating: 0, count: 32), timestamp: now.milliseconds, txids: []))
+        }
+        self.state = Mutex(state)
+        try persist()
+    }
+
+    // MARK: Reads
+
+    public struct BlockView: Sendable {
+        public var number: Int64
+        public var id: String
+        public var parentHash: String
+        public var timestamp: Int64
+        public var txTrieRoot: String
+        public var transactions: [TransactionView]
+    }
+
+    public struct TransactionView: Sendable {
+        public var txid: String
+        public var signed: SignedTronTransaction
+        public var blockNumber: Int64?
+        var receipt: DevnetState.Receipt?
+    }
+
+    public var headNumber: Int64 { state.withLock { $0.blocks.last!.number } }
+    public var solidNumber: Int64 { state.withLock { max(0, $0.blocks.last!.number - config.solidLag) } }
+
+    public func block(number: Int64) -> BlockView? {
+        state.withLock { state in
+            guard number >= 0, number < Int64(state.blocks.count) else { return nil }
+            return view(state.blocks[Int(number)], in: state)
+        }
+    }
+
+    public func head() -> BlockView { block(number: headNumber)! }
+    public func solid() -> BlockView { block(number: solidNumber)! }
+
+    /// A transaction that is in a block (pending ones are unknown to queries, as on java-tron).
+    public func transaction(id: String, solidOnly: Bool = false) -> TransactionView? {
+        state.withLock { state in
+            guard let stored = state.transactions[id.lowercased()], let number = stored.blockNumber else { return nil }
+            if solidOnly && number > max(0, state.blocks.last!.number - config.solidLag) { return nil }
+            return transactionView(stored)
+        }
+    }
+
+    public func balances(of address: TronAddress) -> (trx: Int64, usdt: Int64, exists: Bool) {
+        state.withLock { state in
+            (state.trx[address.hex] ?? 0, state.usdt[address.hex] ?? 0, state.trx[address.hex] != nil || state.usdt[address.hex] != nil)
+        }
+    }
+
+    // MARK: Admin
+
+    public func mint(_ address: TronAddress, trxSun: Int64, usdtUnits: Int64) throws {
+        state.withLock { state in
+            state.trx[address.hex, default: 0] += trxSun
+            state.usdt[address.hex, default: 0] += usdtUnits
+        }
+        try persist()
+    }
+
+    public var currentFaults: DevnetFaults { faults.withLock { $0 } }
+    public func setFaults(_ new: DevnetFaults) { faults.withLock { $0 = new } }
+
+    // MARK: Blocks
+
+    /// Produces the next block at `now` with the pending transactions that may go in, executing each.
+    @discardableResult
+    public func produceBlock(at now: Date = Date()) throws -> Int64 {
+        let number = try state.withLock { state -> Int64 in
+            let parent = state.blocks.last!
+            let number = parent.number + 1
+            let timestamp = max(now.milliseconds, parent.timestamp + 1)
+            var included: [String] = []
+            var waiting: [DevnetState.Pending] = []
+            for pending in state.pending {
+                guard pending.includeAfter < number else {
+                    waiting.append(pending)
+                    continue
+                }
+                guard var stored = state.transactions[pending.txid],
+                    let signed = try? SignedTronTransaction(transactionBytes: Hex.decode(stored.transactionHex) ?? [])
+                else { continue }
+                if signed.raw.expiration <= parent.timestamp {
+                    state.transactions[pending.txid] = nil  // expired before it could be packed
+                    continue
+                }
+                stored.blockNumber = number
+                stored.receipt = execute(signed, blockTimestamp: timestamp, state: &state)
+                state.transactions[pending.txid] = stored
+                included.append(pending.txid)
+            }
+            state.pending = waiting
+            state.blocks.append(
+                try Self.makeBlock(number: number, parent: Hex.decode(parent.id)!, timestamp: timestamp, txids: included))
+            return number
+        }
+        try persist()
+        return number
+    }
+
+    static func makeBlock(number: Int64, parent: [UInt8], timestamp: Int64, txids: [String]) throws -> DevnetState.Block {
+        let root = Array(SHA256.hash(data: txids.flatMap { Hex.decode($0) ?? [] }))
+        let header = Protocol_BlockHeader.raw.with {
+            $0.number = number
+            $0.timestamp = timestamp
+            $0.parentHash = Data(parent)
+            $0.txTrieRoot = Data(root)
+            $0.witnessAddress = Data(witness.bytes)
+            $0.version = 30
+        }
+        return DevnetState.Block(
+            number: number, id: Hex.encode(try TronBlockID.make(headerRaw: header)), parentHash: Hex.encode(parent),
+            timestamp: timestamp, txTrieRoot: Hex.encode(root), txids: txids)
+    }
+
+    func persist() throws {
+        guard let path = config.stateFile else { return }
+        let data = try state.withLock { try JSONEncoder().encode($0) }
+        let temporary = path + ".tmp"
+        try data.write(to: URL(fileURLWithPath: temporary))
+        _ = rename(temporary, path)
+    }
+
+    private func view(_ block: DevnetState.Block, in state: DevnetState) -> BlockView {
+        BlockView(
+            number: block.number, id: block.id, parentHash: block.parentHash, timestamp: block.timestamp,
+            txTrieRoot: block.txTrieRoot,
+            transactions: block.txids.compactMap { state.transactions[$0].flatMap(transactionView) })
+    }
+
+    private func transactionView(_ stored: DevnetState.Transaction) -> TransactionView? {
+        guard let signed = try? SignedTronTransaction(transactionBytes: Hex.decode(stored.transactionHex) ?? []) else {
+            return nil
+        }
+        return TransactionView(txid: stored.txid, signed: signed, blockNumber: stored.blockNumber, receipt: stored.receipt)
+    }
+}
+
+extension Date {
+    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+}
