@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", exact: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", exact: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams.git", exact: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", exact: "1.37.0"),
     ],
     targets: [
         // MARK: Libraries
@@ -75,7 +76,7 @@ let package = Package(
         .target(
             name: "PaymentRPC",
             dependencies: [
-                "PaymentCore", "PaymentStore", "PaymentAPI",
+                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -88,6 +89,15 @@ let package = Package(
             ]
         ),
 
+        /// The TRON full-node HTTP API client (async-http-client): the node's real JSON shapes, retries, presets.
+        .target(
+            name: "TronNode",
+            dependencies: [
+                "TronKit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         /// A local TRON full-node stand-in (HTTP API, USDT ledger, faults) for development and tests.
         .target(
             name: "TronDevnet",
@@ -110,7 +120,7 @@ let package = Package(
         .executableTarget(
             name: "payment-rpc",
             dependencies: [
-                "PaymentRPC",
+                "PaymentRPC", "TronKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -20,6 +20,8 @@ public struct Payout: Sendable, Equatable {
     public var scheduledFor: Date
     public var txid: String?
     public var failureReason: String?
+    /// Where the transaction landed and what it cost, once known.
+    public var chain: ChainRecord?
 
     public init(
         id: String, idempotencyKey: String, recipient: String, amountUnits: Int64, reason: String, router: Router,
@@ -44,6 +46,24 @@ public struct Payout: Sendable, Equatable {
         self.scheduledFor = scheduledFor
         self.txid = txid
         self.failureReason = failureReason
+    }
+
+    /// The on-chain facts of a payout's transaction.
+    public struct ChainRecord: Sendable, Equatable {
+        public var blockNumber: Int64
+        public var blockTime: Date
+        /// Sun burned (energy and bandwidth).
+        public var feeSun: Int64?
+        public var energyUsed: Int64?
+        public var bandwidthUsed: Int64?
+
+        public init(blockNumber: Int64, blockTime: Date, feeSun: Int64? = nil, energyUsed: Int64? = nil, bandwidthUsed: Int64? = nil) {
+            self.blockNumber = blockNumber
+            self.blockTime = blockTime
+            self.feeSun = feeSun
+            self.energyUsed = energyUsed
+            self.bandwidthUsed = bandwidthUsed
+        }
     }
 
     /// The status as a reader should see it at `now`: a SCHEDULED payout whose time has come reads PENDING.

@@ -5,8 +5,9 @@ import Foundation
 /// A payout starts `pending` (due now) or `scheduled` (due later); `scheduled → pending` when due, `pending/scheduled → signed` once a transaction
 /// is signed and stored, `signed → broadcast` when a node accepts it, `broadcast → confirmed` when solidified with
 /// SUCCESS. `failed` is reachable from every non-final state; `cancelled` only before signing. `signed` and
-/// `broadcast` may go back to `signed` with a new transaction only when the old one provably cannot land
-/// (the processor's rule), and `signed → confirmed` happens when recovery finds the transaction on chain.
+/// `broadcast` go back to `pending` (retired) only when their transaction provably cannot land (expired and not on
+/// chain, the processor's rule), so the next attempt signs a new one; `signed → confirmed` happens when recovery
+/// finds the transaction on chain.
 public enum PayoutStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case pending = "PENDING"
     case scheduled = "SCHEDULED"
@@ -29,6 +30,7 @@ public enum PayoutStatus: String, Sendable, Hashable, CaseIterable, Codable {
         case (.pending, .signed), (.scheduled, .signed): true
         case (.signed, .broadcast), (.signed, .confirmed), (.signed, .signed): true
         case (.broadcast, .confirmed), (.broadcast, .signed): true
+        case (.signed, .pending), (.broadcast, .pending): true
         case (.pending, .cancelled), (.scheduled, .cancelled): true
         case (let from, .failed): !from.isFinal
         default: false

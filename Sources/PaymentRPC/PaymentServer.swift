@@ -8,6 +8,8 @@ import PaymentCore
 import PaymentStore
 import Prometheus
 import ServiceLifecycle
+import TronKit
+import TronNode
 
 /// payment-rpc assembled: the ledger, the breaker, the gRPC listeners and the admin HTTP port, run as one
 /// `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT (in-flight RPCs finish, then the ledger closes).
@@ -16,12 +18,15 @@ public struct PaymentServer: Sendable {
     public let clock: any WallClock
     public let registry: PrometheusCollectorRegistry?
     public let logger: Logger
+    /// The hot-wallet key; required when the processor is enabled.
+    let walletKey: TronPrivateKey?
 
     public init(
-        config: PaymentRPCConfig, clock: any WallClock = SystemWallClock(),
+        config: PaymentRPCConfig, walletKey: TronPrivateKey? = nil, clock: any WallClock = SystemWallClock(),
         registry: PrometheusCollectorRegistry? = nil, logger: Logger
     ) {
         self.config = config
+        self.walletKey = walletKey
         self.clock = clock
         self.registry = registry
         self.logger = logger
@@ -29,7 +34,8 @@ public struct PaymentServer: Sendable {
 
     /// The gRPC services of a server over `ledger`.
     public static func services(
-        config: PaymentRPCConfig, ledger: any PayoutLedger, clock: any WallClock, logger: Logger
+        config: PaymentRPCConfig, ledger: any PayoutLedger, clock: any WallClock, chainHead: ChainHead = ChainHead(),
+        logger: Logger
     ) async throws -> (services: [any RegistrableRPCService], breaker: BreakerController) {
         let breaker = try await BreakerController(policy: config.breaker, ledger: ledger, clock: clock, logger: logger)
         let desk = PayoutDesk(
@@ -38,7 +44,7 @@ public struct PaymentServer: Sendable {
             services: ["lucid.payment.v1.PaymentService", "lucid.payment.v1.AdminService"],
             readiness: { await AdminHTTP.Checks.run(ledger: ledger, breaker: breaker).store })
         let services: [any RegistrableRPCService] = [
-            PaymentService(desk: desk, metrics: PaymentMetrics(), logger: logger),
+            PaymentService(desk: desk, chainHead: chainHead, metrics: PaymentMetrics(), logger: logger),
             AdminService(breaker: breaker),
             health,
         ]
@@ -58,7 +64,9 @@ public struct PaymentServer: Sendable {
                 logger.error("ledger did not close cleanly", metadata: ["error": "\(error)"])
             }
         }
-        let (services, breaker) = try await Self.services(config: config, ledger: ledger, clock: clock, logger: logger)
+        let chainHead = ChainHead()
+        let (services, breaker) = try await Self.services(
+            config: config, ledger: ledger, clock: clock, chainHead: chainHead, logger: logger)
 
         var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = []
         let tcpServer = GRPCServer(
@@ -84,6 +92,11 @@ public struct PaymentServer: Sendable {
                 service: MetricsRefresher(
                     ledger: ledger, breaker: breaker, metrics: PaymentMetrics(), interval: .seconds(5), logger: logger)))
 
+        if config.processorEnabled {
+            guard let walletKey else { throw ConfigError(key: "wallet.key_file", "is required when processor.enabled is true") }
+            runnable.append(.init(service: try processor(ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead)))
+        }
+
         let group = ServiceGroup(
             configuration: .init(services: runnable, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         logger.info(
@@ -95,6 +108,36 @@ public struct PaymentServer: Sendable {
             ])
         try await group.run()
         logger.info("payment-rpc stopped")
+    }
+}
+
+extension PaymentServer {
+    /// The network preset the configuration names, with its explicit overrides.
+    var network: TronNetworkPreset {
+        var preset = TronNetworkPreset.named(config.network.rawValue) ?? .devnet
+        if let url = config.nodeURL {
+            preset.fullNodeURL = url
+            preset.solidityNodeURL = url
+        }
+        if let url = config.solidityURL { preset.solidityNodeURL = url }
+        if let contract = config.usdtContract { preset.usdtContract = contract }
+        return preset
+    }
+
+    func processor(ledger: SQLiteLedger, key: TronPrivateKey, breaker: BreakerController, chainHead: ChainHead) throws -> PayoutProcessor {
+        let network = self.network
+        var nodeConfiguration = TronNodeClient.Configuration(
+            fullNodeURL: network.fullNodeURL, solidityNodeURL: network.solidityNodeURL, apiKey: config.apiKey)
+        nodeConfiguration.timeout = .milliseconds(config.nodeTimeoutMilliseconds)
+        var settings = ProcessorSettings(usdtContract: network.usdtContract)
+        settings.feeLimitSun = config.feeLimitSun
+        settings.maxAttempts = config.processorMaxAttempts
+        settings.expirationMilliseconds = config.processorExpirationMilliseconds
+        settings.pollInterval = .milliseconds(config.processorPollMilliseconds)
+        logger.info("TRON node", metadata: ["network": "\(network.name)", "node": "\(network.fullNodeURL)", "solidity": "\(network.solidityNodeURL)"])
+        return PayoutProcessor(
+            ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, logger: logger), key: key,
+            settings: settings, breaker: breaker, chainHead: chainHead, clock: clock, logger: logger)
     }
 }
 

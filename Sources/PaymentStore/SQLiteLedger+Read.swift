@@ -115,7 +115,7 @@ extension SQLiteLedger {
     }
 
     static func payout(from row: Row) -> Payout {
-        Payout(
+        var payout = Payout(
             id: row["id"], idempotencyKey: row["idempotency_key"], recipient: row["recipient"],
             amountUnits: row["amount_units"], reason: row["reason"],
             router: Router(rawValue: row["router"]) ?? .v0, priority: Priority(rawValue: row["priority"]) ?? .immediate,
@@ -124,5 +124,11 @@ extension SQLiteLedger {
             createdAt: Date(milliseconds: row["created_at_ms"]), updatedAt: Date(milliseconds: row["updated_at_ms"]),
             scheduledFor: Date(milliseconds: row["scheduled_for_ms"]), txid: row["txid"],
             failureReason: row["failure_reason"])
+        if let number: Int64 = row["block_number"], let time: Int64 = row["block_time_ms"] {
+            payout.chain = Payout.ChainRecord(
+                blockNumber: number, blockTime: Date(milliseconds: time), feeSun: row["fee_sun"],
+                energyUsed: row["energy_used"], bandwidthUsed: row["bandwidth_used"])
+        }
+        return payout
     }
 }

@@ -65,6 +65,29 @@ extension SQLiteLedger {
                     );
                     """)
         }
+        migrator.registerMigration("v2: transactions of payouts, attempts and receipts") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE payouts ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE payouts ADD COLUMN next_attempt_ms INTEGER NOT NULL DEFAULT 0;
+                    ALTER TABLE payouts ADD COLUMN block_number INTEGER;
+                    ALTER TABLE payouts ADD COLUMN block_time_ms INTEGER;
+                    ALTER TABLE payouts ADD COLUMN fee_sun INTEGER;
+                    ALTER TABLE payouts ADD COLUMN energy_used INTEGER;
+                    ALTER TABLE payouts ADD COLUMN bandwidth_used INTEGER;
+                    ALTER TABLE payouts ADD COLUMN last_error TEXT;
+                    CREATE TABLE payout_transactions (
+                        txid TEXT PRIMARY KEY,
+                        payout_id TEXT NOT NULL REFERENCES payouts(id),
+                        transaction_bytes BLOB NOT NULL,
+                        expiration_ms INTEGER NOT NULL,
+                        created_at_ms INTEGER NOT NULL,
+                        outcome TEXT NOT NULL DEFAULT 'LIVE'
+                    );
+                    CREATE INDEX payout_transactions_by_payout ON payout_transactions(payout_id, created_at_ms);
+                    CREATE INDEX payouts_in_flight ON payouts(status, next_attempt_ms);
+                    """)
+        }
         return migrator
     }
 }

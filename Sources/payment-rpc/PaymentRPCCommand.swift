@@ -4,6 +4,7 @@ import Logging
 import Metrics
 import PaymentRPC
 import Prometheus
+import TronKit
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -36,6 +37,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let settings = loadConfig(config)
+        var walletKey: TronPrivateKey?
+        if settings.processorEnabled {
+            do {
+                walletKey = try WalletKey.load(config: settings, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                FileHandle.standardError.write(Data("payment-rpc: \(error)\n".utf8))
+                Foundation.exit(2)
+            }
+        }
         let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -44,7 +54,8 @@ struct Serve: AsyncParsableCommand {
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
-        let server = PaymentServer(config: settings, registry: registry, logger: Logger(label: "payment-rpc"))
+        let server = PaymentServer(
+            config: settings, walletKey: walletKey, registry: registry, logger: Logger(label: "payment-rpc"))
         try await server.run()
     }
 }

@@ -31,7 +31,8 @@ struct ScheduleAndStateTests {
     func moves() {
         let legal: [(PayoutStatus, PayoutStatus)] = [
             (.scheduled, .pending), (.pending, .signed), (.scheduled, .signed), (.signed, .broadcast),
-            (.broadcast, .confirmed), (.signed, .confirmed), (.broadcast, .signed), (.pending, .cancelled),
+            (.broadcast, .confirmed), (.signed, .confirmed), (.broadcast, .signed), (.signed, .pending),
+            (.broadcast, .pending), (.pending, .cancelled),
             (.scheduled, .cancelled), (.pending, .failed), (.signed, .failed), (.broadcast, .failed),
         ]
         for (from, to) in legal { #expect(from.canMove(to: to), "\(from) → \(to)") }

@@ -15,6 +15,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(pathlib.Path(__file__).parent / "gen"))
 
 BINARY = os.environ.get("PAYMENT_RPC_BIN", str(ROOT / ".build" / "debug" / "payment-rpc"))
+SECRET_OUTPUT = []  # secrets that must never appear in any captured output (checked at session end)
 
 
 def free_port() -> int:

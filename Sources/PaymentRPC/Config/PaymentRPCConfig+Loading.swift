@@ -11,7 +11,9 @@ extension PaymentRPCConfig {
         "limits.daily_units", "limits.hourly_units", "limits.v0_max_units", "limits.kyc_max_units",
         "limits.direct_max_units", "routers.direct_allowlist", "compliance.authority_public_key",
         "breaker.failure_threshold_percent", "breaker.minimum_outcomes", "breaker.window_seconds",
-        "breaker.open_cooldown_seconds", "tron.network", "log.level",
+        "breaker.open_cooldown_seconds", "tron.network", "tron.node_url", "tron.solidity_url", "tron.api_key",
+        "tron.usdt_contract", "tron.fee_limit_sun", "tron.request_timeout_ms", "wallet.key_file", "processor.enabled",
+        "processor.poll_interval_ms", "processor.max_attempts", "processor.expiration_ms", "log.level",
     ]
 
     /// The environment variable that overrides a key: `PAYMENT_RPC_` + the key upper-cased, dots as underscores
@@ -74,6 +76,31 @@ extension PaymentRPCConfig {
         if let seconds = try reader.integer("breaker.window_seconds", in: 1...86_400) { breaker.window = .seconds(seconds) }
         if let seconds = try reader.integer("breaker.open_cooldown_seconds", in: 1...86_400) { breaker.openCooldown = .seconds(seconds) }
         network = try reader.choice("tron.network", default: network)
+        nodeURL = try reader.url("tron.node_url")
+        solidityURL = try reader.url("tron.solidity_url")
+        apiKey = try reader.string("tron.api_key").flatMap { $0.isEmpty ? nil : $0 }
+        if let text = try reader.string("tron.usdt_contract"), !text.isEmpty {
+            do {
+                usdtContract = try TronAddress(base58: text)
+            } catch {
+                throw ConfigError(key: "tron.usdt_contract", "\"\(text)\" is not a TRON address (\(error))")
+            }
+        }
+        if let fee = try reader.positive("tron.fee_limit_sun") {
+            guard fee <= 15_000_000_000 else { throw ConfigError(key: "tron.fee_limit_sun", "must be at most 15000000000 (15,000 TRX)") }
+            feeLimitSun = fee
+        }
+        nodeTimeoutMilliseconds = try reader.integer("tron.request_timeout_ms", in: 100...120_000) ?? nodeTimeoutMilliseconds
+        walletKeyFile = try reader.string("wallet.key_file").flatMap { $0.isEmpty ? nil : $0 }
+        if let enabled = try reader.string("processor.enabled") {
+            guard let value = Bool(enabled.lowercased()) else { throw ConfigError(key: "processor.enabled", "must be true or false, got \"\(enabled)\"") }
+            processorEnabled = value
+        }
+        processorPollMilliseconds = try reader.integer("processor.poll_interval_ms", in: 10...60_000) ?? processorPollMilliseconds
+        processorMaxAttempts = try reader.integer("processor.max_attempts", in: 1...20) ?? processorMaxAttempts
+        if let expiration = try reader.integer("processor.expiration_ms", in: 3_000...86_400_000) {
+            processorExpirationMilliseconds = Int64(expiration)
+        }
         logLevel = try reader.string("log.level") ?? logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigError(key: "log.level", "must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
@@ -173,6 +200,14 @@ struct ConfigReader {
             throw ConfigError(key: key, "must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(text)\"")
         }
         return value
+    }
+
+    func url(_ key: String) throws(ConfigError) -> String? {
+        guard let text = try string(key), !text.isEmpty else { return nil }
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            throw ConfigError(key: key, "must be an http(s) URL, got \"\(text)\"")
+        }
+        return text
     }
 
     func address(_ key: String, default fallback: PaymentRPCConfig.ListenAddress) throws(ConfigError) -> PaymentRPCConfig.ListenAddress {

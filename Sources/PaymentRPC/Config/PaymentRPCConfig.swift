@@ -50,6 +50,29 @@ public struct PaymentRPCConfig: Sendable {
     public var breaker = CircuitBreakerPolicy()
     /// The TRON network (key `tron.network`).
     public var network: Network = .devnet
+    /// The full node's HTTP API (key `tron.node_url`); the network preset's when not set.
+    public var nodeURL: String?
+    /// The solidity node's HTTP API (key `tron.solidity_url`); the full node's when not set.
+    public var solidityURL: String?
+    /// TronGrid API key (key `tron.api_key`, best set as PAYMENT_RPC_TRON_API_KEY). Never logged.
+    public var apiKey: String?
+    /// The USDT contract (key `tron.usdt_contract`); the network preset's when not set.
+    public var usdtContract: TronAddress?
+    /// fee_limit per transfer in sun (key `tron.fee_limit_sun`), 50 TRX by default.
+    public var feeLimitSun: Int64 = 50_000_000
+    /// Per-request timeout for node calls (key `tron.request_timeout_ms`).
+    public var nodeTimeoutMilliseconds = 5_000
+    /// The hot wallet's key file (key `wallet.key_file`): 64 hex characters, mode 0600 or stricter.
+    public var walletKeyFile: String?
+    /// Whether payment-rpc signs and broadcasts payouts (key `processor.enabled`). Needs a hot-wallet key.
+    public var processorEnabled = false
+    /// Pause between processor rounds (key `processor.poll_interval_ms`).
+    public var processorPollMilliseconds = 1_000
+    /// Transactions built per payout before it fails (key `processor.max_attempts`).
+    public var processorMaxAttempts = 3
+    /// Transaction lifetime after the head block (key `processor.expiration_ms`).
+    public var processorExpirationMilliseconds: Int64 = 60_000
+
     /// Log level (key `log.level`).
     public var logLevel = "info"
 

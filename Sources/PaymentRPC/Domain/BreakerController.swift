@@ -46,6 +46,17 @@ public final class BreakerController: Sendable {
         }
     }
 
+    /// Whether the processor may start a payout now (closed, or the one half-open probe).
+    public func admitAttempt() -> Bool {
+        let now = clock.now()
+        return breaker.withLock { $0.admitAttempt(at: now) }
+    }
+
+    /// Opens the breaker for a fault that must stop payouts at once.
+    public func tripAutomatically(reason: String) async {
+        await change { $0.tripAutomatically(reason: reason, at: $1) }
+    }
+
     /// Records a finished payout attempt (the processor's outcomes feed the failure rate).
     public func record(success: Bool) async {
         await change { $0.record(success: success, at: $1) }

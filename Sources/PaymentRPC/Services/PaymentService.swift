@@ -12,11 +12,13 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
     static let defaultPageSize = 20
 
     let desk: PayoutDesk
+    let chainHead: ChainHead
     let metrics: PaymentMetrics
     let logger: Logger
 
-    public init(desk: PayoutDesk, metrics: PaymentMetrics, logger: Logger) {
+    public init(desk: PayoutDesk, chainHead: ChainHead, metrics: PaymentMetrics, logger: Logger) {
         self.desk = desk
+        self.chainHead = chainHead
         self.metrics = metrics
         self.logger = logger
     }
@@ -145,7 +147,7 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         let payout = try await rpcErrors { try await desk.payout(id: request.message.payoutID) }
         return ServerResponse(
             message: Lucid_Payment_V1_TransactionStatus(
-                payout, now: desk.clock.now(), requiredConfirmations: Self.requiredConfirmations))
+                payout, now: desk.clock.now(), head: chainHead.head?.number, requiredConfirmations: Self.requiredConfirmations))
     }
 
     public func batchGetTransactionStatus(
@@ -168,7 +170,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
                     if let payout = found[id] {
                         response.statuses.append(
                             Lucid_Payment_V1_TransactionStatus(
-                                payout, now: now, requiredConfirmations: Self.requiredConfirmations))
+                                payout, now: now, head: chainHead.head?.number,
+                                requiredConfirmations: Self.requiredConfirmations))
                     } else {
                         response.notFoundIds.append(id)
                     }

@@ -186,9 +186,9 @@ extension Lucid_Payment_V1_Batch {
 }
 
 extension Lucid_Payment_V1_TransactionStatus {
-    /// The transaction view of a payout. Until payouts are signed and broadcast (the processor), there is no
-    /// transaction: txid empty, no block, no confirmations.
-    init(_ payout: Payout, now: Date, requiredConfirmations: Int64) {
+    /// The transaction view of a payout: its block, receipt figures and confirmations against the latest head
+    /// the processor saw (`head`; nil before the processor has reached the node).
+    init(_ payout: Payout, now: Date, head: Int64?, requiredConfirmations: Int64) {
         self.init()
         payoutID = payout.id
         let effective = payout.effectiveStatus(at: now)
@@ -196,10 +196,23 @@ extension Lucid_Payment_V1_TransactionStatus {
         txid = payout.txid ?? ""
         self.requiredConfirmations = requiredConfirmations
         failureReason = payout.failureReason ?? ""
+        if let chain = payout.chain {
+            blockNumber = chain.blockNumber
+            blockTime = Google_Protobuf_Timestamp(milliseconds: chain.blockTime)
+            feeSun = chain.feeSun ?? 0
+            energyUsed = chain.energyUsed ?? 0
+            bandwidthUsed = chain.bandwidthUsed ?? 0
+            if let head { confirmations = max(0, head - chain.blockNumber + 1) }
+        }
         if !effective.isFinal {
-            // Due time plus solidification (19 blocks of 3 s) for payouts not final yet.
-            let due = max(0, payout.scheduledFor.timeIntervalSince(now))
-            estimatedConfirmationSeconds = Int64(due.rounded(.up)) + requiredConfirmations * 3
+            if payout.chain != nil {
+                // In a block: the remaining blocks to solidity, 3 s each.
+                estimatedConfirmationSeconds = max(0, requiredConfirmations - confirmations) * 3
+            } else {
+                // Not in a block yet: due time, one block to be included, then solidification.
+                let due = max(0, payout.scheduledFor.timeIntervalSince(now))
+                estimatedConfirmationSeconds = Int64(due.rounded(.up)) + requiredConfirmations * 3
+            }
         }
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import PaymentCore
+
+/// What the payout processor needs from the ledger, beyond creating and reading payouts. Each method is one
+/// durable transaction that moves a payout along its state machine and refuses illegal moves.
+public protocol ProcessingLedger: PayoutLedger {
+    /// Payouts due at `now` (PENDING, or SCHEDULED whose time has come) whose next attempt is not in the future,
+    /// oldest due first.
+    func duePayouts(at now: Date, limit: Int) async throws -> [Payout]
+
+    /// Payouts with a transaction that may be on its way (SIGNED or BROADCAST), with their live transaction.
+    func inFlightPayouts() async throws -> [InFlightPayout]
+
+    /// Stores a signed transaction and moves the payout to SIGNED. Durable before the transaction is broadcast.
+    /// A payout that already has a live transaction is refused: its old one must be retired first.
+    func recordSigned(payoutID: String, transaction: StoredTransaction, at now: Date) async throws
+
+    /// A node accepted the transaction: SIGNED → BROADCAST.
+    func recordBroadcast(payoutID: String, txid: String, at now: Date) async throws
+
+    /// The transaction is in a block (not yet solid): remembers where.
+    func recordIncluded(payoutID: String, txid: String, blockNumber: Int64, blockTime: Date, at now: Date) async throws
+
+    /// The live transaction provably cannot land (expired, not on chain): retired, the payout counts an attempt
+    /// and waits until `retryAt` for a new transaction, or fails when `failReason` is given.
+    func retireTransaction(payoutID: String, txid: String, failReason: String?, retryAt: Date, error: String, at now: Date) async throws
+
+    /// The payout reached a final state with its receipt: CONFIRMED, or FAILED with the reason.
+    func recordFinal(payoutID: String, txid: String?, outcome: FinalOutcome, at now: Date) async throws
+
+    /// Notes a transient problem (node unreachable, bandwidth) and when to look again; the status is unchanged.
+    func recordDeferral(payoutID: String, error: String, retryAt: Date, at now: Date) async throws
+
+    /// Transactions recorded for a payout, oldest first.
+    func transactions(ofPayout payoutID: String) async throws -> [StoredTransaction]
+}
+
+/// A signed transaction as stored: exactly the bytes broadcast.
+public struct StoredTransaction: Sendable, Equatable {
+    public var txid: String
+    /// The whole signed Transaction protobuf.
+    public var transactionBytes: [UInt8]
+    /// raw_data.expiration, milliseconds since the epoch.
+    public var expirationMilliseconds: Int64
+    /// LIVE until retired (EXPIRED) or final (CONFIRMED, FAILED).
+    public var outcome: String
+
+    public init(txid: String, transactionBytes: [UInt8], expirationMilliseconds: Int64, outcome: String = "LIVE") {
+        self.txid = txid
+        self.transactionBytes = transactionBytes
+        self.expirationMilliseconds = expirationMilliseconds
+        self.outcome = outcome
+    }
+}
+
+/// A payout in SIGNED or BROADCAST with its live transaction.
+public struct InFlightPayout: Sendable {
+    public var payout: Payout
+    public var transaction: StoredTransaction
+    public var attempts: Int
+    public var nextAttempt: Date
+
+    public init(payout: Payout, transaction: StoredTransaction, attempts: Int, nextAttempt: Date) {
+        self.payout = payout
+        self.transaction = transaction
+        self.attempts = attempts
+        self.nextAttempt = nextAttempt
+    }
+}
+
+/// A final outcome and its receipt figures.
+public struct FinalOutcome: Sendable, Equatable {
+    public var confirmed: Bool
+    /// For failures: why (the receipt's result, or the node's refusal).
+    public var reason: String?
+    public var blockNumber: Int64?
+    public var blockTime: Date?
+    public var feeSun: Int64?
+    public var energyUsed: Int64?
+    public var bandwidthUsed: Int64?
+
+    public init(
+        confirmed: Bool, reason: String? = nil, blockNumber: Int64? = nil, blockTime: Date? = nil, feeSun: Int64? = nil,
+        energyUsed: Int64? = nil, bandwidthUsed: Int64? = nil
+    ) {
+        self.confirmed = confirmed
+        self.reason = reason
+        self.blockNumber = blockNumber
+        self.blockTime = blockTime
+        self.feeSun = feeSun
+        self.energyUsed = energyUsed
+        self.bandwidthUsed = bandwidthUsed
+    }
+}
+
+/// The receipt figures of a payout, for the transaction status RPCs.
+public struct PayoutChainRecord: Sendable, Equatable {
+    public var blockNumber: Int64?
+    public var blockTime: Date?
+    public var feeSun: Int64?
+    public var energyUsed: Int64?
+    public var bandwidthUsed: Int64?
+    public var attempts: Int
+    public var lastError: String?
+}

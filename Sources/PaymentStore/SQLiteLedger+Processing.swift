@@ -1,0 +1,170 @@
+import Foundation
+import GRDB
+import PaymentCore
+
+extension SQLiteLedger: ProcessingLedger {
+    public func duePayouts(at now: Date, limit: Int) async throws -> [Payout] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM payouts
+                    WHERE status IN ('PENDING', 'SCHEDULED') AND scheduled_for_ms <= ? AND next_attempt_ms <= ?
+                    ORDER BY scheduled_for_ms, seq LIMIT ?
+                    """,
+                arguments: [now.milliseconds, now.milliseconds, limit]
+            ).map(Self.payout(from:))
+        }
+    }
+
+    public func inFlightPayouts() async throws -> [InFlightPayout] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT p.*, t.txid AS live_txid, t.transaction_bytes, t.expiration_ms, t.outcome
+                    FROM payouts p JOIN payout_transactions t ON t.payout_id = p.id AND t.outcome = 'LIVE'
+                    WHERE p.status IN ('SIGNED', 'BROADCAST')
+                    ORDER BY p.seq
+                    """
+            ).map { row in
+                InFlightPayout(
+                    payout: Self.payout(from: row),
+                    transaction: StoredTransaction(
+                        txid: row["live_txid"], transactionBytes: [UInt8](row["transaction_bytes"] as Data),
+                        expirationMilliseconds: row["expiration_ms"], outcome: row["outcome"]),
+                    attempts: row["attempts"], nextAttempt: Date(milliseconds: row["next_attempt_ms"]))
+            }
+        }
+    }
+
+    public func recordSigned(payoutID: String, transaction: StoredTransaction, at now: Date) async throws {
+        try await pool.write { db in
+            let payout = try Self.requirePayout(payoutID, db: db)
+            try Self.requireMove(payout, to: .signed)
+            let live = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM payout_transactions WHERE payout_id = ? AND outcome = 'LIVE'",
+                arguments: [payoutID]) ?? 0
+            guard live == 0 else {
+                throw PaymentError(.failedPrecondition, "payout \(payoutID) still has a live transaction; retire it before signing another")
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO payout_transactions (txid, payout_id, transaction_bytes, expiration_ms, created_at_ms)
+                    VALUES (?, ?, ?, ?, ?)
+                    """,
+                arguments: [transaction.txid, payoutID, Data(transaction.transactionBytes), transaction.expirationMilliseconds, now.milliseconds])
+            try db.execute(
+                sql: "UPDATE payouts SET status = 'SIGNED', txid = ?, updated_at_ms = ?, last_error = NULL WHERE id = ?",
+                arguments: [transaction.txid, now.milliseconds, payoutID])
+        }
+    }
+
+    public func recordBroadcast(payoutID: String, txid: String, at now: Date) async throws {
+        try await pool.write { db in
+            let payout = try Self.requirePayout(payoutID, db: db)
+            guard payout.txid == txid else { return }
+            if payout.status == .broadcast { return }
+            try Self.requireMove(payout, to: .broadcast)
+            try db.execute(
+                sql: "UPDATE payouts SET status = 'BROADCAST', updated_at_ms = ?, last_error = NULL WHERE id = ?",
+                arguments: [now.milliseconds, payoutID])
+        }
+    }
+
+    public func recordIncluded(payoutID: String, txid: String, blockNumber: Int64, blockTime: Date, at now: Date) async throws {
+        try await pool.write { db in
+            let payout = try Self.requirePayout(payoutID, db: db)
+            guard payout.txid == txid, !payout.status.isFinal else { return }
+            try db.execute(
+                sql: """
+                    UPDATE payouts SET status = 'BROADCAST', block_number = ?, block_time_ms = ?, updated_at_ms = ?
+                    WHERE id = ?
+                    """,
+                arguments: [blockNumber, blockTime.milliseconds, now.milliseconds, payoutID])
+        }
+    }
+
+    public func retireTransaction(
+        payoutID: String, txid: String, failReason: String?, retryAt: Date, error: String, at now: Date
+    ) async throws {
+        try await pool.write { db in
+            let payout = try Self.requirePayout(payoutID, db: db)
+            guard payout.txid == txid, !payout.status.isFinal else { return }
+            try db.execute(
+                sql: "UPDATE payout_transactions SET outcome = 'EXPIRED' WHERE txid = ? AND outcome = 'LIVE'", arguments: [txid])
+            if let failReason {
+                try db.execute(
+                    sql: """
+                        UPDATE payouts SET status = 'FAILED', failure_reason = ?, attempts = attempts + 1, last_error = ?,
+                            updated_at_ms = ? WHERE id = ?
+                        """,
+                    arguments: [failReason, error, now.milliseconds, payoutID])
+            } else {
+                try Self.requireMove(payout, to: .pending)
+                // Back to the queue: nothing live is left, so the next attempt signs a new transaction.
+                try db.execute(
+                    sql: """
+                        UPDATE payouts SET status = 'PENDING', txid = NULL, attempts = attempts + 1, next_attempt_ms = ?,
+                            last_error = ?, block_number = NULL, block_time_ms = NULL, updated_at_ms = ? WHERE id = ?
+                        """,
+                    arguments: [retryAt.milliseconds, error, now.milliseconds, payoutID])
+            }
+        }
+    }
+
+    public func recordFinal(payoutID: String, txid: String?, outcome: FinalOutcome, at now: Date) async throws {
+        try await pool.write { db in
+            let payout = try Self.requirePayout(payoutID, db: db)
+            if payout.status.isFinal { return }
+            let status: PayoutStatus = outcome.confirmed ? .confirmed : .failed
+            try Self.requireMove(payout, to: status)
+            try db.execute(
+                sql: """
+                    UPDATE payouts SET status = ?, failure_reason = ?, block_number = COALESCE(?, block_number),
+                        block_time_ms = COALESCE(?, block_time_ms), fee_sun = ?, energy_used = ?, bandwidth_used = ?,
+                        updated_at_ms = ? WHERE id = ?
+                    """,
+                arguments: [
+                    status.rawValue, outcome.reason, outcome.blockNumber, outcome.blockTime?.milliseconds, outcome.feeSun,
+                    outcome.energyUsed, outcome.bandwidthUsed, now.milliseconds, payoutID,
+                ])
+            if let txid {
+                try db.execute(
+                    sql: "UPDATE payout_transactions SET outcome = ? WHERE txid = ?", arguments: [status.rawValue, txid])
+            }
+        }
+    }
+
+    public func recordDeferral(payoutID: String, error: String, retryAt: Date, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE payouts SET last_error = ?, next_attempt_ms = ? WHERE id = ?",
+                arguments: [error, retryAt.milliseconds, payoutID])
+        }
+    }
+
+    public func transactions(ofPayout payoutID: String) async throws -> [StoredTransaction] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT * FROM payout_transactions WHERE payout_id = ? ORDER BY created_at_ms, rowid",
+                arguments: [payoutID]
+            ).map {
+                StoredTransaction(
+                    txid: $0["txid"], transactionBytes: [UInt8]($0["transaction_bytes"] as Data),
+                    expirationMilliseconds: $0["expiration_ms"], outcome: $0["outcome"])
+            }
+        }
+    }
+
+    static func requirePayout(_ id: String, db: Database) throws -> Payout {
+        guard let payout = try fetchPayout(id: id, db: db) else { throw PaymentError(.notFound, "payout \(id) does not exist") }
+        return payout
+    }
+
+    static func requireMove(_ payout: Payout, to next: PayoutStatus) throws {
+        guard payout.status.canMove(to: next) else {
+            throw PaymentError(.failedPrecondition, "payout \(payout.id) cannot move from \(payout.status.rawValue) to \(next.rawValue)")
+        }
+    }
+}

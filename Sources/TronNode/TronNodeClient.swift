@@ -1,0 +1,180 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import TronKit
+
+/// The calls the payout processor makes to a TRON full node.
+public protocol TronNodeAPI: Sendable {
+    func nowBlock() async throws -> BlockSummary
+    func solidBlock() async throws -> BlockSummary
+    func broadcast(_ transaction: SignedTronTransaction) async throws -> BroadcastReply
+    /// nil while the transaction is in no block (or, with `solid`, in no solid block).
+    func transactionInfo(txid: String, solid: Bool) async throws -> TransactionReceipt?
+    /// Whether the node knows the transaction in a block.
+    func transactionExists(txid: String) async throws -> Bool
+    func trc20Balance(owner: TronAddress, contract: TronAddress) async throws -> Int64
+    func trxBalance(of address: TronAddress) async throws -> Int64
+    func chainParameters() async throws -> [String: Int64]
+}
+
+/// The full node's HTTP API over async-http-client, reading its real shapes: defaults omitted, errors as HTTP 200
+/// with `code`/`message` (hex) or `{"Error": …}`, `{}` for not found. Retries with jittered exponential backoff on
+/// transport errors, 5xx, SERVER_BUSY and NO_CONNECTION.
+public struct TronNodeClient: TronNodeAPI {
+    public struct Configuration: Sendable {
+        public var fullNodeURL: String
+        public var solidityNodeURL: String
+        /// Sent as TRON-PRO-API-KEY when set. Never logged.
+        public var apiKey: String?
+        public var timeout: Duration = .seconds(5)
+        public var maxAttempts = 4
+        public var backoffBase: Duration = .milliseconds(100)
+
+        public init(fullNodeURL: String, solidityNodeURL: String? = nil, apiKey: String? = nil) {
+            self.fullNodeURL = fullNodeURL.hasSuffix("/") ? String(fullNodeURL.dropLast()) : fullNodeURL
+            let solidity = solidityNodeURL ?? fullNodeURL
+            self.solidityNodeURL = solidity.hasSuffix("/") ? String(solidity.dropLast()) : solidity
+            self.apiKey = apiKey
+        }
+    }
+
+    public let configuration: Configuration
+    let http: HTTPClient
+    let logger: Logger
+
+    public init(configuration: Configuration, http: HTTPClient = .shared, logger: Logger) {
+        self.configuration = configuration
+        self.http = http
+        self.logger = logger
+    }
+
+    public func nowBlock() async throws -> BlockSummary {
+        try Self.block(from: try await call("/wallet/getnowblock", [:]))
+    }
+
+    public func solidBlock() async throws -> BlockSummary {
+        try Self.block(from: try await call("/walletsolidity/getnowblock", [:], solidity: true))
+    }
+
+    public func broadcast(_ transaction: SignedTronTransaction) async throws -> BroadcastReply {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let json = try await call("/wallet/broadcasthex", ["transaction": Hex.encode(transaction.transactionBytes)])
+            if let error = json["Error"] as? String { throw TronNodeError.node(error) }
+            let code = json["code"] as? String
+            let reply = BroadcastReply(
+                code: (json["result"] as? Bool) == true || code == "SUCCESS" ? nil : (code ?? "OTHER_ERROR"),
+                message: json["message"] as? String ?? "", txid: json["txid"] as? String ?? transaction.txidHex)
+            // The node is busy or has no peers: the same bytes may be sent again.
+            if let code = reply.code, code == "SERVER_BUSY" || code == "NO_CONNECTION" || code == "NOT_ENOUGH_EFFECTIVE_CONNECTION",
+                attempt < configuration.maxAttempts
+            {
+                try await backoff(attempt)
+                continue
+            }
+            return reply
+        }
+    }
+
+    public func transactionInfo(txid: String, solid: Bool) async throws -> TransactionReceipt? {
+        let path = solid ? "/walletsolidity/gettransactioninfobyid" : "/wallet/gettransactioninfobyid"
+        let json = try await call(path, ["value": txid], solidity: solid)
+        if let error = json["Error"] as? String { throw TronNodeError.node(error) }
+        guard json["id"] != nil, let number = Self.int(json["blockNumber"]), number > 0 || json["blockTimeStamp"] != nil else { return nil }
+        let receipt = json["receipt"] as? [String: Any] ?? [:]
+        let netUsage = Self.int(receipt["net_usage"]) ?? 0
+        let netFee = Self.int(receipt["net_fee"]) ?? 0
+        let message = (json["resMessage"] as? String).map { Hex.decode($0).map { String(decoding: $0, as: UTF8.self) } ?? $0 }
+        return TransactionReceipt(
+            txid: json["id"] as? String ?? txid, blockNumber: number, blockTimestamp: Self.int(json["blockTimeStamp"]) ?? 0,
+            fee: Self.int(json["fee"]) ?? 0, energyUsed: Self.int(receipt["energy_usage_total"]) ?? 0,
+            bandwidthUsed: netUsage > 0 ? netUsage : netFee / 1_000, contractResult: receipt["result"] as? String,
+            failed: (json["result"] as? String) == "FAILED", message: message)
+    }
+
+    public func transactionExists(txid: String) async throws -> Bool {
+        let json = try await call("/wallet/gettransactionbyid", ["value": txid])
+        return json["txID"] != nil
+    }
+
+    public func trc20Balance(owner: TronAddress, contract: TronAddress) async throws -> Int64 {
+        let json = try await call(
+            "/wallet/triggerconstantcontract",
+            [
+                "owner_address": owner.hex, "contract_address": contract.hex, "function_selector": "balanceOf(address)",
+                "parameter": Hex.encode(TRC20.balanceOfParameter(owner: owner)),
+            ])
+        guard let word = (json["constant_result"] as? [String])?.first.flatMap(Hex.decode), word.count == 32,
+            word[0..<24].allSatisfy({ $0 == 0 })
+        else { throw TronNodeError.node("balanceOf returned \(json)") }
+        return Int64(bitPattern: word[24..<32].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
+    }
+
+    public func trxBalance(of address: TronAddress) async throws -> Int64 {
+        Self.int(try await call("/wallet/getaccount", ["address": address.hex])["balance"]) ?? 0
+    }
+
+    public func chainParameters() async throws -> [String: Int64] {
+        let json = try await call("/wallet/getchainparameters", [:])
+        var parameters: [String: Int64] = [:]
+        for entry in json["chainParameter"] as? [[String: Any]] ?? [] {
+            if let key = entry["key"] as? String { parameters[key] = Self.int(entry["value"]) ?? 0 }
+        }
+        return parameters
+    }
+
+    /// POSTs JSON, retrying transport errors and 5xx with jittered exponential backoff.
+    func call(_ path: String, _ body: [String: Any], solidity: Bool = false) async throws -> [String: Any] {
+        let base = solidity ? configuration.solidityNodeURL : configuration.fullNodeURL
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        if let key = configuration.apiKey { request.headers.add(name: "TRON-PRO-API-KEY", value: key) }
+        request.body = .bytes(ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: body)))
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                let response = try await http.execute(request, timeout: .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000 + configuration.timeout.components.attoseconds / 1_000_000_000))
+                let bytes = try await response.body.collect(upTo: 16 << 20)
+                guard response.status.code < 500 else { throw TronNodeError.unreachable("HTTP \(response.status.code) from \(path)") }
+                guard response.status.code == 200 else { throw TronNodeError.node("HTTP \(response.status.code) from \(path)") }
+                guard let json = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any] else {
+                    throw TronNodeError.node("\(path) answered something other than a JSON object")
+                }
+                return json
+            } catch let error as TronNodeError {
+                if case .node = error { throw error }
+                guard attempt < configuration.maxAttempts else { throw error }
+            } catch {
+                guard attempt < configuration.maxAttempts else { throw TronNodeError.unreachable("\(path): \(error)") }
+            }
+            logger.debug("retrying TRON node call", metadata: ["path": "\(path)", "attempt": "\(attempt)"])
+            try await backoff(attempt)
+        }
+    }
+
+    /// base × 2^(attempt−1), with full jitter.
+    func backoff(_ attempt: Int) async throws {
+        let ceiling = configuration.backoffBase * (1 << min(attempt - 1, 6))
+        let nanoseconds = Int64(ceiling.components.seconds) * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
+        try await Task.sleep(for: .nanoseconds(Int64.random(in: 0...max(1, nanoseconds))))
+    }
+
+    static func int(_ value: Any?) -> Int64? {
+        if let number = value as? NSNumber { return number.int64Value }
+        if let text = value as? String { return Int64(text) }
+        return nil
+    }
+
+    static func block(from json: [String: Any]) throws -> BlockSummary {
+        guard let id = (json["blockID"] as? String).flatMap(Hex.decode), id.count == 32 else {
+            throw TronNodeError.node("no blockID in \(json.keys.sorted())")
+        }
+        let raw = (json["block_header"] as? [String: Any])?["raw_data"] as? [String: Any] ?? [:]
+        return BlockSummary(number: int(raw["number"]) ?? 0, id: id, timestamp: int(raw["timestamp"]) ?? 0)
+    }
+}
