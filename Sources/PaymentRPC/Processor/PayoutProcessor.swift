@@ -95,8 +95,33 @@ public struct PayoutProcessor: Service {
         let head = try await node.nowBlock()
         let solid = try await node.solidBlock()
         chainHead.update(head: head, solid: solid)
-        for item in try await ledger.inFlightPayouts() {
+        try await forEach(try await ledger.inFlightPayouts()) { item in
             try await resolve(item, solid: solid)
+        }
+    }
+
+    /// Runs `body` for every element, `settings.concurrency` at a time; an element's error is logged and does not
+    /// stop the others (its payout is looked at again next round).
+    func forEach<Element: Sendable>(_ elements: [Element], _ body: @escaping @Sendable (Element) async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var running = 0
+            for element in elements {
+                if running >= settings.concurrency {
+                    try await group.next()
+                    running -= 1
+                }
+                group.addTask {
+                    do {
+                        try await body(element)
+                    } catch let error as CancellationError {
+                        throw error
+                    } catch {
+                        logger.warning("payout step failed; retried next round", metadata: ["error": "\(error)"])
+                    }
+                }
+                running += 1
+            }
+            try await group.waitForAll()
         }
     }
 
@@ -132,10 +157,11 @@ public struct PayoutProcessor: Service {
         let head = try await node.nowBlock()
         let solid = try await node.solidBlock()
         let reference = try ReferenceBlock(blockID: solid.id)
+        var stored: [(Payout, SignedTronTransaction)] = []
         for payout in due {
             guard breaker.admitAttempt() else {
                 logger.notice("circuit breaker holds due payouts", metadata: ["waiting": "\(due.count)"])
-                return
+                break
             }
             let to = try TronAddress(base58: payout.recipient)
             let raw = try TronTransaction.trc20Transfer(
@@ -155,13 +181,17 @@ public struct PayoutProcessor: Service {
                 continue
             }
             Counter(label: "tron_payout_signed_total").increment()
+            stored.append((payout, signed))
+        }
+        // Every transaction above is durable; only now do their bytes leave the process.
+        try await forEach(stored) { payout, signed in
             let reply: BroadcastReply
             do {
                 reply = try await node.broadcast(signed)
             } catch {
                 // Stored and SIGNED: the next round looks it up and broadcasts the same bytes again.
                 logger.warning("broadcast failed; will retry the same bytes", metadata: ["payout_id": "\(payout.id)", "error": "\(error)"])
-                continue
+                return
             }
             try await handleBroadcast(payout, signed: signed, reply: reply, now: clock.now())
         }

@@ -16,6 +16,8 @@ public struct ProcessorSettings: Sendable {
     public var rebroadcastInterval: Duration = .seconds(3)
     /// Payouts signed per round.
     public var batchSize = 100
+    /// Node calls in flight at once (lookups and broadcasts).
+    public var concurrency = 16
 
     public init(usdtContract: TronAddress) { self.usdtContract = usdtContract }
 }
