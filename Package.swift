@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "payment-rpc", targets: ["payment-rpc"]),
         .executable(name: "payment-bench", targets: ["PaymentBench"]),
         .executable(name: "tron-devnet", targets: ["tron-devnet"]),
+        .executable(name: "payctl", targets: ["payctl"]),
+        .executable(name: "tron-bench", targets: ["TronBench"]),
         .library(name: "PaymentCore", targets: ["PaymentCore"]),
         .library(name: "PaymentRPC", targets: ["PaymentRPC"]),
     ],
@@ -113,6 +115,13 @@ let package = Package(
         // MARK: Executables (thin)
 
         .executableTarget(
+            name: "payctl",
+            dependencies: [
+                "PaymentRPC", "TronKit", "TronNode", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
             name: "tron-devnet",
             dependencies: ["TronDevnet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
@@ -135,6 +144,8 @@ let package = Package(
             ],
             path: "Benchmarks/PaymentBench"
         ),
+
+        .executableTarget(name: "TronBench", dependencies: ["TronKit"], path: "Benchmarks/TronBench"),
 
         // MARK: Tests
 
