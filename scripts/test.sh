@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The test command: builds once, runs the Swift tests, then the end-to-end tests that start the built
-# payment-rpc binary and call it from Python grpcio (an independent client).
-#   needs: Swift 6.2+, libsqlite3-dev, python3 with grpcio grpcio-tools grpcio-health-checking pytest
+# The test command: builds once, runs the Swift tests, then the end-to-end tests that start the built binaries
+# (payment-rpc, tron-devnet, payctl) and drive them from Python: grpcio as an independent gRPC client, tronpy as an
+# independent TRON client.
+#   needs: Swift 6.2+, libsqlite3-dev, libsecp256k1-dev, python3 with tests/e2e/requirements.txt
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 swift build --build-tests
 swift test --skip-build
 
+BIN="$(swift build --show-bin-path)"
 tests/e2e/gen_stubs.sh
-PAYMENT_RPC_BIN="$(swift build --show-bin-path)/payment-rpc" python3 -m pytest -q tests/e2e
+LUCID_BIN_DIR="$BIN" PAYMENT_RPC_BIN="$BIN/payment-rpc" python3 -m pytest -q tests/e2e

@@ -15,6 +15,7 @@ public struct BlockProducer: Service {
         let interval = chain.config.blockIntervalMilliseconds
         guard interval > 0 else {
             try? await gracefulShutdown()
+            try? chain.persist()
             return
         }
         do {
@@ -29,6 +30,7 @@ public struct BlockProducer: Service {
                 }
             }
         } catch is CancellationError {
+            try? chain.persist()
             return
         }
     }

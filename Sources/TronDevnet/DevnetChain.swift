@@ -11,6 +11,7 @@ public final class DevnetChain: Sendable {
     public let config: DevnetConfig
     let state: Mutex<DevnetState>
     let faults: Mutex<DevnetFaults>
+    let lastPersisted = Mutex(Date.distantPast)
     let logger: Logger
     /// The devnet's single block producer.
     static let witness = try! TronAddress(bytes: [0x41] + [UInt8](repeating: 0x77, count: 20))
@@ -130,7 +131,7 @@ public final class DevnetChain: Sendable {
                 try Self.makeBlock(number: number, parent: Hex.decode(parent.id)!, timestamp: timestamp, txids: included))
             return number
         }
-        try persist()
+        try persist(throttled: true)
         return number
     }
 
@@ -149,10 +150,19 @@ public final class DevnetChain: Sendable {
             timestamp: timestamp, txTrieRoot: Hex.encode(root), txids: txids)
     }
 
-    func persist() throws {
+    /// Writes the state file (atomically, by rename). Encoding happens outside the lock on a copy, so requests are
+    /// not held up by it; with `throttled`, at most once a second (a crash loses at most that second of blocks).
+    func persist(throttled: Bool = false) throws {
         guard let path = config.stateFile else { return }
-        let data = try state.withLock { try JSONEncoder().encode($0) }
-        let temporary = path + ".tmp"
+        let now = Date()
+        let snapshot: DevnetState? = state.withLock { state in
+            if throttled, now.timeIntervalSince(lastPersisted.withLock { $0 }) < 1 { return nil }
+            lastPersisted.withLock { $0 = now }
+            return state
+        }
+        guard let snapshot else { return }
+        let data = try JSONEncoder().encode(snapshot)
+        let temporary = path + ".tmp-\(UUID().uuidString)"
         try data.write(to: URL(fileURLWithPath: temporary))
         _ = rename(temporary, path)
     }

@@ -117,6 +117,24 @@ public struct TronNodeClient: TronNodeAPI {
         Self.int(try await call("/wallet/getaccount", ["address": address.hex])["balance"]) ?? 0
     }
 
+    /// `getnodeinfo`: the head and solid block numbers as the node reports them ("Num:N,ID:…").
+    public func nodeInfo() async throws -> (head: Int64, solid: Int64) {
+        let json = try await call("/wallet/getnodeinfo", [:])
+        func number(_ key: String) -> Int64? {
+            (json[key] as? String).flatMap { $0.split(separator: ",").first }.flatMap { Int64($0.dropFirst(4)) }
+        }
+        guard let head = number("block"), let solid = number("solidityBlock") else {
+            throw TronNodeError.node("getnodeinfo without block numbers")
+        }
+        return (head, solid)
+    }
+
+    /// `getaccountresource`: the account's bandwidth and energy limits and usage, as the node names them.
+    public func accountResource(of address: TronAddress) async throws -> [String: Int64] {
+        let json = try await call("/wallet/getaccountresource", ["address": address.hex])
+        return json.compactMapValues { Self.int($0) }
+    }
+
     public func chainParameters() async throws -> [String: Int64] {
         let json = try await call("/wallet/getchainparameters", [:])
         var parameters: [String: Int64] = [:]

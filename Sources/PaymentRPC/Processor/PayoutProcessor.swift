@@ -4,6 +4,7 @@ import Metrics
 import PaymentCore
 import PaymentStore
 import ServiceLifecycle
+import Synchronization
 import TronKit
 import TronNode
 
@@ -39,6 +40,8 @@ public struct PayoutProcessor: Service {
     let chainHead: ChainHead
     let clock: any WallClock
     let logger: Logger
+    /// When each in-flight payout is next looked up (in memory: after a restart everything is looked up at once).
+    let nextLookup = LookupSchedule()
 
     public init(
         ledger: any ProcessingLedger, node: any TronNodeAPI, key: TronPrivateKey, settings: ProcessorSettings,
@@ -129,9 +132,12 @@ public struct PayoutProcessor: Service {
         let payout = item.payout
         let txid = item.transaction.txid
         let now = clock.now()
+        guard nextLookup.isDue(payout.id, at: now) else { return }
+        nextLookup.schedule(payout.id, at: now.addingTimeInterval(settings.lookupInterval.seconds))
         if let receipt = try await node.transactionInfo(txid: txid, solid: false) {
             if receipt.blockNumber <= solid.number {
                 try await finish(payout, txid: txid, receipt: receipt)
+                nextLookup.forget(payout.id)
             } else if payout.chain?.blockNumber != receipt.blockNumber || payout.status == .signed {
                 try await ledger.recordIncluded(
                     payoutID: payout.id, txid: txid, blockNumber: receipt.blockNumber,
@@ -141,6 +147,7 @@ public struct PayoutProcessor: Service {
         }
         if solid.timestamp >= item.transaction.expirationMilliseconds, try await !node.transactionExists(txid: txid) {
             try await retire(item, now: now)
+            nextLookup.forget(payout.id)
             return
         }
         guard now >= item.nextAttempt else { return }
@@ -204,8 +211,7 @@ public struct PayoutProcessor: Service {
         Counter(label: "tron_payout_broadcast_total", dimensions: [("code", reply.code ?? "SUCCESS")]).increment()
         switch reply.code {
         case nil, "DUP_TRANSACTION_ERROR":
-            try await ledger.recordBroadcast(payoutID: payout.id, txid: txid, at: now)
-            try await ledger.recordDeferral(payoutID: payout.id, error: "", retryAt: retryAt, at: now)
+            if payout.status != .broadcast { try await ledger.recordBroadcast(payoutID: payout.id, txid: txid, at: now) }
         case "SIGERROR":
             // Our signature was refused: something is wrong with the key or the signer. Stop everything.
             try await ledger.recordFinal(
@@ -259,6 +265,15 @@ public struct PayoutProcessor: Service {
             failed ? "payout failed: transactions kept expiring" : "transaction expired unconfirmed; a new one will be built",
             metadata: ["payout_id": "\(item.payout.id)", "txid": "\(item.transaction.txid)", "attempts": "\(attempts)"])
     }
+}
+
+/// In-memory lookup times of in-flight payouts, so a round does not ask the node about every payout every time.
+final class LookupSchedule: Sendable {
+    private let next = Mutex<[String: Date]>([:])
+
+    func isDue(_ payoutID: String, at now: Date) -> Bool { next.withLock { ($0[payoutID] ?? .distantPast) <= now } }
+    func schedule(_ payoutID: String, at date: Date) { next.withLock { $0[payoutID] = date } }
+    func forget(_ payoutID: String) { next.withLock { $0[payoutID] = nil } }
 }
 
 extension Date {

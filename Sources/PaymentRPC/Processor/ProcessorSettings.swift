@@ -12,6 +12,8 @@ public struct ProcessorSettings: Sendable {
     public var maxAttempts = 3
     /// Pause between rounds.
     public var pollInterval: Duration = .seconds(1)
+    /// Look up each in-flight transaction at most this often.
+    public var lookupInterval: Duration = .seconds(2)
     /// Re-broadcast a not-yet-included live transaction at most this often.
     public var rebroadcastInterval: Duration = .seconds(3)
     /// Payouts signed per round.
