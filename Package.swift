@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "payment-bench", targets: ["PaymentBench"]),
         .executable(name: "tron-devnet", targets: ["tron-devnet"]),
         .executable(name: "payctl", targets: ["payctl"]),
+        .executable(name: "beta-sidecar", targets: ["beta-sidecar"]),
         .executable(name: "tron-bench", targets: ["TronBench"]),
         .library(name: "PaymentCore", targets: ["PaymentCore"]),
         .library(name: "PaymentRPC", targets: ["PaymentRPC"]),
@@ -112,7 +113,15 @@ let package = Package(
             ]
         ),
 
+        /// The sidecar's plane ACL language: parser with positioned errors, evaluator, expected-decision files.
+        .target(name: "SidecarACL"),
+
         // MARK: Executables (thin)
+
+        .executableTarget(
+            name: "beta-sidecar",
+            dependencies: ["SidecarACL", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         .executableTarget(
             name: "payctl",
@@ -151,6 +160,7 @@ let package = Package(
 
         .testTarget(name: "TronKitTests", dependencies: ["TronKit"], exclude: ["Fixtures"]),
         .testTarget(name: "PaymentCoreTests", dependencies: ["PaymentCore"]),
+        .testTarget(name: "SidecarACLTests", dependencies: ["SidecarACL"]),
         .testTarget(name: "PaymentStoreTests", dependencies: ["PaymentStore"]),
         .testTarget(
             name: "PaymentRPCTests",

@@ -52,7 +52,7 @@ with tempfile.TemporaryDirectory() as directory:
         counts = {pb.PayoutStatus.Name(c.status).replace("PAYOUT_STATUS_", ""): c.count for c in stats.counts}
         in_flight = counts["PENDING"] + counts["SIGNED"] + counts["BROADCAST"]
         samples.append((time.time() - started, counts["CONFIRMED"], in_flight))
-        print(f"t={samples[-1][0]:5.0f}s confirmed={counts['CONFIRMED']:6d} not-final={in_flight:5d} failed={counts['FAILED']}")
+        print(f"t={samples[-1][0]:5.0f}s confirmed={counts['CONFIRMED']:6d} not-final={in_flight:5d} (pending {counts['PENDING']}, signed {counts['SIGNED']}, broadcast {counts['BROADCAST']}) failed={counts['FAILED']}")
         if not thread.is_alive() and in_flight == 0:
             break
     thread.join()

@@ -111,3 +111,21 @@ def test_hot_wallet_key_file_must_be_owner_only(tmp_path):
     assert result.returncode == 2
     assert f"wallet.key_file: {key} has mode 0644" in result.stderr
     assert HOT_KEY not in result.stderr + result.stdout
+
+
+def test_identical_payouts_get_distinct_transactions(tmp_path):
+    """Same recipient, same amount, signed in the same round: each payout must be its own transaction."""
+    devnet, server = paying_stack(tmp_path)
+    try:
+        stub = payment_pb2_grpc.PaymentServiceStub(grpc.insecure_channel(server.target))
+        before = devnet.balance(RECIPIENTS[0])["usdt_units"]
+        ids = [stub.CreatePayout(pb.CreatePayoutRequest(idempotency_key=f"same-{n}", recipient_address=RECIPIENTS[0],
+                                                        amount_units=1_000, reason="same")).payout.payout_id
+               for n in range(40)]
+        payouts = wait_final(stub, ids)
+        assert all(p.status == pb.PAYOUT_STATUS_CONFIRMED for p in payouts), [p.failure_reason for p in payouts]
+        assert len({p.txid for p in payouts}) == 40
+        assert devnet.balance(RECIPIENTS[0])["usdt_units"] - before == 40 * 1_000
+    finally:
+        server.stop()
+        devnet.stop()

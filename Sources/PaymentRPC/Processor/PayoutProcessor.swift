@@ -42,6 +42,9 @@ public struct PayoutProcessor: Service {
     let logger: Logger
     /// When each in-flight payout is next looked up (in memory: after a restart everything is looked up at once).
     let nextLookup = LookupSchedule()
+    /// Strictly increasing raw_data timestamps: two payouts of the same amount to the same recipient signed in the
+    /// same millisecond would otherwise be byte-identical transactions with one txID, and one would pay for both.
+    let timestamps = TransactionTimestamps()
 
     public init(
         ledger: any ProcessingLedger, node: any TronNodeAPI, key: TronPrivateKey, settings: ProcessorSettings,
@@ -173,7 +176,7 @@ public struct PayoutProcessor: Service {
             let to = try TronAddress(base58: payout.recipient)
             let raw = try TronTransaction.trc20Transfer(
                 owner: key.address, to: to, amount: payout.amountUnits, contract: settings.usdtContract,
-                reference: reference, timestamp: clock.now().milliseconds,
+                reference: reference, timestamp: timestamps.next(after: clock.now().milliseconds),
                 expiration: head.timestamp + settings.expirationMilliseconds, feeLimit: settings.feeLimitSun)
             let signed = try TronTransaction.sign(rawBytes: try TronTransaction.serialize(raw), with: key)
             do {
@@ -185,6 +188,10 @@ public struct PayoutProcessor: Service {
             } catch let error as PaymentError {
                 // Cancelled meanwhile, or already signed: nothing left this process.
                 logger.info("payout not signed", metadata: ["payout_id": "\(payout.id)", "reason": "\(error.message)"])
+                continue
+            } catch {
+                // Not stored (for example a txID already on record): nothing left this process; next round retries.
+                logger.warning("payout not signed", metadata: ["payout_id": "\(payout.id)", "error": "\(error)"])
                 continue
             }
             Counter(label: "tron_payout_signed_total").increment()
@@ -264,6 +271,19 @@ public struct PayoutProcessor: Service {
         logger.notice(
             failed ? "payout failed: transactions kept expiring" : "transaction expired unconfirmed; a new one will be built",
             metadata: ["payout_id": "\(item.payout.id)", "txid": "\(item.transaction.txid)", "attempts": "\(attempts)"])
+    }
+}
+
+/// Hands out strictly increasing millisecond timestamps for raw_data.timestamp (which the node does not validate;
+/// it only makes a transaction, and so its txID, unique).
+final class TransactionTimestamps: Sendable {
+    private let last = Mutex<Int64>(0)
+
+    func next(after now: Int64) -> Int64 {
+        last.withLock { last in
+            last = max(now, last + 1)
+            return last
+        }
     }
 }
 
