@@ -66,7 +66,7 @@ struct ACLTests {
         ("rule \"a\" { action = \"allow\" }", "p.acl:1:1: allow rule \"a\" names no methods"),
         ("rule \"a\" { allowed_methods = [\"/x/Y\"] }", "p.acl:1:1: rule \"a\" has no action"),
         ("rule \"a\" { action = \"deny\" }\nrule \"a\" { action = \"deny\" }", "p.acl:2:1: rule \"a\" is already defined at 1:1"),
-        ("rule \"a\" { action = \"deny\" action = \"deny\" }", "p.acl:1:29: 'action' is already set at 1:12"),
+        ("rule \"a\" { action = \"deny\" action = \"deny\" }", "p.acl:1:28: 'action' is already set at 1:12"),
         ("rule \"a\" { allowed_methods = [\"CreatePayout\"] action = \"allow\" }", "p.acl:1:12: method \"CreatePayout\" must be a gRPC path"),
         ("rule \"a\" { allowed_methods = [\"/a/B\" \"/c/D\"] action = \"allow\" }", "p.acl:1:38: expected ',' or ']', found \"/c/D\""),
         ("rule \"a\" { reason = \"unterminated\n}", "p.acl:1:21: unterminated string"),
