@@ -3,11 +3,11 @@ import Foundation
 import SidecarACL
 
 @main
-struct BetaSidecarCommand: ParsableCommand {
+struct BetaSidecarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "beta-sidecar",
-        abstract: "The sidecar of a service: plane ACLs per RPC method (the proxy, registry and prober are not built yet).",
-        subcommands: [ACL.self])
+        abstract: "The sidecar of a service: mTLS identities, plane ACLs per RPC method, health probing, registration.",
+        subcommands: [Run.self, ACL.self, Certs.self])
 }
 
 struct ACL: ParsableCommand {

@@ -1,0 +1,93 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// A development CA and the certificates it issues for plane/service identities (real mTLS for the local stack and
+/// the tests). Keys are P-256; private key files are written with mode 0600.
+public struct DevCertificateAuthority {
+    public let certificate: Certificate
+    let key: P256.Signing.PrivateKey
+
+    /// A new CA valid for a year.
+    public static func make(name: String = "Lucid development CA") throws -> DevCertificateAuthority {
+        let key = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName { CommonName(name) }
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(365 * 86_400),
+            issuer: subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+                Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            },
+            issuerPrivateKey: .init(key))
+        return DevCertificateAuthority(certificate: certificate, key: key)
+    }
+
+    /// Loads a CA written by `write(to:)`.
+    public static func load(directory: String) throws -> DevCertificateAuthority {
+        let certificate = try Certificate(pemEncoded: String(contentsOfFile: directory + "/ca.pem", encoding: .utf8))
+        let key = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: directory + "/ca.key", encoding: .utf8))
+        return DevCertificateAuthority(certificate: certificate, key: key)
+    }
+
+    /// Issues a certificate for an identity, usable as client and server (with `localhost` and 127.0.0.1 as names).
+    public func issue(_ identity: SpiffeID) throws -> (certificate: Certificate, key: P256.Signing.PrivateKey) {
+        let key = P256.Signing.PrivateKey()
+        let now = Date()
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(90 * 86_400),
+            issuer: self.certificate.subject,
+            subject: try DistinguishedName { CommonName("\(identity.plane)/\(identity.service)") },
+            signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true, keyAgreement: true))
+                try ExtendedKeyUsage([.serverAuth, .clientAuth])
+                SubjectAlternativeNames([
+                    .uniformResourceIdentifier(identity.uri), .dnsName("localhost"),
+                    .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+                ])
+            },
+            issuerPrivateKey: .init(self.key))
+        return (certificate, key)
+    }
+
+    /// Writes ca.pem and ca.key (0600).
+    public func write(to directory: String) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try certificate.serializeAsPEM().pemString.write(toFile: directory + "/ca.pem", atomically: true, encoding: .utf8)
+        try Self.writeSecret(key.pemRepresentation, to: directory + "/ca.key")
+    }
+
+    /// Writes <plane>-<service>.pem and .key (0600) for an identity; returns their paths.
+    @discardableResult
+    public func writeIssued(_ identity: SpiffeID, to directory: String) throws -> (certificate: String, key: String) {
+        let (certificate, key) = try issue(identity)
+        let base = directory + "/\(identity.plane)-\(identity.service)"
+        try certificate.serializeAsPEM().pemString.write(toFile: base + ".pem", atomically: true, encoding: .utf8)
+        try Self.writeSecret(key.pemRepresentation, to: base + ".key")
+        return (base + ".pem", base + ".key")
+    }
+
+    static func writeSecret(_ text: String, to path: String) throws {
+        try? FileManager.default.removeItem(atPath: path)
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+        }
+    }
+}
+
+extension Certificate {
+    /// The SPIFFE identities in the URI SANs.
+    public var spiffeIDs: [SpiffeID] {
+        guard let names = try? extensions.subjectAlternativeNames else { return [] }
+        return names.compactMap { name in
+            if case .uniformResourceIdentifier(let uri) = name { return SpiffeID(uri: uri) }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,187 @@
+import Foundation
+import Logging
+import Metrics
+import NIOCore
+import NIOHPACK
+import NIOHTTP2
+import NIOSSL
+import SidecarACL
+import X509
+
+/// One inbound gRPC stream: reads `:path`, proves the caller from the connection's client certificate, decides with
+/// the plane ACL, then relays HTTP/2 frames to and from an upstream stream without decoding messages. Denials and
+/// an unhealthy upstream get trailers-only responses (PERMISSION_DENIED naming the rule, UNAVAILABLE).
+final class ProxyStreamHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    enum State {
+        case awaitingHeaders
+        case connecting(buffered: [HTTP2Frame.FramePayload])
+        case relaying(upstream: Channel)
+        case finished
+    }
+
+    let context: SidecarContext
+    var state = State.awaitingHeaders
+    var startedAt = ContinuousClock.now
+
+    init(context: SidecarContext) { self.context = context }
+
+    func channelRead(context channelContext: ChannelHandlerContext, data: NIOAny) {
+        let payload = unwrapInboundIn(data)
+        switch state {
+        case .awaitingHeaders:
+            guard case .headers(let request) = payload else {
+                channelContext.close(promise: nil)
+                return
+            }
+            begin(channelContext, request: request)
+        case .connecting(var buffered):
+            buffered.append(payload)
+            state = .connecting(buffered: buffered)
+        case .relaying(let upstream):
+            upstream.writeAndFlush(payload, promise: nil)
+        case .finished:
+            break
+        }
+    }
+
+    func channelInactive(context channelContext: ChannelHandlerContext) {
+        // The caller finished or cancelled (RST_STREAM): an unfinished upstream stream is reset too.
+        if case .relaying(let upstream) = state { upstream.close(promise: nil) }
+        state = .finished
+        channelContext.fireChannelInactive()
+    }
+
+    private func begin(_ channelContext: ChannelHandlerContext, request: HTTP2Frame.FramePayload.Headers) {
+        startedAt = ContinuousClock.now
+        let path = request.headers.first(name: ":path") ?? ""
+        guard let identity = peerIdentity(of: channelContext.channel) else {
+            deny(channelContext, message: "no valid identity: the client certificate carries no spiffe://\(context.trustDomain)/plane/<plane>/service/<service> URI", rule: "identity")
+            return
+        }
+        let call = ACLCall(
+            sourcePlane: identity.plane, sourceService: identity.service, targetPlane: context.targetPlane,
+            targetService: context.targetService, method: path)
+        let decision = context.policy.current.decide(call)
+        for rule in decision.matched where rule.mode == .shadow {
+            Counter(label: "sidecar_shadow_decisions_total", dimensions: [("rule", rule.name), ("action", rule.action.rawValue)]).increment()
+            context.logger.info(
+                "shadow rule matched", metadata: ["rule": "\(rule.name)", "action": "\(rule.action.rawValue)", "from": "\(identity.plane)/\(identity.service)", "method": "\(path)"])
+        }
+        let ruleLabel = decision.decidingRule?.name ?? "default-deny"
+        guard decision.allowed else {
+            Counter(label: "sidecar_calls_total", dimensions: [("rule", ruleLabel), ("decision", "deny")]).increment()
+            context.logger.notice(
+                "call denied", metadata: ["from": "\(identity.plane)/\(identity.service)", "method": "\(path)", "rule": "\(ruleLabel)"])
+            deny(channelContext, message: "permission denied by \(decision.ruleDescription)", rule: ruleLabel)
+            return
+        }
+        guard context.health.isServing else {
+            Counter(label: "sidecar_calls_total", dimensions: [("rule", ruleLabel), ("decision", "unavailable")]).increment()
+            respond(channelContext, status: GRPCStatusResponse.unavailable, message: "upstream \(context.targetPlane)/\(context.targetService) is not healthy")
+            return
+        }
+        Counter(label: "sidecar_calls_total", dimensions: [("rule", ruleLabel), ("decision", "allow")]).increment()
+        let headers = Self.rewrite(request.headers, identity: identity, mayAssertUser: decision.mayAssertUser)
+        state = .connecting(buffered: [.headers(.init(headers: headers, priorityData: request.priorityData, endStream: request.endStream))])
+
+        let downstream = channelContext.channel
+        let started = startedAt
+        context.upstream.openStream { upstreamStream in
+            upstreamStream.pipeline.addHandler(RelayBackHandler(downstream: downstream, startedAt: started))
+        }.hop(to: channelContext.eventLoop).whenComplete { [self] result in
+            switch (result, state) {
+            case (.success(let upstream), .connecting(let buffered)):
+                state = .relaying(upstream: upstream)
+                for payload in buffered { upstream.write(payload, promise: nil) }
+                upstream.flush()
+            case (.success(let upstream), _):
+                upstream.close(promise: nil)  // the caller went away meanwhile
+            case (.failure(let error), _):
+                context.logger.warning("upstream connection failed", metadata: ["error": "\(error)"])
+                respond(channelContext, status: GRPCStatusResponse.unavailable, message: "upstream \(context.targetPlane)/\(context.targetService) is unreachable")
+            }
+        }
+    }
+
+    private func deny(_ channelContext: ChannelHandlerContext, message: String, rule: String) {
+        respond(channelContext, status: GRPCStatusResponse.permissionDenied, message: message)
+    }
+
+    private func respond(_ channelContext: ChannelHandlerContext, status: Int, message: String) {
+        state = .finished
+        channelContext.writeAndFlush(wrapOutboundOut(GRPCStatusResponse.trailersOnly(status: status, message: message)), promise: nil)
+    }
+
+    /// Strips every `x-lucid-*` the caller sent, sets the proven identity, keeps the end-user assertion only when
+    /// the deciding rule allows it, and keeps or makes `x-request-id`.
+    static func rewrite(_ headers: HPACKHeaders, identity: SpiffeID, mayAssertUser: Bool) -> HPACKHeaders {
+        var rewritten = HPACKHeaders()
+        var requestID: String?
+        var user: [(String, String)] = []
+        for (name, value, indexable) in headers {
+            let lower = name.lowercased()
+            if lower == "x-request-id" {
+                if requestID == nil, isValidRequestID(value) { requestID = value }
+                continue
+            }
+            if lower.hasPrefix("x-lucid-") {
+                if lower == "x-lucid-user-id" || lower == "x-lucid-user-role" { user.append((lower, value)) }
+                continue
+            }
+            rewritten.add(name: name, value: value, indexing: indexable)
+        }
+        rewritten.add(name: "x-lucid-source-plane", value: identity.plane)
+        rewritten.add(name: "x-lucid-source-service", value: identity.service)
+        if mayAssertUser { for (name, value) in user { rewritten.add(name: name, value: value) } }
+        rewritten.add(name: "x-request-id", value: requestID ?? UUID().uuidString.lowercased())
+        return rewritten
+    }
+
+    static func isValidRequestID(_ value: String) -> Bool {
+        (1...128).contains(value.utf8.count) && value.utf8.allSatisfy { $0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || "-_.".utf8.contains($0)) }
+    }
+
+    /// The caller's SPIFFE identity in our trust domain, from the connection's verified client certificate.
+    private func peerIdentity(of stream: Channel) -> SpiffeID? {
+        guard let connection = stream.parent,
+            let tls = try? connection.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+            let peer = tls.peerCertificate,
+            let der = try? peer.toDERBytes(),
+            let certificate = try? Certificate(derEncoded: der)
+        else { return nil }
+        return certificate.spiffeIDs.first { $0.trustDomain == context.trustDomain }
+    }
+}
+
+/// Relays an upstream stream's frames back to the caller's stream; when it closes, so does the caller's.
+final class RelayBackHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTP2Frame.FramePayload
+
+    let downstream: Channel
+    let startedAt: ContinuousClock.Instant
+    var sawHeaders = false
+
+    init(downstream: Channel, startedAt: ContinuousClock.Instant) {
+        self.downstream = downstream
+        self.startedAt = startedAt
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let payload = unwrapInboundIn(data)
+        if !sawHeaders, case .headers = payload {
+            sawHeaders = true
+            let elapsed = ContinuousClock.now - startedAt
+            Metrics.Timer(label: "sidecar_upstream_latency_seconds").recordNanoseconds(
+                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        }
+        downstream.writeAndFlush(payload, promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        downstream.close(promise: nil)
+        context.fireChannelInactive()
+    }
+}
