@@ -125,6 +125,7 @@ let package = Package(
             name: "BetaSidecar",
             dependencies: [
                 "SidecarACL", "PaymentAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),

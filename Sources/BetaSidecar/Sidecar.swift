@@ -70,7 +70,8 @@ public struct Sidecar: Sendable {
             trustDomain: settings.trustDomain, targetPlane: settings.targetPlane, targetService: settings.targetService,
             policy: policy, upstream: upstream, health: health, logger: logger)
         let sidecar = self
-        return [
+        let registryService: [any Service] = (registry as? any Service).map { [$0] } ?? []
+        return registryService + [
             SidecarServer(host: settings.listenHost, port: settings.listenPort, tls: settings.tls, context: context),
             UpstreamProber(
                 target: upstream.target, settings: settings.probe, health: health,

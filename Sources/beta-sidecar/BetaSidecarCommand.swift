@@ -7,7 +7,7 @@ struct BetaSidecarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "beta-sidecar",
         abstract: "The sidecar of a service: mTLS identities, plane ACLs per RPC method, health probing, registration.",
-        subcommands: [Run.self, ACL.self, Certs.self])
+        subcommands: [Run.self, ACL.self, Certs.self, Registry.self])
 }
 
 struct ACL: ParsableCommand {

@@ -23,6 +23,9 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("probe-interval-ms")) var probeIntervalMs = 1_000
     @Option(name: .customLong("unhealthy-threshold")) var unhealthyThreshold = 2
     @Option(name: .customLong("healthy-threshold")) var healthyThreshold = 1
+    @Option(help: "Where to register: embedded (served at /registry) or etcd.") var registry = "embedded"
+    @Option(name: .customLong("etcd-url"), help: "etcd's client URL, for --registry etcd.") var etcdURL = "http://127.0.0.1:2379"
+    @Option(name: .customLong("lease-ttl"), help: "etcd lease TTL in seconds.") var leaseTTL = 5
     @Option(name: .customLong("log-level")) var logLevel = "info"
 
     func run() async throws {
@@ -32,8 +35,8 @@ struct Run: AsyncParsableCommand {
             handler.logLevel = level
             return handler
         }
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let metricsRegistry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metricsRegistry))
         let logger = Logger(label: "beta-sidecar")
         guard let (host, port) = Self.hostPort(listen), let (adminHost, adminPort) = Self.hostPort(adminListen) else {
             throw ValidationError("--listen and --admin-listen take host:port")
@@ -55,7 +58,13 @@ struct Run: AsyncParsableCommand {
         settings.probe.interval = .milliseconds(probeIntervalMs)
         settings.probe.unhealthyThreshold = unhealthyThreshold
         settings.probe.healthyThreshold = healthyThreshold
-        let sidecar = try Sidecar(settings: settings, registry: EmbeddedRegistry(), logger: logger)
+        let serviceRegistry: any ServiceRegistry
+        switch registry {
+        case "embedded": serviceRegistry = EmbeddedRegistry()
+        case "etcd": serviceRegistry = EtcdRegistry(endpoint: etcdURL, ttlSeconds: leaseTTL, logger: logger)
+        default: throw ValidationError("--registry takes embedded or etcd, got \(registry)")
+        }
+        let sidecar = try Sidecar(settings: settings, registry: serviceRegistry, logger: logger)
 
         let router = Hummingbird.Router()
         router.get("/live") { _, _ in "live\n" }
@@ -64,7 +73,7 @@ struct Run: AsyncParsableCommand {
         }
         router.get("/metrics") { _, _ in
             var bytes: [UInt8] = []
-            registry.emit(into: &bytes)
+            metricsRegistry.emit(into: &bytes)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.get("/registry") { _, _ in

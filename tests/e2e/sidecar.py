@@ -31,13 +31,14 @@ class Sidecar:
         self.probe_interval_ms = probe_interval_ms
         self.unhealthy_threshold = unhealthy_threshold
         self.process = None
+        self.extra = []
 
     def start(self, wait_healthy=True):
         args = [str(BIN_DIR / "beta-sidecar"), "run", "--listen", f"127.0.0.1:{self.port}",
                 "--admin-listen", f"127.0.0.1:{self.admin_port}", "--upstream", self.upstream, "--policy", self.policy,
                 "--cert", str(self.certs / "wallet-tron-payment.pem"), "--key", str(self.certs / "wallet-tron-payment.key"),
                 "--ca", str(self.certs / "ca.pem"), "--probe-interval-ms", str(self.probe_interval_ms),
-                "--unhealthy-threshold", str(self.unhealthy_threshold)]
+                "--unhealthy-threshold", str(self.unhealthy_threshold)] + self.extra
         log = open(self.directory / "sidecar.log", "ab")
         self.process = subprocess.Popen(args, stdout=log, stderr=log)
         deadline = time.time() + 20
