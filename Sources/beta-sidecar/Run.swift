@@ -7,29 +7,47 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 
-/// `beta-sidecar run`: the proxy in front of one service instance.
+/// `beta-sidecar run`: the proxy in front of one service instance. Settings come from `--config` (YAML), then
+/// `BETA_SIDECAR_*` environment variables, then these flags.
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the sidecar in front of a service.")
 
-    @Option(help: "mTLS listener, host:port.") var listen = "127.0.0.1:50443"
-    @Option(name: .customLong("admin-listen"), help: "Admin HTTP (/live, /ready, /metrics, /registry), host:port.") var adminListen = "127.0.0.1:9443"
-    @Option(help: "The upstream gRPC server: host:port or unix:/path.") var upstream = "127.0.0.1:50051"
-    @Option(help: "The guarded service, plane/service.") var target = "wallet/tron-payment"
-    @Option(help: "The plane ACL file.") var policy = "acl/wallet_plane.acl"
-    @Option(name: .customLong("trust-domain")) var trustDomain = "lucid"
-    @Option(help: "This sidecar's certificate (PEM).") var cert: String
-    @Option(help: "Its private key (PEM).") var key: String
-    @Option(help: "The CA bundle that client certificates must chain to (PEM).") var ca: String
-    @Option(name: .customLong("probe-interval-ms")) var probeIntervalMs = 1_000
-    @Option(name: .customLong("unhealthy-threshold")) var unhealthyThreshold = 2
-    @Option(name: .customLong("healthy-threshold")) var healthyThreshold = 1
-    @Option(help: "Where to register: embedded (served at /registry) or etcd.") var registry = "embedded"
-    @Option(name: .customLong("etcd-url"), help: "etcd's client URL, for --registry etcd.") var etcdURL = "http://127.0.0.1:2379"
-    @Option(name: .customLong("lease-ttl"), help: "etcd lease TTL in seconds.") var leaseTTL = 5
-    @Option(name: .customLong("log-level")) var logLevel = "info"
+    @Option(help: "A YAML configuration file.") var config: String?
+    @Option(help: "mTLS listener, host:port (listen).") var listen: String?
+    @Option(name: .customLong("admin-listen"), help: "Admin HTTP: /live, /ready, /metrics, /registry (admin_listen).") var adminListen: String?
+    @Option(help: "The upstream gRPC server: host:port or unix:/path (upstream).") var upstream: String?
+    @Option(help: "The guarded service, plane/service (target).") var target: String?
+    @Option(help: "The plane ACL file (policy).") var policy: String?
+    @Option(name: .customLong("trust-domain")) var trustDomain: String?
+    @Option(help: "This sidecar's certificate, PEM (tls.cert).") var cert: String?
+    @Option(help: "Its private key, PEM (tls.key).") var key: String?
+    @Option(help: "The CA bundle client certificates must chain to, PEM (tls.ca).") var ca: String?
+    @Option(name: .customLong("probe-interval-ms")) var probeIntervalMs: Int?
+    @Option(name: .customLong("unhealthy-threshold")) var unhealthyThreshold: Int?
+    @Option(name: .customLong("healthy-threshold")) var healthyThreshold: Int?
+    @Option(help: "embedded (served at /registry) or etcd (registry.kind).") var registry: String?
+    @Option(name: .customLong("etcd-url")) var etcdURL: String?
+    @Option(name: .customLong("lease-ttl")) var leaseTTL: Int?
+    @Option(name: .customLong("log-level")) var logLevel: String?
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        var overrides: [String: String] = [:]
+        let flags: [(String, String?)] = [
+            ("listen", listen), ("admin_listen", adminListen), ("upstream", upstream), ("target", target),
+            ("policy", policy), ("trust_domain", trustDomain), ("tls.cert", cert), ("tls.key", key), ("tls.ca", ca),
+            ("probe.interval_ms", probeIntervalMs.map(String.init)), ("probe.unhealthy_threshold", unhealthyThreshold.map(String.init)),
+            ("probe.healthy_threshold", healthyThreshold.map(String.init)), ("registry.kind", registry),
+            ("registry.etcd_url", etcdURL), ("registry.lease_ttl_seconds", leaseTTL.map(String.init)), ("log.level", logLevel),
+        ]
+        for (key, value) in flags { if let value { overrides[key] = value } }
+        let settings: SidecarConfig
+        do {
+            settings = try SidecarConfig.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
+        } catch {
+            FileHandle.standardError.write(Data("beta-sidecar: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -38,33 +56,16 @@ struct Run: AsyncParsableCommand {
         let metricsRegistry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metricsRegistry))
         let logger = Logger(label: "beta-sidecar")
-        guard let (host, port) = Self.hostPort(listen), let (adminHost, adminPort) = Self.hostPort(adminListen) else {
-            throw ValidationError("--listen and --admin-listen take host:port")
+        let serviceRegistry: any ServiceRegistry =
+            settings.registryKind == "etcd"
+            ? EtcdRegistry(endpoint: settings.etcdURL, ttlSeconds: settings.leaseTTLSeconds, logger: logger) : EmbeddedRegistry()
+        let sidecar: Sidecar
+        do {
+            sidecar = try Sidecar(settings: settings.settings, registry: serviceRegistry, logger: logger)
+        } catch {
+            FileHandle.standardError.write(Data("beta-sidecar: policy: \(error)\n".utf8))
+            throw ExitCode(2)
         }
-        guard let targetParts = Optional(target.split(separator: "/").map(String.init)), targetParts.count == 2 else {
-            throw ValidationError("--target takes plane/service")
-        }
-        let upstreamTarget: SidecarSettings.Upstream
-        if upstream.hasPrefix("unix:") {
-            upstreamTarget = .unix(path: String(upstream.dropFirst(5)))
-        } else if let (upstreamHost, upstreamPort) = Self.hostPort(upstream) {
-            upstreamTarget = .tcp(host: upstreamHost, port: upstreamPort)
-        } else {
-            throw ValidationError("--upstream takes host:port or unix:/path")
-        }
-        var settings = SidecarSettings(
-            listenHost: host, listenPort: port, tls: .init(certificate: cert, key: key, caBundle: ca), trustDomain: trustDomain,
-            targetPlane: targetParts[0], targetService: targetParts[1], upstream: upstreamTarget, policyPath: policy)
-        settings.probe.interval = .milliseconds(probeIntervalMs)
-        settings.probe.unhealthyThreshold = unhealthyThreshold
-        settings.probe.healthyThreshold = healthyThreshold
-        let serviceRegistry: any ServiceRegistry
-        switch registry {
-        case "embedded": serviceRegistry = EmbeddedRegistry()
-        case "etcd": serviceRegistry = EtcdRegistry(endpoint: etcdURL, ttlSeconds: leaseTTL, logger: logger)
-        default: throw ValidationError("--registry takes embedded or etcd, got \(registry)")
-        }
-        let sidecar = try Sidecar(settings: settings, registry: serviceRegistry, logger: logger)
 
         let router = Hummingbird.Router()
         router.get("/live") { _, _ in "live\n" }
@@ -80,16 +81,13 @@ struct Run: AsyncParsableCommand {
             let data = try JSONEncoder().encode(try await sidecar.registry.list())
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
-        let admin = Application(router: router, configuration: .init(address: .hostname(adminHost, port: adminPort)), logger: logger)
+        let admin = Application(
+            router: router, configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port)),
+            logger: logger)
         let group = ServiceGroup(
             configuration: .init(
                 services: sidecar.services.map { .init(service: $0) } + [.init(service: admin)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
-    }
-
-    static func hostPort(_ text: String) -> (String, Int)? {
-        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]) else { return nil }
-        return (String(text[..<colon]), port)
     }
 }

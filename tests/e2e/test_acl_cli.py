@@ -37,3 +37,15 @@ def test_cases_pass_and_mismatches_are_reported(tmp_path):
     failed = sidecar("acl", "test", "--policy", POLICY, "--cases", str(wrong))
     assert failed.returncode == 1
     assert f"{wrong}:1: expected allow, got deny" in failed.stdout
+
+
+def test_sidecar_config_errors_name_the_key(tmp_path):
+    config = tmp_path / "sidecar.yaml"
+    config.write_text("listen: 127.0.0.1:1\nprobe:\n  interval_ms: fast\n")
+    result = sidecar("run", "--config", str(config))
+    assert result.returncode == 2
+    assert "configuration error: tls.cert: is required" in result.stderr
+    config.write_text("listen: nowhere\ntls:\n  cert: a\n  key: b\n  ca: c\n")
+    assert "configuration error: listen: must be host:port" in sidecar("run", "--config", str(config)).stderr
+    config.write_text("lisen: 127.0.0.1:1\n")
+    assert "configuration error: lisen: is not a known setting" in sidecar("run", "--config", str(config)).stderr
