@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "payctl", targets: ["payctl"]),
         .executable(name: "beta-sidecar", targets: ["beta-sidecar"]),
         .executable(name: "tron-bench", targets: ["TronBench"]),
+        .executable(name: "hop-bench", targets: ["HopBench"]),
         .library(name: "PaymentCore", targets: ["PaymentCore"]),
         .library(name: "PaymentRPC", targets: ["PaymentRPC"]),
     ],
@@ -187,6 +188,17 @@ let package = Package(
         ),
 
         .executableTarget(name: "TronBench", dependencies: ["TronKit"], path: "Benchmarks/TronBench"),
+        .executableTarget(
+            name: "HopBench",
+            dependencies: [
+                "PaymentAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/HopBench"
+        ),
 
         // MARK: Tests
 
