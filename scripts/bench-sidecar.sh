@@ -26,13 +26,14 @@ events { worker_connections 4096; }
 http {
   access_log off;
   client_body_temp_path $WORK/logs; proxy_temp_path $WORK/logs; fastcgi_temp_path $WORK/logs; uwsgi_temp_path $WORK/logs; scgi_temp_path $WORK/logs;
-  upstream payment { server 127.0.0.1:52051; keepalive 16; }
+  upstream payment { server 127.0.0.1:52051; keepalive 16; keepalive_requests 100000000; }
   server {
     listen 127.0.0.1:52444 ssl http2;
     ssl_certificate $WORK/certs/wallet-tron-payment.pem;
     ssl_certificate_key $WORK/certs/wallet-tron-payment.key;
     ssl_client_certificate $WORK/certs/ca.pem;
     ssl_verify_client on;
+    keepalive_requests 100000000;
     location / { grpc_pass grpc://payment; }
   }
 }
