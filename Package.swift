@@ -121,11 +121,20 @@ let package = Package(
 
         /// The sidecar's plane ACL language: parser with positioned errors, evaluator, expected-decision files.
         .target(name: "SidecarACL"),
+        /// Generated code of the sidecar's registry API (DO NOT EDIT).
+        .target(
+            name: "SidecarAPI",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ]
+        ),
         /// The sidecar: mTLS identities, the gRPC-aware HTTP/2 proxy, the upstream prober, the registry.
         .target(
             name: "BetaSidecar",
             dependencies: [
-                "SidecarACL", "PaymentAPI",
+                "SidecarACL", "PaymentAPI", "SidecarAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

@@ -18,6 +18,9 @@ public struct SidecarSettings: Sendable {
     public var upstream: Upstream
     public var policyPath: String
     public var probe = UpstreamProber.Settings()
+    /// The loopback admin gRPC listener serving lucid.sidecar.v1.RegistryService.
+    public var adminGRPCHost = "127.0.0.1"
+    public var adminGRPCPort = 9444
     public var version = "0.1.0"
 
     public init(
@@ -81,6 +84,7 @@ public struct Sidecar: Sendable {
                     }
                 }, logger: logger),
             PolicyReloader(policy: policy, registry: registry, instanceID: instance.id, logger: logger),
+            RegistryAdminServer(host: settings.adminGRPCHost, port: settings.adminGRPCPort, registry: registry, logger: logger),
         ]
     }
 }

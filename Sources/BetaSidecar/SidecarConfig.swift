@@ -12,7 +12,7 @@ public struct SidecarConfig: Sendable {
     public var logLevel: String
 
     public static let keys = [
-        "listen", "admin_listen", "upstream", "target", "policy", "trust_domain", "tls.cert", "tls.key", "tls.ca",
+        "listen", "admin_listen", "admin_grpc_listen", "upstream", "target", "policy", "trust_domain", "tls.cert", "tls.key", "tls.ca",
         "probe.interval_ms", "probe.timeout_ms", "probe.healthy_threshold", "probe.unhealthy_threshold",
         "registry.kind", "registry.etcd_url", "registry.lease_ttl_seconds", "log.level",
     ]
@@ -98,6 +98,7 @@ public struct SidecarConfig: Sendable {
         settings = SidecarSettings(
             listenHost: host, listenPort: port, tls: tls, trustDomain: trustDomain, targetPlane: target[0],
             targetService: target[1], upstream: upstream, policyPath: try value("policy", "acl/wallet_plane.acl"))
+        (settings.adminGRPCHost, settings.adminGRPCPort) = try hostPort("admin_grpc_listen", "127.0.0.1:9444")
         settings.probe.interval = .milliseconds(try integer("probe.interval_ms", 1_000, 50...60_000))
         settings.probe.timeout = .milliseconds(try integer("probe.timeout_ms", 1_000, 50...60_000))
         settings.probe.healthyThreshold = try integer("probe.healthy_threshold", 1, 1...100)

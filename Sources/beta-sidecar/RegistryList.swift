@@ -12,7 +12,7 @@ struct Registry: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List registered instances and their health.")
-        @Option(help: "A sidecar's admin address (embedded registry), host:port.") var admin: String?
+        @Option(name: .customLong("admin-grpc"), help: "A sidecar's admin gRPC address (embedded registry), host:port.") var adminGRPC = "127.0.0.1:9444"
         @Option(name: .customLong("etcd-url"), help: "etcd's client URL (etcd registry).") var etcdURL: String?
 
         func run() async throws {
@@ -20,9 +20,7 @@ struct Registry: AsyncParsableCommand {
             if let etcdURL {
                 instances = try await EtcdRegistry(endpoint: etcdURL, logger: Logger(label: "beta-sidecar")).list()
             } else {
-                let url = URL(string: "http://\(admin ?? "127.0.0.1:9443")/registry")!
-                let (data, _) = try await URLSession.shared.data(from: url)
-                instances = try JSONDecoder().decode([ServiceInstance].self, from: data)
+                instances = try await RegistryAdminClient.list(address: adminGRPC)
             }
             for instance in instances {
                 print("\(instance.healthy ? "healthy  " : "UNHEALTHY") \(instance.plane)/\(instance.name)  \(instance.address):\(instance.port)  v\(instance.version)  [\(instance.tags.joined(separator: ","))]  \(instance.id)")

@@ -15,6 +15,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "A YAML configuration file.") var config: String?
     @Option(help: "mTLS listener, host:port (listen).") var listen: String?
     @Option(name: .customLong("admin-listen"), help: "Admin HTTP: /live, /ready, /metrics, /registry (admin_listen).") var adminListen: String?
+    @Option(name: .customLong("admin-grpc-listen"), help: "Loopback gRPC registry API, host:port (admin_grpc_listen).") var adminGRPCListen: String?
     @Option(help: "The upstream gRPC server: host:port or unix:/path (upstream).") var upstream: String?
     @Option(help: "The guarded service, plane/service (target).") var target: String?
     @Option(help: "The plane ACL file (policy).") var policy: String?
@@ -33,7 +34,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         var overrides: [String: String] = [:]
         let flags: [(String, String?)] = [
-            ("listen", listen), ("admin_listen", adminListen), ("upstream", upstream), ("target", target),
+            ("listen", listen), ("admin_listen", adminListen), ("admin_grpc_listen", adminGRPCListen), ("upstream", upstream), ("target", target),
             ("policy", policy), ("trust_domain", trustDomain), ("tls.cert", cert), ("tls.key", key), ("tls.ca", ca),
             ("probe.interval_ms", probeIntervalMs.map(String.init)), ("probe.unhealthy_threshold", unhealthyThreshold.map(String.init)),
             ("probe.healthy_threshold", healthyThreshold.map(String.init)), ("registry.kind", registry),

@@ -26,6 +26,7 @@ class Sidecar:
         self.certs = certs
         self.port = free_port()
         self.admin_port = free_port()
+        self.admin_grpc_port = free_port()
         self.upstream = upstream
         self.policy = policy
         self.probe_interval_ms = probe_interval_ms
@@ -35,7 +36,7 @@ class Sidecar:
 
     def start(self, wait_healthy=True):
         args = [str(BIN_DIR / "beta-sidecar"), "run", "--listen", f"127.0.0.1:{self.port}",
-                "--admin-listen", f"127.0.0.1:{self.admin_port}", "--upstream", self.upstream, "--policy", self.policy,
+                "--admin-listen", f"127.0.0.1:{self.admin_port}", "--admin-grpc-listen", f"127.0.0.1:{self.admin_grpc_port}", "--upstream", self.upstream, "--policy", self.policy,
                 "--cert", str(self.certs / "wallet-tron-payment.pem"), "--key", str(self.certs / "wallet-tron-payment.key"),
                 "--ca", str(self.certs / "ca.pem"), "--probe-interval-ms", str(self.probe_interval_ms),
                 "--unhealthy-threshold", str(self.unhealthy_threshold)] + self.extra

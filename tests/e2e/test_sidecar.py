@@ -131,3 +131,22 @@ def test_bad_policy_reload_keeps_the_last_good_one(stack):
     with pytest.raises(grpc.RpcError) as denied:
         gateway.ListPayouts(pb.ListPayoutsRequest(), timeout=5)
     assert denied.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+def test_registry_admin_api_lists_and_watches(stack):
+    import subprocess
+    from conftest_paths import BIN_DIR
+    from lucid.sidecar.v1 import registry_pb2, registry_pb2_grpc
+    server, sidecar, _ = stack
+    listed = subprocess.run([str(BIN_DIR / "beta-sidecar"), "registry", "list", "--admin-grpc",
+                             f"127.0.0.1:{sidecar.admin_grpc_port}"], capture_output=True, text=True, timeout=10)
+    assert listed.stdout.startswith("healthy   wallet/tron-payment"), listed.stdout + listed.stderr
+    stub = registry_pb2_grpc.RegistryServiceStub(grpc.insecure_channel(f"127.0.0.1:{sidecar.admin_grpc_port}"))
+    watch = stub.WatchInstances(registry_pb2.ListInstancesRequest(plane="wallet"), timeout=15)
+    first = next(watch)
+    assert [i.healthy for i in first.instances] == [True]
+    server.stop()
+    second = next(watch)
+    assert [i.healthy for i in second.instances] == [False], "a health change is pushed to watchers"
+    watch.cancel()
+    server.start()
