@@ -34,11 +34,8 @@ payment-rpc   grpc://127.0.0.1:50051       admin http://127.0.0.1:9090/health   
 beta-sidecar  grpcs://localhost:50443      admin http://127.0.0.1:9443/ready    registry http://127.0.0.1:9443/registry
               client certificates: .state/certs/ops-api-gateway.{pem,key} (allowed), chain-tron-node.* (denied)
 
-Create a payout through the sidecar (grpcurl, or any gRPC client; Python: see tests/e2e):
-  grpcurl -cacert .state/certs/ca.pem -cert .state/certs/ops-api-gateway.pem -key .state/certs/ops-api-gateway.key \\
-    -import-path proto -import-path /usr/share/gocode/src/github.com/gogo/googleapis -proto lucid/payment/v1/payment.proto \\
-    -d '{"idempotency_key":"demo-1","recipient_address":"TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp","amount_units":"1500000","reason":"demo"}' \\
-    localhost:50443 lucid.payment.v1.PaymentService/CreatePayout
+Create a payout through the sidecar (mTLS as ops/api-gateway) and follow it to CONFIRMED:
+  scripts/example-payout.py [RECIPIENT] [AMOUNT_UNITS]
 It is CONFIRMED about a minute later (19 blocks of 3 s). The recipient's balance on the devnet:
   curl -s -d '{"address":"TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp"}' http://127.0.0.1:8090/admin/balance
 TXT
