@@ -10,7 +10,7 @@ import TronNode
 struct PayCtl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payctl", abstract: "Operate the payout system: keys and offline transactions.",
-        subcommands: [Keys.self, Tx.self])
+        subcommands: [Keys.self, Tx.self, Node.self])
 }
 
 struct Keys: AsyncParsableCommand {

@@ -47,3 +47,22 @@ def test_offline_usdt_transfer_matches_the_vector(tmp_path):
     assert output["signature"] == VECTOR["signature"]
     assert output["transaction_hex"] == VECTOR["signed_transaction_protobuf_hex"]
     assert VECTOR["private_key"] not in result.stdout + result.stderr
+
+
+def test_node_queries_through_the_tron_client(tmp_path):
+    from devnet import Devnet
+    owner = "TPYD4hfQ7rYTUnmyF9JH9NAnvtHuDVcoAo"
+    devnet = Devnet(tmp_path, fund=[(owner, 7_000_000, 12_345_678)], block_interval_ms=0).start()
+    try:
+        devnet.produce(25)
+        info = payctl("node", "info", "--node", devnet.url)
+        assert info.returncode == 0, info.stderr
+        lines = info.stdout.splitlines()
+        assert lines[0].startswith("head 25 00000000000000")
+        assert lines[1].startswith("solid 7 ") and "(node info: head 25, solid 7)" in lines[1]
+        assert "getEnergyFee 100" in lines and "getTransactionFee 1000" in lines
+        balance = payctl("node", "balance", "--node", devnet.url, "--address", owner)
+        assert balance.returncode == 0, balance.stderr
+        assert balance.stdout.splitlines() == ["trx_sun 7000000", "usdt_units 12345678", "free_net_limit 600"]
+    finally:
+        devnet.stop()
