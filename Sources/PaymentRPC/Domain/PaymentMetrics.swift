@@ -1,31 +1,46 @@
 import Metrics
 import PaymentCore
+import Synchronization
 
 /// The server's metrics, with the seed's names. Labels are bounded: router, priority and an outcome word,
 /// never an id or an address. Amount metrics are display values in USDT; the ledger is the record.
-public struct PaymentMetrics: Sendable {
+public final class PaymentMetrics: Sendable {
+    private struct RequestKey: Hashable {
+        var router: String
+        var priority: String
+        var outcome: String
+    }
+
+    /// Metric handles are made once and reused: the factory lookup is a lock and a hash of the labels.
+    private let requests = Mutex<[RequestKey: Counter]>([:])
+    private let amount = FloatingPointCounter(label: "tron_payout_amount_usdt_total")
+    private let processing = Metrics.Timer(label: "tron_payout_processing_duration_seconds")
+
     public init() {}
 
     /// Counts a CreatePayout/CreateBatch item by its outcome: accepted, replayed, invalid, limit_exceeded,
     /// unavailable, conflict, error.
     public func recordRequest(router: Router?, priority: Priority?, outcome: String, count: Int = 1) {
-        Counter(
-            label: "tron_payment_requests_total",
-            dimensions: [
-                ("router_type", router?.rawValue ?? "unknown"), ("priority", priority?.rawValue ?? "IMMEDIATE"),
-                ("status", outcome),
-            ]
-        ).increment(by: count)
+        let key = RequestKey(router: router?.rawValue ?? "unknown", priority: priority?.rawValue ?? "IMMEDIATE", outcome: outcome)
+        let counter = requests.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Counter(
+                label: "tron_payment_requests_total",
+                dimensions: [("router_type", key.router), ("priority", key.priority), ("status", key.outcome)])
+            cache[key] = counter
+            return counter
+        }
+        counter.increment(by: count)
     }
 
     /// Adds accepted amounts.
     public func recordAcceptedAmount(units: Int64) {
-        FloatingPointCounter(label: "tron_payout_amount_usdt_total").increment(by: Self.usdt(units))
+        amount.increment(by: Self.usdt(units))
     }
 
     /// The time from request to durable record.
     public func recordProcessing(duration: Duration) {
-        Metrics.Timer(label: "tron_payout_processing_duration_seconds").recordNanoseconds(
+        processing.recordNanoseconds(
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
