@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "beta-sidecar", targets: ["beta-sidecar"]),
         .executable(name: "tron-bench", targets: ["TronBench"]),
         .executable(name: "hop-bench", targets: ["HopBench"]),
+        .executable(name: "protoc-gen-lucid-rest", targets: ["protoc-gen-lucid-rest"]),
         .library(name: "PaymentCore", targets: ["PaymentCore"]),
         .library(name: "PaymentRPC", targets: ["PaymentRPC"]),
     ],
@@ -152,7 +153,18 @@ let package = Package(
             ]
         ),
 
+        /// The REST/OpenAPI generator: descriptors → an HTTP API model → OpenAPI 3 and the gateway's route table.
+        .target(
+            name: "Codegen",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf"),
+            ]
+        ),
+
         // MARK: Executables (thin)
+
+        .executableTarget(name: "protoc-gen-lucid-rest", dependencies: ["Codegen"]),
 
         .executableTarget(
             name: "beta-sidecar",
@@ -214,6 +226,11 @@ let package = Package(
         .testTarget(name: "TronKitTests", dependencies: ["TronKit"], exclude: ["Fixtures"]),
         .testTarget(name: "PaymentCoreTests", dependencies: ["PaymentCore"]),
         .testTarget(name: "SidecarACLTests", dependencies: ["SidecarACL"]),
+        .testTarget(
+            name: "CodegenTests",
+            dependencies: ["Codegen", .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf")],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "PaymentStoreTests", dependencies: ["PaymentStore"]),
         .testTarget(
             name: "PaymentRPCTests",

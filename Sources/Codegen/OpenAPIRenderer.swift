@@ -1,0 +1,234 @@
+/// Stage 2a: `HTTPAPI` → an OpenAPI 3.0.3 document (JSON and YAML, same content). Schemas follow the proto3 JSON
+/// mapping: 64-bit integers as strings, enums as names, Timestamp as RFC 3339, field names in lowerCamelCase.
+/// `required` follows the convention that a field comment starting with "Required." marks a required field.
+public struct OpenAPIRenderer {
+    public struct Options: Sendable {
+        /// Requests per minute per principal, by RPC name (`x-rate-limit` and the 429 description).
+        public var rateLimits: [String: Int] = [:]
+        public var version = "v1"
+        public init() {}
+    }
+
+    let api: HTTPAPI
+    let options: Options
+
+    public init(api: HTTPAPI, options: Options = Options()) {
+        self.api = api
+        self.options = options
+    }
+
+    /// gRPC status → HTTP status, as grpc-gateway maps them; every operation documents these error responses.
+    public static let errorResponses: [(status: String, description: String)] = [
+        ("400", "INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE: the request is wrong; `message` names the field"),
+        ("401", "UNAUTHENTICATED: no valid bearer token"),
+        ("403", "PERMISSION_DENIED: the caller's role may not do this"),
+        ("404", "NOT_FOUND"),
+        ("409", "ALREADY_EXISTS or ABORTED"),
+        ("429", "RESOURCE_EXHAUSTED: a rate limit or a payout limit; `message` names it"),
+        ("500", "INTERNAL or UNKNOWN"),
+        ("503", "UNAVAILABLE: try again later"),
+        ("504", "DEADLINE_EXCEEDED"),
+    ]
+
+    public func document() -> DocumentValue {
+        var paths: [(String, DocumentValue)] = []
+        let byPath = Dictionary(grouping: api.operations, by: \.path)
+        for path in byPath.keys.sorted() {
+            let operations = byPath[path]!.sorted {
+                (Self.methodOrder($0.method), $0.method, $0.operationID) < (Self.methodOrder($1.method), $1.method, $1.operationID)
+            }
+            // OpenAPI has no custom HTTP methods: a google.api.http `custom` binding is kept as an x-custom-<kind>
+            // extension of its path item.
+            paths.append((path, .object(operations.map { (Self.standardMethods.contains($0.method) ? $0.method : "x-custom-\($0.method)", operation($0)) })))
+        }
+        var schemas: [(String, DocumentValue)] = [("lucid.Error", errorSchema)]
+        for name in api.messages.keys.sorted() { schemas.append((name, messageSchema(api.messages[name]!))) }
+        for name in api.enums.keys.sorted() { schemas.append((name, enumSchema(api.enums[name]!))) }
+        return .object([
+            ("openapi", .string("3.0.3")),
+            ("info", .object([
+                ("title", .string(api.title)), ("version", .string(options.version)),
+                ("description", .string("Generated from the proto files by protoc-gen-lucid-rest. DO NOT EDIT.")),
+            ])),
+            ("security", .array([.object([("bearerAuth", .array([]))])])),
+            ("paths", .object(paths)),
+            ("components", .object([
+                ("securitySchemes", .object([("bearerAuth", .object([
+                    ("type", .string("http")), ("scheme", .string("bearer")), ("bearerFormat", .string("JWT")),
+                ]))])),
+                ("schemas", .object(schemas)),
+            ])),
+        ])
+    }
+
+    func operation(_ operation: HTTPOperation) -> DocumentValue {
+        var members: [(String, DocumentValue)] = [
+            ("operationId", .string(operation.operationID)),
+            ("summary", .string(Self.firstSentence(operation.comment))),
+            ("description", .string(description(of: operation))),
+            ("tags", .array([.string(operation.service.split(separator: ".").last.map(String.init) ?? operation.service)])),
+        ]
+        var parameters: [DocumentValue] = operation.pathParameters.map { parameter in
+            var schema = parameter.field.map(fieldSchema) ?? .object([("type", .string("string"))])
+            if let pattern = parameter.pattern, case .object(var schemaMembers) = schema {
+                schemaMembers.append(("description", .string("matches the path pattern \(pattern)")))
+                schema = .object(schemaMembers)
+            }
+            return .object([
+                ("name", .string(parameter.fieldPath)), ("in", .string("path")), ("required", .bool(true)),
+                ("description", .string(parameter.field?.comment ?? "")), ("schema", schema),
+            ])
+        }
+        parameters += operation.queryParameters.filter(Self.isQueryable).map { field in
+            .object([
+                ("name", .string(field.jsonName)), ("in", .string("query")), ("required", .bool(field.required)),
+                ("description", .string(field.comment)), ("schema", fieldSchema(field)),
+            ])
+        }
+        if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
+        switch operation.body {
+        case .none: break
+        case .whole:
+            members.append(("requestBody", .object([
+                ("required", .bool(true)),
+                ("content", .object([("application/json", .object([("schema", reference(operation.inputType))]))])),
+            ])))
+        case .field(let name):
+            let field = api.messages[operation.inputType]?.fields.first { $0.name == name }
+            members.append(("requestBody", .object([
+                ("required", .bool(true)),
+                ("content", .object([("application/json", .object([("schema", field.map(fieldSchema) ?? .object([]))]))])),
+            ])))
+        }
+        let responseSchema: DocumentValue
+        if let responseBody = operation.responseBody,
+            let field = api.messages[operation.outputType]?.fields.first(where: { $0.name == responseBody })
+        {
+            responseSchema = fieldSchema(field)
+        } else {
+            responseSchema = reference(operation.outputType)
+        }
+        var responses: [(String, DocumentValue)] = [
+            ("200", .object([
+                ("description", .string("OK")),
+                ("content", .object([("application/json", .object([("schema", responseSchema)]))])),
+            ])),
+        ]
+        for (status, text) in Self.errorResponses {
+            var description = text
+            if status == "429", let limit = options.rateLimits[operation.operationID] {
+                description += "; at most \(limit) requests a minute per principal, see the Retry-After header"
+            }
+            responses.append((status, .object([
+                ("description", .string(description)),
+                ("content", .object([("application/json", .object([("schema", reference("lucid.Error"))]))])),
+            ])))
+        }
+        members.append(("responses", .object(responses)))
+        if let limit = options.rateLimits[operation.operationID] {
+            members.append(("x-rate-limit", .object([("requests", .integer(limit)), ("period", .string("1m"))])))
+        }
+        members.append(("x-grpc-method", .string(operation.grpcPath)))
+        return .object(members)
+    }
+
+    func description(of operation: HTTPOperation) -> String {
+        var text = operation.comment
+        if operation.idempotencyKeyField != nil {
+            text += "\n\nIdempotency: `idempotencyKey` is required. Repeating a request with the same key returns the first result; the same key with a different request is refused (400, FAILED_PRECONDITION)."
+        }
+        return text
+    }
+
+    static func isQueryable(_ field: FieldModel) -> Bool {
+        switch field.kind {
+        case .scalar, .enumeration: true
+        case .message(let name): name == "google.protobuf.Timestamp" || name == "google.protobuf.Duration"
+        case .map: false
+        }
+    }
+
+    func messageSchema(_ message: MessageModel) -> DocumentValue {
+        var members: [(String, DocumentValue)] = [("type", .string("object"))]
+        if !message.comment.isEmpty { members.append(("description", .string(message.comment))) }
+        let required = message.fields.filter(\.required).map { DocumentValue.string($0.jsonName) }
+        if !required.isEmpty { members.append(("required", .array(required))) }
+        members.append(("properties", .object(message.fields.map { ($0.jsonName, fieldSchema($0)) })))
+        members.append(("additionalProperties", .bool(false)))
+        return .object(members)
+    }
+
+    func enumSchema(_ model: EnumModel) -> DocumentValue {
+        var description = model.comment
+        for value in model.values where !value.comment.isEmpty { description += "\n- \(value.name): \(value.comment)" }
+        return .object([
+            ("type", .string("string")), ("description", .string(description)),
+            ("enum", .array(model.values.map { .string($0.name) })),
+        ])
+    }
+
+    func fieldSchema(_ field: FieldModel) -> DocumentValue {
+        var schema = kindSchema(field.kind)
+        if field.repeated { schema = .object([("type", .string("array")), ("items", schema)]) }
+        guard !field.comment.isEmpty else { return schema }
+        if case .object(var members) = schema, !members.contains(where: { $0.0 == "$ref" }) {
+            members.append(("description", .string(field.comment)))
+            return .object(members)
+        }
+        return .object([("allOf", .array([schema])), ("description", .string(field.comment))])
+    }
+
+    func kindSchema(_ kind: FieldModel.Kind) -> DocumentValue {
+        switch kind {
+        case .scalar(let type):
+            switch type {
+            case "int64", "sint64", "sfixed64": return .object([("type", .string("string")), ("format", .string("int64"))])
+            case "uint64", "fixed64": return .object([("type", .string("string")), ("format", .string("uint64"))])
+            case "int32", "sint32", "sfixed32": return .object([("type", .string("integer")), ("format", .string("int32"))])
+            case "uint32", "fixed32": return .object([("type", .string("integer")), ("format", .string("int64")), ("minimum", .integer(0))])
+            case "double": return .object([("type", .string("number")), ("format", .string("double"))])
+            case "float": return .object([("type", .string("number")), ("format", .string("float"))])
+            case "bool": return .object([("type", .string("boolean"))])
+            case "bytes": return .object([("type", .string("string")), ("format", .string("byte"))])
+            default: return .object([("type", .string("string"))])
+            }
+        case .enumeration(let name): return reference(name)
+        case .message(let name):
+            switch name {
+            case "google.protobuf.Timestamp": return .object([("type", .string("string")), ("format", .string("date-time"))])
+            case "google.protobuf.Duration", "google.protobuf.FieldMask": return .object([("type", .string("string"))])
+            case "google.protobuf.Empty", "google.protobuf.Struct", "google.protobuf.Any": return .object([("type", .string("object"))])
+            default: return reference(name)
+            }
+        case .map(_, let value):
+            return .object([("type", .string("object")), ("additionalProperties", kindSchema(value))])
+        }
+    }
+
+    func reference(_ name: String) -> DocumentValue { .object([("$ref", .string("#/components/schemas/\(name)"))]) }
+
+    var errorSchema: DocumentValue {
+        .object([
+            ("type", .string("object")),
+            ("description", .string("The error body of every non-2xx answer.")),
+            ("required", .array([.string("code"), .string("message")])),
+            ("properties", .object([
+                ("code", .object([("type", .string("integer")), ("format", .string("int32")), ("description", .string("The gRPC status code."))])),
+                ("message", .object([("type", .string("string")), ("description", .string("What was wrong; names the field or limit."))])),
+                ("details", .object([("type", .string("array")), ("items", .object([("type", .string("object"))]))])),
+            ])),
+        ])
+    }
+
+    static let standardMethods: Set<String> = ["get", "put", "post", "delete", "patch", "head", "options", "trace"]
+
+    static func methodOrder(_ method: String) -> Int {
+        ["get", "put", "post", "delete", "patch"].firstIndex(of: method) ?? 9
+    }
+
+    static func firstSentence(_ text: String) -> String {
+        let flat = text.replacingOccurrences(of: "\n", with: " ")
+        if let end = flat.range(of: ". ") { return String(flat[..<end.lowerBound]) + "." }
+        return flat
+    }
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Regenerates the committed OpenAPI documents (openapi/) and the codegen golden fixtures (Tests/CodegenTests/Fixtures)
+# with Debian's protoc and protoc-gen-lucid-rest. Descriptor sets are committed so the golden tests need no protoc.
+#   needs: apt-get install -y protobuf-compiler golang-github-gogo-googleapis-dev
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GOOGLEAPIS=/usr/share/gocode/src/github.com/gogo/googleapis
+swift build --product protoc-gen-lucid-rest >/dev/null
+PLUGIN="$(swift build --show-bin-path)/protoc-gen-lucid-rest"
+RATES="CreatePayout:10;GetPayout:60;ListPayouts:30;CancelPayout:10;CreateBatch:5;GetBatch:60;GetTransactionStatus:60;BatchGetTransactionStatus:30;GetStats:20;GetBreaker:20;TripBreaker:5;ResetBreaker:5"
+FIX=Tests/CodegenTests/Fixtures
+mkdir -p openapi
+protoc -I proto -I "$GOOGLEAPIS" --plugin=protoc-gen-lucid-rest="$PLUGIN" --lucid-rest_out=openapi \
+  --lucid-rest_opt="title=payment,rate_limits=$RATES" proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto
+protoc -I proto -I "$GOOGLEAPIS" --include_imports --include_source_info --descriptor_set_out="$FIX/payment.pb" \
+  proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto
+protoc -I "$FIX" -I "$GOOGLEAPIS" --include_imports --include_source_info --descriptor_set_out="$FIX/http_forms.pb" \
+  "$FIX/http_forms.proto"
+protoc -I "$FIX" -I "$GOOGLEAPIS" --plugin=protoc-gen-lucid-rest="$PLUGIN" --lucid-rest_out="$FIX" \
+  --lucid-rest_opt="title=http_forms,rate_limits=GetBook:60;CreateBook:10" "$FIX/http_forms.proto"
+cp openapi/payment.openapi.json openapi/payment.openapi.yaml "$FIX/"
+echo "generated: $(ls openapi) and fixtures in $FIX"
