@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "tron-bench", targets: ["TronBench"]),
         .executable(name: "hop-bench", targets: ["HopBench"]),
         .executable(name: "protoc-gen-lucid-rest", targets: ["protoc-gen-lucid-rest"]),
+        .executable(name: "payment-gateway", targets: ["payment-gateway"]),
         .library(name: "PaymentCore", targets: ["PaymentCore"]),
         .library(name: "PaymentRPC", targets: ["PaymentRPC"]),
     ],
@@ -38,6 +39,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", exact: "2.37.6"),
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
     ],
     targets: [
         // MARK: Libraries
@@ -162,9 +164,36 @@ let package = Package(
             ]
         ),
 
+        /// The HTTP/JSON gateway: the generated REST shim behind JWT, roles, rate limits and CORS.
+        .target(
+            name: "PaymentGateway",
+            dependencies: [
+                "PaymentAPI",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+
         // MARK: Executables (thin)
 
         .executableTarget(name: "protoc-gen-lucid-rest", dependencies: ["Codegen"]),
+        .executableTarget(
+            name: "payment-gateway",
+            dependencies: [
+                "PaymentGateway", "PaymentAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
 
         .executableTarget(
             name: "beta-sidecar",

@@ -11,6 +11,10 @@ public enum RESTGeneration {
             if parts.count == 2, let limit = Int(parts[1]) { options.rateLimits[String(parts[0])] = limit }
         }
         let document = OpenAPIRenderer(api: api, options: options).document()
-        return [("\(title).openapi.json", document.json() + "\n"), ("\(title).openapi.yaml", document.yaml())]
+        let shimName = title.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "RESTShim"
+        return [
+            ("\(title).openapi.json", document.json() + "\n"), ("\(title).openapi.yaml", document.yaml()),
+            ("\(title).rest.swift", ShimRenderer(api: api, enumName: shimName).source()),
+        ]
     }
 }

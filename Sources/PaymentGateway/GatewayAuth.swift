@@ -1,0 +1,104 @@
+import Foundation
+import JWTKit
+
+/// The claims the gateway reads from a bearer token.
+struct GatewayClaims: JWTPayload {
+    var sub: SubjectClaim
+    var role: String
+    var exp: ExpirationClaim
+    var nbf: NotBeforeClaim?
+    var iss: IssuerClaim
+    var aud: AudienceClaim
+
+    func verify(using algorithm: some JWTAlgorithm) async throws {
+        try exp.verifyNotExpired()
+        try nbf?.verifyNotBefore()
+    }
+}
+
+/// Who is calling, after the token checked out.
+public struct Principal: Sendable, Equatable {
+    public var subject: String
+    public var role: Role
+}
+
+/// The seeds' roles.
+public enum Role: String, Sendable, CaseIterable {
+    case admin
+    case nodeOperator = "node_operator"
+    case endUser = "end_user"
+    case service
+}
+
+/// Verifies bearer tokens: signature with the configured keys (HS256 secret for development, or a JWKS with RS256,
+/// ES256 or EdDSA keys), then `exp`, `nbf`, `iss` and `aud`. `alg: none` and algorithm confusion are refused (a
+/// token verifies only with a key of its own algorithm).
+public struct TokenVerifier: Sendable {
+    let keys: JWTKeyCollection
+    let issuer: String
+    let audience: String
+
+    public static func make(hmacSecret: String?, jwksJSON: String?, issuer: String, audience: String) async throws -> TokenVerifier {
+        let keys = JWTKeyCollection()
+        if let hmacSecret { await keys.add(hmac: HMACKey(from: hmacSecret), digestAlgorithm: .sha256) }
+        if let jwksJSON { try await keys.add(jwksJSON: jwksJSON) }
+        return TokenVerifier(keys: keys, issuer: issuer, audience: audience)
+    }
+
+    public func principal(authorization: String?) async throws(RESTError) -> Principal {
+        guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
+            throw RESTError(status: 401, code: 16, message: "a bearer token is required", headers: [("WWW-Authenticate", "Bearer")])
+        }
+        let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let claims: GatewayClaims
+        do {
+            claims = try await keys.verify(token, as: GatewayClaims.self)
+        } catch {
+            throw RESTError(status: 401, code: 16, message: "the bearer token is not valid (signature, algorithm, expiry or not-before)", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+        }
+        guard claims.iss.value == issuer else {
+            throw RESTError(status: 401, code: 16, message: "the bearer token has the wrong issuer", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+        }
+        guard claims.aud.value.contains(audience) else {
+            throw RESTError(status: 401, code: 16, message: "the bearer token is not for this audience", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+        }
+        guard let role = Role(rawValue: claims.role) else {
+            throw RESTError(status: 403, code: 7, message: "unknown role \"\(claims.role)\"")
+        }
+        return Principal(subject: claims.sub.value, role: role)
+    }
+
+    /// A development token (HS256) — for the local stack's example and the tests.
+    public static func developmentToken(secret: String, subject: String, role: String, issuer: String, audience: String, lifetime: TimeInterval = 3600) async throws -> String {
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        let claims = GatewayClaims(
+            sub: .init(value: subject), role: role, exp: .init(value: Date().addingTimeInterval(lifetime)), nbf: nil,
+            iss: .init(value: issuer), aud: .init(value: [audience]))
+        return try await keys.sign(claims)
+    }
+}
+
+/// Which roles may call which operation (DESIGN's table) and the permission each names.
+public enum AccessPolicy {
+    public static let permissions: [String: (permission: String, roles: Set<Role>)] = [
+        "CreatePayout": ("payment:create", [.admin, .nodeOperator, .service]),
+        "GetPayout": ("payment:read", Set(Role.allCases)),
+        "ListPayouts": ("payment:list", Set(Role.allCases)),
+        "CancelPayout": ("payment:create", [.admin, .service]),
+        "CreateBatch": ("payment:create", [.admin, .service]),
+        "GetBatch": ("payment:read", [.admin, .service, .nodeOperator]),
+        "GetTransactionStatus": ("payment:read", Set(Role.allCases)),
+        "BatchGetTransactionStatus": ("payment:read", [.admin, .service, .nodeOperator]),
+        "GetStats": ("payment:stats", [.admin]),
+        "GetBreaker": ("payment:admin", [.admin]),
+        "TripBreaker": ("payment:admin", [.admin]),
+        "ResetBreaker": ("payment:admin", [.admin]),
+    ]
+
+    public static func authorize(_ principal: Principal, operation: String) throws(RESTError) {
+        guard let entry = permissions[operation], entry.roles.contains(principal.role) else {
+            throw RESTError(status: 403, code: 7, message: "role \(principal.role.rawValue) lacks \(permissions[operation]?.permission ?? "permission") for \(operation)")
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import GRPCCore
+import SwiftProtobuf
+
+/// One REST binding of a gRPC method, as the generated shim describes it.
+public struct RESTOperation: Sendable {
+    public enum Body: Sendable, Equatable {
+        case none
+        case whole
+        /// The JSON name of the request field the body fills.
+        case field(String)
+    }
+
+    public typealias Call = @Sendable (_ json: [UInt8], _ metadata: Metadata, _ options: CallOptions) async throws -> [UInt8]
+
+    public var operationID: String
+    public var grpcMethod: String
+    public var httpMethod: String
+    public var path: String
+    public var pathParameters: [RESTPathParameter]
+    public var queryParameters: [RESTQueryParameter]
+    public var body: Body
+    public var responseBody: String?
+    public var call: Call
+
+    public init(
+        operationID: String, grpcMethod: String, httpMethod: String, path: String, pathParameters: [RESTPathParameter],
+        queryParameters: [RESTQueryParameter], body: Body, responseBody: String?, call: @escaping Call
+    ) {
+        self.operationID = operationID
+        self.grpcMethod = grpcMethod
+        self.httpMethod = httpMethod
+        self.path = path
+        self.pathParameters = pathParameters
+        self.queryParameters = queryParameters
+        self.body = body
+        self.responseBody = responseBody
+        self.call = call
+    }
+
+    /// Unknown JSON fields are refused: a misspelled field on a payout must never be silently dropped.
+    public static let strictJSON: JSONDecodingOptions = {
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = false
+        return options
+    }()
+
+    /// Responses in the proto3 JSON mapping (defaults omitted, as grpc-gateway does by default), stable key order.
+    public static let responseJSON: JSONEncodingOptions = {
+        var options = JSONEncodingOptions()
+        options.useDeterministicOrdering = true
+        return options
+    }()
+
+    /// Hummingbird's path syntax for this route ("/payouts/{payout_id}" → "/payouts/:payout_id").
+    public var routerPath: String {
+        path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
+    }
+
+    /// The request message's JSON: the body (whole, or under its field), then query and path parameters.
+    public func requestJSON(body: [UInt8], query: [(String, String)], path: [String: String]) throws(RESTError) -> [UInt8] {
+        var object: [String: Any] = [:]
+        let bodyValue: Any? =
+            body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 })
+            ? nil : try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
+        if !body.isEmpty, bodyValue == nil, !body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
+            throw RESTError(status: 400, code: 3, message: "the request body is not valid JSON")
+        }
+        switch self.body {
+        case .none:
+            if bodyValue != nil { throw RESTError(status: 400, code: 3, message: "this operation takes no request body") }
+        case .whole:
+            guard let bodyValue else { throw RESTError(status: 400, code: 3, message: "a JSON object request body is required") }
+            guard let dictionary = bodyValue as? [String: Any] else {
+                throw RESTError(status: 400, code: 3, message: "the request body must be a JSON object")
+            }
+            object = dictionary
+        case .field(let name):
+            guard let bodyValue else { throw RESTError(status: 400, code: 3, message: "a JSON request body (the \(name) field) is required") }
+            object[name] = bodyValue
+        }
+        for (name, value) in query {
+            guard let parameter = queryParameters.first(where: { $0.jsonName == name }) else {
+                throw RESTError(status: 400, code: 3, message: "unknown query parameter \"\(name)\"")
+            }
+            let converted = try parameter.kind.convert(value, name: name)
+            if parameter.repeated {
+                object[name] = ((object[name] as? [Any]) ?? []) + [converted]
+            } else {
+                object[name] = converted
+            }
+        }
+        for parameter in pathParameters {
+            guard let value = path[parameter.name] else { continue }
+            object[parameter.jsonName] = try parameter.kind.convert(value, name: parameter.name)
+        }
+        do {
+            return [UInt8](try JSONSerialization.data(withJSONObject: object))
+        } catch {
+            throw RESTError(status: 400, code: 3, message: "the request cannot be encoded")
+        }
+    }
+
+    /// The answer's JSON: the whole response, or its `response_body` field.
+    public func responseJSON(_ bytes: [UInt8]) -> [UInt8] {
+        guard let responseBody,
+            let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any],
+            let value = object[responseBody],
+            let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed])
+        else { return bytes }
+        return [UInt8](data)
+    }
+}
+
+/// A `{field}` of the path template.
+public struct RESTPathParameter: Sendable {
+    public var name: String
+    public var jsonName: String
+    public var kind: RESTValueKind
+
+    public init(name: String, jsonName: String, kind: RESTValueKind) {
+        self.name = name
+        self.jsonName = jsonName
+        self.kind = kind
+    }
+}
+
+/// A request field bound from the query string.
+public struct RESTQueryParameter: Sendable {
+    public var jsonName: String
+    public var kind: RESTValueKind
+    public var repeated: Bool
+
+    public init(jsonName: String, kind: RESTValueKind, repeated: Bool) {
+        self.jsonName = jsonName
+        self.kind = kind
+        self.repeated = repeated
+    }
+}
+
+/// How a path or query string becomes a JSON value for proto3 JSON parsing.
+public enum RESTValueKind: Sendable {
+    case string, integer, number, bool
+
+    func convert(_ text: String, name: String) throws(RESTError) -> Any {
+        switch self {
+        case .string: return text
+        case .integer:
+            guard let value = Int(text) else { throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not an integer") }
+            return value
+        case .number:
+            guard let value = Double(text) else { throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not a number") }
+            return value
+        case .bool:
+            guard let value = Bool(text) else { throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not true or false") }
+            return value
+        }
+    }
+}
+
+/// An error answered by the gateway: HTTP status, gRPC code, message; rendered as {"code","message","details"}.
+public struct RESTError: Error, Sendable {
+    public var status: Int
+    public var code: Int
+    public var message: String
+    public var headers: [(String, String)] = []
+
+    public init(status: Int, code: Int, message: String, headers: [(String, String)] = []) {
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+    }
+
+    /// gRPC status → HTTP status, grpc-gateway's table.
+    public static func http(for code: RPCError.Code) -> Int {
+        switch code {
+        case .invalidArgument, .failedPrecondition, .outOfRange: 400
+        case .unauthenticated: 401
+        case .permissionDenied: 403
+        case .notFound: 404
+        case .alreadyExists, .aborted: 409
+        case .resourceExhausted: 429
+        case .cancelled: 499
+        case .unimplemented: 501
+        case .unavailable: 503
+        case .deadlineExceeded: 504
+        default: 500
+        }
+    }
+
+    public init(_ error: RPCError) {
+        self.init(status: Self.http(for: error.code), code: error.code.rawValue, message: error.message)
+    }
+
+    public var body: [UInt8] {
+        let object: [String: Any] = ["code": code, "message": message, "details": [Any]()]
+        return [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2Posix
+import Hummingbird
+import Logging
+import Metrics
+import PaymentAPI
+import PaymentGateway
+import Prometheus
+import ServiceLifecycle
+
+@main
+struct PaymentGatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payment-gateway", abstract: "The HTTP/JSON payout API, generated from the proto files.",
+        subcommands: [Serve.self, Token.self], defaultSubcommand: Serve.self)
+}
+
+/// Reads an HS256 secret from a file that only its owner may read.
+func readSecret(_ path: String) throws -> String {
+    let attributes = try FileManager.default.attributesOfItem(atPath: path)
+    let mode = (attributes[.posixPermissions] as? Int ?? 0) & 0o777
+    guard mode & 0o077 == 0 else {
+        throw ValidationError("--jwt-secret-file: \(path) has mode \(String(mode, radix: 8)); it must be readable by its owner only (chmod 600)")
+    }
+    return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+}
+
+struct Serve: AsyncParsableCommand {
+    @Option(help: "HTTP listener, host:port.") var listen = "127.0.0.1:8080"
+    @Option(name: .customLong("admin-listen"), help: "Admin HTTP (/metrics), host:port.") var adminListen = "127.0.0.1:9080"
+    @Option(help: "payment-rpc's sidecar, host:port (mTLS).") var sidecar = "localhost:50443"
+    @Option(help: "The gateway's client certificate (ops/api-gateway), PEM.") var cert: String
+    @Option(help: "Its private key, PEM.") var key: String
+    @Option(help: "The CA that signed the sidecar's certificate, PEM.") var ca: String
+    @Option(name: .customLong("jwt-secret-file"), help: "HS256 secret (development), mode 0600.") var jwtSecretFile: String?
+    @Option(help: "A JWKS file with RS256/ES256/EdDSA public keys (production).") var jwks: String?
+    @Option(help: "Expected iss.") var issuer = "lucid-dev"
+    @Option(help: "Expected aud.") var audience = "payment-api"
+    @Option(name: .customLong("cors-origin"), help: "An allowed CORS origin (repeatable); none by default.") var corsOrigins: [String] = []
+    @Flag(name: .customLong("no-rate-limits"), help: "Lift the per-principal rate limits (benchmarks).") var noRateLimits = false
+    @Option(name: .customLong("openapi-dir")) var openAPIDir = "openapi"
+    @Option(name: .customLong("timeout-ms"), help: "Deadline of each gRPC call.") var timeoutMs = 10_000
+    @Option(name: .customLong("log-level")) var logLevel = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "payment-gateway")
+        guard jwtSecretFile != nil || jwks != nil else { throw ValidationError("--jwt-secret-file or --jwks is required") }
+        let verifier = try await TokenVerifier.make(
+            hmacSecret: try jwtSecretFile.map(readSecret), jwksJSON: try jwks.map { try String(contentsOfFile: $0, encoding: .utf8) },
+            issuer: issuer, audience: audience)
+        guard let colon = sidecar.lastIndex(of: ":"), let port = Int(sidecar[sidecar.index(after: colon)...]) else {
+            throw ValidationError("--sidecar takes host:port")
+        }
+        let transport = try HTTP2ClientTransport.Posix(
+            target: .dns(host: String(sidecar[..<colon]), port: port),
+            transportSecurity: .mTLS(certificateChain: [.file(path: cert, format: .pem)], privateKey: .file(path: key, format: .pem)) {
+                $0.trustRoots = .certificates([.file(path: ca, format: .pem)])
+            })
+        let client = GRPCClient(transport: transport)
+        var settings = GatewayApp.Settings()
+        settings.corsOrigins = Set(corsOrigins)
+        settings.requestTimeout = .milliseconds(timeoutMs)
+        settings.openAPIJSON = Array((FileManager.default.contents(atPath: "\(openAPIDir)/payment.openapi.json") ?? Data()))
+        settings.openAPIYAML = Array((FileManager.default.contents(atPath: "\(openAPIDir)/payment.openapi.yaml") ?? Data()))
+        let health = Grpc_Health_V1_Health.Client(wrapping: client)
+        let gateway = GatewayApp(
+            operations: PaymentRESTShim.operations(client: client), verifier: verifier,
+            limiter: RateLimiter(enabled: !noRateLimits), settings: settings,
+            health: {
+                var options = CallOptions.defaults
+                options.timeout = .seconds(2)
+                let status = try? await health.check(.init(), options: options).status
+                return (status == .serving, ["gateway": "ok", "sidecar": status.map { "\($0)" } ?? "unreachable"])
+            }, logger: logger)
+        guard let listenColon = listen.lastIndex(of: ":"), let listenPort = Int(listen[listen.index(after: listenColon)...]),
+            let adminColon = adminListen.lastIndex(of: ":"), let adminPort = Int(adminListen[adminListen.index(after: adminColon)...])
+        else { throw ValidationError("--listen and --admin-listen take host:port") }
+        let app = Application(
+            router: gateway.router(), configuration: .init(address: .hostname(String(listen[..<listenColon]), port: listenPort)),
+            logger: logger)
+        let adminRouter = Hummingbird.Router()
+        adminRouter.get("/metrics") { _, _ in
+            var bytes: [UInt8] = []
+            registry.emit(into: &bytes)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        let admin = Application(
+            router: adminRouter, configuration: .init(address: .hostname(String(adminListen[..<adminColon]), port: adminPort)),
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [.init(service: GRPCClientService(client: client)), .init(service: app), .init(service: admin)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Runs the gRPC client's connections as a `Service`.
+struct GRPCClientService: Service {
+    let client: GRPCClient<HTTP2ClientTransport.Posix>
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await client.runConnections()
+        } onGracefulShutdown: {
+            client.beginGracefulShutdown()
+        }
+    }
+}
+
+/// `payment-gateway token`: a development HS256 token.
+struct Token: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a development JWT (HS256).")
+    @Option(name: .customLong("jwt-secret-file")) var jwtSecretFile: String
+    @Option var subject: String
+    @Option(help: "admin, node_operator, end_user or service.") var role: String
+    @Option var issuer = "lucid-dev"
+    @Option var audience = "payment-api"
+    @Option(name: .customLong("lifetime-seconds")) var lifetime: Double = 3600
+
+    func run() async throws {
+        print(try await TokenVerifier.developmentToken(
+            secret: try readSecret(jwtSecretFile), subject: subject, role: role, issuer: issuer, audience: audience,
+            lifetime: lifetime))
+    }
+}
