@@ -1,0 +1,125 @@
+"""End to end through all four processes: REST → payment-gateway → beta-sidecar (mTLS) → payment-rpc → tron-devnet."""
+import base64
+import json
+import time
+
+import pytest
+
+from fullstack import full_stack
+from test_payouts_on_devnet import kyc_attestation
+
+RECIPIENT = "TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("fullstack")
+    authority, devnet, server, sidecar, gateway = full_stack(directory)
+    yield authority, devnet, gateway
+    gateway.stop()
+    sidecar.stop()
+    server.stop()
+    devnet.stop()
+
+
+def test_node_operator_kyc_payout_is_confirmed_over_rest(stack):
+    authority, devnet, gateway = stack
+    operator = gateway.token("op-1", "node_operator")
+    before = devnet.balance(RECIPIENT)["usdt_units"]
+    kyc = kyc_attestation(authority, "rest-kyc-1", RECIPIENT, 250_000_000)
+    status, headers, created = gateway.request("POST", "/api/payment/payouts", operator, {
+        "idempotencyKey": "rest-kyc-1", "recipientAddress": RECIPIENT, "amountUnits": "250000000", "reason": "node reward",
+        "kyc": {"kycVerified": True, "kycHash": kyc.kyc_hash, "nodeId": kyc.node_id,
+                "complianceSignature": kyc.compliance_signature}}, headers={"X-Request-ID": "req-rest-1"})
+    assert status == 200, created
+    assert headers["X-Request-ID"] == "req-rest-1"
+    payout = created["payout"]
+    assert payout["router"] == "ROUTER_TYPE_KYC" and payout["requestedBy"] == "ops/api-gateway/user:op-1"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        status, _, current = gateway.request("GET", f"/api/payment/payouts/{payout['payoutId']}", operator)
+        if current["status"] in ("PAYOUT_STATUS_CONFIRMED", "PAYOUT_STATUS_FAILED"):
+            break
+        time.sleep(0.5)
+    assert current["status"] == "PAYOUT_STATUS_CONFIRMED", current
+    assert devnet.balance(RECIPIENT)["usdt_units"] - before == 250_000_000
+    status, _, tx = gateway.request("GET", f"/api/payment/payouts/{payout['payoutId']}/transaction", operator)
+    assert status == 200 and int(tx["feeSun"]) > 0 and int(tx["blockNumber"]) > 0
+
+
+def test_end_users_see_only_their_own_payouts(stack):
+    _, _, gateway = stack
+    operator = gateway.token("op-2", "node_operator")
+    status, _, created = gateway.request("POST", "/api/payment/payouts", operator, {
+        "idempotencyKey": "own-1", "recipientAddress": RECIPIENT, "amountUnits": "1000", "reason": "mine"})
+    assert status == 200
+    alice = gateway.token("alice", "end_user")
+    status, _, body = gateway.request("GET", f"/api/payment/payouts/{created['payout']['payoutId']}", alice)
+    assert status == 404 and body["code"] == 5
+    status, _, body = gateway.request("GET", f"/api/payment/payouts/{created['payout']['payoutId']}/transaction", alice)
+    assert status == 404
+    status, _, listed = gateway.request("GET", "/api/payment/payouts?pageSize=100", alice)
+    assert status == 200 and not listed.get("payouts")
+    status, _, body = gateway.request("GET", "/api/payment/payouts?requestedBy=ops/api-gateway/user:op-2", alice)
+    assert status == 403
+    status, _, body = gateway.request("POST", "/api/payment/payouts", alice, {
+        "idempotencyKey": "alice-1", "recipientAddress": RECIPIENT, "amountUnits": "1000", "reason": "x"})
+    assert status == 403 and "payment:create" in body["message"]
+    status, _, body = gateway.request("GET", "/api/payment/stats", operator)
+    assert status == 403
+
+
+def test_bad_requests_name_the_problem(stack):
+    _, _, gateway = stack
+    service = gateway.token("svc-1", "service")
+    status, _, body = gateway.request("POST", "/api/payment/payouts", service, {
+        "idempotencyKey": "typo-1", "recipientAdress": RECIPIENT, "amountUnits": "1000", "reason": "x"})
+    assert status == 400 and body["message"] == 'unknown field "recipientAdress" in the request' and body["details"] == []
+    status, _, body = gateway.request("POST", "/api/payment/payouts", service, {
+        "idempotencyKey": "bad-1", "recipientAddress": "T123", "amountUnits": "1000", "reason": "x"})
+    assert status == 400 and body["message"].startswith("recipient_address:")
+    status, _, body = gateway.request("GET", "/api/payment/payouts/po_" + "0" * 32, service)
+    assert status == 404
+    status, _, body = gateway.request("GET", "/api/payment/payouts?pageSize=abc", service)
+    assert status == 400 and "pageSize" in body["message"]
+    status, _, body = gateway.request("GET", "/api/payment/payouts?colour=red", service)
+    assert status == 400 and "colour" in body["message"]
+
+
+def test_rate_limit_is_429_with_retry_after(stack):
+    _, _, gateway = stack
+    operator = gateway.token("op-rate", "node_operator")
+    statuses = []
+    for n in range(11):
+        status, headers, body = gateway.request("POST", "/api/payment/payouts", operator, {
+            "idempotencyKey": f"rate-{n}-{time.time()}", "recipientAddress": RECIPIENT, "amountUnits": "1", "reason": "r"})
+        statuses.append(status)
+    if statuses[-1] != 429:  # a minute boundary fell inside the burst: the window restarted; try once more
+        for n in range(11):
+            status, headers, body = gateway.request("POST", "/api/payment/payouts", operator, {
+                "idempotencyKey": f"rate2-{n}-{time.time()}", "recipientAddress": RECIPIENT, "amountUnits": "1", "reason": "r"})
+    assert status == 429, statuses
+    assert int(headers["Retry-After"]) >= 1 and headers["RateLimit-Limit"] == "10" and headers["RateLimit-Remaining"] == "0"
+    assert body["code"] == 8
+
+
+def test_bad_tokens_are_401(stack):
+    _, _, gateway = stack
+    expired = gateway.token("op-1", "node_operator", lifetime=-10)
+    status, headers, _ = gateway.request("GET", "/api/payment/payouts", expired)
+    assert status == 401 and headers["WWW-Authenticate"].startswith("Bearer")
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "none", "typ": "JWT"}).encode()).rstrip(b"=").decode()
+    claims = base64.urlsafe_b64encode(json.dumps({"sub": "x", "role": "admin", "exp": int(time.time()) + 600,
+                                                  "iss": "lucid-dev", "aud": "payment-api"}).encode()).rstrip(b"=").decode()
+    status, _, _ = gateway.request("GET", "/api/payment/stats", f"{header}.{claims}.")
+    assert status == 401
+    status, _, _ = gateway.request("GET", "/api/payment/stats", None)
+    assert status == 401
+
+
+def test_openapi_and_health_are_public(stack):
+    _, _, gateway = stack
+    status, _, document = gateway.request("GET", "/api/payment/openapi.json")
+    assert status == 200 and document["openapi"] == "3.0.3"
+    status, _, health = gateway.request("GET", "/api/payment/health")
+    assert status == 200 and health == {"status": "ok", "checks": {"gateway": "ok", "sidecar": "serving"}}
