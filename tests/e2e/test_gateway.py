@@ -11,11 +11,17 @@ from test_payouts_on_devnet import kyc_attestation
 RECIPIENT = "TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp"
 
 
+class StackTuple(tuple):
+    """(authority, devnet, gateway), with .sidecar and .directory."""
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     directory = tmp_path_factory.mktemp("fullstack")
-    authority, devnet, server, sidecar, gateway = full_stack(directory)
-    yield authority, devnet, gateway
+    authority, devnet, server, sidecar, gateway = full_stack(directory, gateway_args=["--cors-origin", "https://ops.example"])
+    value = StackTuple((authority, devnet, gateway))
+    value.sidecar, value.directory = sidecar, directory
+    yield value
     gateway.stop()
     sidecar.stop()
     server.stop()
@@ -123,3 +129,56 @@ def test_openapi_and_health_are_public(stack):
     assert status == 200 and document["openapi"] == "3.0.3"
     status, _, health = gateway.request("GET", "/api/payment/health")
     assert status == 200 and health == {"status": "ok", "checks": {"gateway": "ok", "sidecar": "serving"}}
+
+
+def test_cors_body_limit_and_metrics_only_on_the_admin_port(stack):
+    _, _, gateway = stack
+    status, headers, _ = gateway.request("OPTIONS", "/api/payment/payouts", headers={
+        "Origin": "https://ops.example", "Access-Control-Request-Method": "POST"})
+    assert status == 204 and headers["Access-Control-Allow-Origin"] == "https://ops.example"
+    assert "Authorization" in headers["Access-Control-Allow-Headers"]
+    status, headers, _ = gateway.request("GET", "/api/payment/health", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in headers
+    service = gateway.token("svc-2", "service")
+    status, _, body = gateway.request("POST", "/api/payment/payouts", service, b'{"reason": "' + b"x" * (2 << 20) + b'"}')
+    assert status == 413
+    status, _, _ = gateway.request("GET", "/api/payment/metrics")
+    assert status == 404
+    import urllib.request
+    metrics = urllib.request.urlopen(f"http://127.0.0.1:{gateway.admin_port}/metrics").read().decode()
+    assert "gateway_requests_total" in metrics
+
+
+def test_jwks_tokens_and_algorithm_confusion(stack, tmp_path):
+    import json
+    from joserfc import jwt
+    from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
+    from fullstack import Gateway
+    keys = {"es": ECKey.generate_key("P-256", parameters={"kid": "es"}),
+            "rs": RSAKey.generate_key(2048, parameters={"kid": "rs"}),
+            "ed": OKPKey.generate_key("Ed25519", parameters={"kid": "ed"})}
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text(json.dumps({"keys": [k.as_dict(private=False) for k in keys.values()]}))
+    certs = stack.directory / "certs"
+    gateway = Gateway(tmp_path, certs, stack.sidecar.port, extra=["--jwks", str(jwks)])
+    gateway.args = [a for a in gateway.args if a not in ("--jwt-secret-file", str(gateway.secret))]
+    gateway.start()
+    try:
+        import time as clock
+        claims = {"sub": "jwks-user", "role": "service", "iss": "lucid-dev", "aud": "payment-api", "exp": int(clock.time()) + 600}
+        for alg, name in (("ES256", "es"), ("RS256", "rs"), ("EdDSA", "ed")):
+            token = jwt.encode({"alg": alg, "kid": name}, claims, keys[name], algorithms=[alg])
+            status, _, body = gateway.request("GET", "/api/payment/payouts?pageSize=1", token)
+            assert status == 200, (alg, body)
+        wrong_aud = jwt.encode({"alg": "ES256", "kid": "es"}, {**claims, "aud": "other"}, keys["es"])
+        assert gateway.request("GET", "/api/payment/payouts", wrong_aud)[0] == 401
+        wrong_iss = jwt.encode({"alg": "ES256", "kid": "es"}, {**claims, "iss": "mallory"}, keys["es"])
+        assert gateway.request("GET", "/api/payment/payouts", wrong_iss)[0] == 401
+        early = jwt.encode({"alg": "ES256", "kid": "es"}, {**claims, "nbf": int(clock.time()) + 300}, keys["es"])
+        assert gateway.request("GET", "/api/payment/payouts", early)[0] == 401
+        # Algorithm confusion: an HS256 token whose secret is the RSA public key must not verify.
+        public_pem = keys["rs"].as_pem(private=False)
+        confused = jwt.encode({"alg": "HS256", "kid": "rs"}, claims, OctKey.import_key(public_pem))
+        assert gateway.request("GET", "/api/payment/payouts", confused)[0] == 401
+    finally:
+        gateway.stop()
