@@ -87,6 +87,7 @@ public struct PaymentServer: Sendable {
             configuration: .init(address: .hostname(config.adminListen.host, port: config.adminListen.port)),
             logger: logger)
         runnable.append(.init(service: admin))
+        runnable.append(.init(service: LedgerCheckpointer(ledger: ledger, logger: logger)))
         runnable.append(
             .init(
                 service: MetricsRefresher(

@@ -27,6 +27,9 @@ public final class SQLiteLedger: PayoutLedger {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // No checkpoint inside a create's commit (it would stall that caller on the database file's fsync);
+            // `checkpoint()` runs them from a background service instead.
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
@@ -36,6 +39,12 @@ public final class SQLiteLedger: PayoutLedger {
             await Self.commit(operations, in: pool, logger: logger)
         }
         logger.info("ledger open", metadata: ["path": "\(path)"])
+    }
+
+    /// Copies committed WAL pages into the database file without blocking writers (PASSIVE), so the WAL stays
+    /// small. Run periodically (`LedgerCheckpointer`).
+    public func checkpoint() async throws {
+        try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
     }
 
     /// Checkpoints the WAL and closes the file.
