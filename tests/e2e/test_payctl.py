@@ -66,3 +66,23 @@ def test_node_queries_through_the_tron_client(tmp_path):
         assert balance.stdout.splitlines() == ["trx_sun 7000000", "usdt_units 12345678", "free_net_limit 600"]
     finally:
         devnet.stop()
+
+
+def test_transfer_built_against_the_node_is_accepted_by_it(tmp_path):
+    from devnet import Devnet
+    key_file = tmp_path / "vector.key"
+    key_file.write_text(VECTOR["private_key"])
+    os.chmod(key_file, 0o600)
+    devnet = Devnet(tmp_path, fund=[(VECTOR["owner_base58"], 100_000_000, 50_000_000)], block_interval_ms=0).start()
+    try:
+        devnet.produce(20)
+        result = payctl("tx", "usdt-transfer", "--key-file", str(key_file), "--to", VECTOR["to_base58"],
+                        "--amount-units", "1234", "--node", devnet.url)
+        assert result.returncode == 0, result.stderr
+        signed = json.loads(result.stdout)
+        reply = devnet.call("wallet/broadcasthex", {"transaction": signed["transaction_hex"]})
+        assert reply["result"] is True and reply["txid"] == signed["txid"], reply
+        devnet.produce(1)
+        assert devnet.balance(VECTOR["to_base58"])["usdt_units"] == 1234
+    finally:
+        devnet.stop()

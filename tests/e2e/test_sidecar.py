@@ -51,6 +51,7 @@ def test_allowed_denied_unauthenticated_and_forged(stack):
         metadata=[("x-lucid-source-plane", "forged"), ("x-lucid-source-service", "evil"), ("x-lucid-user-id", "u-7"),
                   ("x-request-id", "req-123")], timeout=5)
     assert created.payout.requested_by == "ops/api-gateway/user:u-7", "identity from the certificate, forgery overwritten"
+    assert "request_id=req-123" in server.log_path.read_text(), "a valid x-request-id passes through"
     before = accepted_count(server)
 
     chain = payment_pb2_grpc.PaymentServiceStub(sidecar.channel("chain-tron-node"))
