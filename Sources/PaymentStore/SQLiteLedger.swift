@@ -7,6 +7,8 @@ import PaymentCore
 /// returns), foreign keys on, and versioned migrations. Creates go through group commit.
 public final class SQLiteLedger: PayoutLedger {
     let pool: DatabasePool
+    /// A second connection used only for checkpoints, so they never wait in (or hold up) the writer's queue.
+    private let checkpointer: DatabaseQueue
     private let logger: Logger
     private let creates: GroupCommitter<CreateOperation, CreateResult>
 
@@ -27,13 +29,13 @@ public final class SQLiteLedger: PayoutLedger {
         configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // No checkpoint inside a create's commit (it would stall that caller on the database file's fsync);
-            // `checkpoint()` runs them from a background service instead.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try Self.migrator.migrate(pool)
         self.pool = pool
+        var checkpointConfiguration = Configuration()
+        checkpointConfiguration.busyMode = .timeout(10)
+        self.checkpointer = try DatabaseQueue(path: path, configuration: checkpointConfiguration)
         self.logger = logger
         self.creates = GroupCommitter { operations in
             await Self.commit(operations, in: pool, logger: logger)
@@ -41,14 +43,16 @@ public final class SQLiteLedger: PayoutLedger {
         logger.info("ledger open", metadata: ["path": "\(path)"])
     }
 
-    /// Copies committed WAL pages into the database file without blocking writers (PASSIVE), so the WAL stays
-    /// small. Run periodically (`LedgerCheckpointer`).
+    /// Copies committed WAL pages into the database file (PASSIVE) from a connection of its own, so the WAL stays
+    /// small and SQLite's automatic checkpoint (kept as a fallback) rarely has to run inside a create's commit.
+    /// Run periodically (`LedgerCheckpointer`).
     public func checkpoint() async throws {
-        try await pool.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        try await checkpointer.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
     }
 
     /// Checkpoints the WAL and closes the file.
     public func close() throws {
+        try checkpointer.close()
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
         try pool.close()
     }

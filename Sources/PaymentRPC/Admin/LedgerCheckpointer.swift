@@ -2,8 +2,8 @@ import Logging
 import PaymentStore
 import ServiceLifecycle
 
-/// Checkpoints the SQLite WAL once a second, off the request path (the ledger disables automatic checkpoints so
-/// no create pays for one).
+/// Checkpoints the SQLite WAL once a second on a connection of its own, off the request path, so creates seldom
+/// meet SQLite's automatic checkpoint inside their commit.
 struct LedgerCheckpointer: Service {
     let ledger: SQLiteLedger
     let logger: Logger
