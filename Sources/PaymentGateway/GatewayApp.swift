@@ -6,6 +6,7 @@ import Logging
 import Metrics
 import NIOCore
 import SwiftProtobuf
+import Synchronization
 
 /// The gateway's HTTP surface under /api/payment: the generated REST operations behind JWT authentication, role
 /// checks, ownership checks for end users, per-principal rate limits, CORS and request ids; plus the OpenAPI
@@ -29,6 +30,7 @@ public struct GatewayApp: Sendable {
     let settings: Settings
     let health: @Sendable () async -> (ok: Bool, checks: [String: String])
     let logger: Logger
+    let metrics = GatewayMetrics()
 
     public init(
         operations: [RESTOperation], verifier: TokenVerifier, limiter: RateLimiter, settings: Settings,
@@ -128,9 +130,7 @@ public struct GatewayApp: Sendable {
         var final = response
         for (name, value) in extraHeaders { if let field = HTTPField.Name(name) { final.headers[field] = value } }
         let elapsed = ContinuousClock.now - started
-        Metrics.Timer(label: "gateway_request_duration_seconds", dimensions: [("operation", operation.operationID)])
-            .recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        Counter(label: "gateway_requests_total", dimensions: [("operation", operation.operationID), ("status", String(final.status.code))]).increment()
+        metrics.record(operation: operation.operationID, status: final.status.code, elapsed: elapsed)
         return final
     }
 
@@ -165,6 +165,34 @@ public struct GatewayApp: Sendable {
         headers[.contentType] = "application/json"
         for (name, value) in rest.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
         return Response(status: .init(code: rest.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rest.body)))
+    }
+}
+
+/// Request counters and timers, made once per label set (a factory lookup per request is a lock and a hash).
+final class GatewayMetrics: Sendable {
+    private struct Key: Hashable {
+        var operation: String
+        var status: Int
+    }
+    private let counters = Mutex<[Key: Counter]>([:])
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+
+    func record(operation: String, status: Int, elapsed: Duration) {
+        let timer = timers.withLock { cache in
+            if let timer = cache[operation] { return timer }
+            let timer = Metrics.Timer(label: "gateway_request_duration_seconds", dimensions: [("operation", operation)])
+            cache[operation] = timer
+            return timer
+        }
+        timer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        let key = Key(operation: operation, status: status)
+        let counter = counters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: "gateway_requests_total", dimensions: [("operation", operation), ("status", String(status))])
+            cache[key] = counter
+            return counter
+        }
+        counter.increment()
     }
 }
 
