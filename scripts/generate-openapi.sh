@@ -18,6 +18,6 @@ protoc -I "$FIX" -I "$GOOGLEAPIS" --include_imports --include_source_info --desc
   "$FIX/http_forms.proto"
 protoc -I "$FIX" -I "$GOOGLEAPIS" --plugin=protoc-gen-lucid-rest="$PLUGIN" --lucid-rest_out="$FIX" \
   --lucid-rest_opt="title=http_forms,rate_limits=GetBook:60;CreateBook:10" "$FIX/http_forms.proto"
-cp openapi/payment.openapi.json openapi/payment.openapi.yaml openapi/payment.rest.swift "$FIX/"
+cp openapi/payment.openapi.json openapi/payment.openapi.yaml "$FIX/"
 mv openapi/payment.rest.swift Sources/PaymentGateway/Generated/payment.rest.swift
 echo "generated: $(ls openapi) and fixtures in $FIX"
