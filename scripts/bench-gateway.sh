@@ -8,7 +8,7 @@ DURATION=${DURATION:-15s}
 for product in payment-rpc beta-sidecar payment-gateway; do swift build -c release --product "$product" >/dev/null; done
 BIN="$(swift build -c release --show-bin-path)"
 WORK=$(mktemp -d)
-trap 'kill $RPC $SIDECAR $GATEWAY 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $RPC $SIDECAR $GATEWAY 2>/dev/null; [ -n "${KEEP_WORK:-}" ] || rm -rf "$WORK"' EXIT
 "$BIN/beta-sidecar" certs --dir "$WORK/certs" --issue ops/api-gateway --issue wallet/tron-payment >/dev/null
 (umask 077 && head -c 32 /dev/urandom | base64 >"$WORK/jwt.secret")
 PAYMENT_RPC_STORE_SQLITE_PATH="$WORK/p.sqlite" PAYMENT_RPC_GRPC_LISTEN=127.0.0.1:54051 PAYMENT_RPC_ADMIN_LISTEN=127.0.0.1:54090 \

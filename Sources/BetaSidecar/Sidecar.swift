@@ -47,6 +47,7 @@ public struct Sidecar: Sendable {
     public let registry: any ServiceRegistry
     let upstream: UpstreamConnection
     let logger: Logger
+    let metrics = SidecarMetrics()
 
     public init(settings: SidecarSettings, registry: any ServiceRegistry, logger: Logger) throws {
         self.settings = settings
@@ -71,7 +72,7 @@ public struct Sidecar: Sendable {
     public var services: [any Service] {
         let context = SidecarContext(
             trustDomain: settings.trustDomain, targetPlane: settings.targetPlane, targetService: settings.targetService,
-            policy: policy, upstream: upstream, health: health, logger: logger)
+            policy: policy, upstream: upstream, health: health, logger: logger, metrics: metrics)
         let sidecar = self
         let registryService: [any Service] = (registry as? any Service).map { [$0] } ?? []
         return registryService + [

@@ -13,6 +13,7 @@ struct SidecarContext: Sendable {
     let upstream: UpstreamConnection
     let health: UpstreamHealth
     let logger: Logger
+    let metrics: SidecarMetrics
 }
 
 /// The current ACL, reloaded on SIGHUP and when the file changes. A bad new file keeps the last good policy, is

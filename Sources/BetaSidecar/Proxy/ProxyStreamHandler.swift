@@ -66,31 +66,32 @@ final class ProxyStreamHandler: ChannelInboundHandler {
             targetService: context.targetService, method: path)
         let decision = context.policy.current.decide(call)
         for rule in decision.matched where rule.mode == .shadow {
-            Counter(label: "sidecar_shadow_decisions_total", dimensions: [("rule", rule.name), ("action", rule.action.rawValue)]).increment()
+            context.metrics.shadow(rule: rule.name, action: rule.action.rawValue)
             context.logger.info(
                 "shadow rule matched", metadata: ["rule": "\(rule.name)", "action": "\(rule.action.rawValue)", "from": "\(identity.plane)/\(identity.service)", "method": "\(path)"])
         }
         let ruleLabel = decision.decidingRule?.name ?? "default-deny"
         guard decision.allowed else {
-            Counter(label: "sidecar_calls_total", dimensions: [("rule", ruleLabel), ("decision", "deny")]).increment()
+            context.metrics.call(rule: ruleLabel, decision: "deny")
             context.logger.notice(
                 "call denied", metadata: ["from": "\(identity.plane)/\(identity.service)", "method": "\(path)", "rule": "\(ruleLabel)"])
             deny(channelContext, message: "permission denied by \(decision.ruleDescription)", rule: ruleLabel)
             return
         }
         guard context.health.isServing else {
-            Counter(label: "sidecar_calls_total", dimensions: [("rule", ruleLabel), ("decision", "unavailable")]).increment()
+            context.metrics.call(rule: ruleLabel, decision: "unavailable")
             respond(channelContext, status: GRPCStatusResponse.unavailable, message: "upstream \(context.targetPlane)/\(context.targetService) is not healthy")
             return
         }
-        Counter(label: "sidecar_calls_total", dimensions: [("rule", ruleLabel), ("decision", "allow")]).increment()
+        context.metrics.call(rule: ruleLabel, decision: "allow")
         let headers = Self.rewrite(request.headers, identity: identity, mayAssertUser: decision.mayAssertUser)
         state = .connecting(buffered: [.headers(.init(headers: headers, priorityData: request.priorityData, endStream: request.endStream))])
 
         let downstream = channelContext.channel
         let started = startedAt
+        let latency = context.metrics.upstreamLatency
         context.upstream.openStream { upstreamStream in
-            upstreamStream.pipeline.addHandler(RelayBackHandler(downstream: downstream, startedAt: started))
+            upstreamStream.pipeline.addHandler(RelayBackHandler(downstream: downstream, startedAt: started, latency: latency))
         }.hop(to: channelContext.eventLoop).whenComplete { [self] result in
             switch (result, state) {
             case (.success(let upstream), .connecting(let buffered)):
@@ -162,11 +163,13 @@ final class RelayBackHandler: ChannelInboundHandler {
 
     let downstream: Channel
     let startedAt: ContinuousClock.Instant
+    let latency: Metrics.Timer
     var sawHeaders = false
 
-    init(downstream: Channel, startedAt: ContinuousClock.Instant) {
+    init(downstream: Channel, startedAt: ContinuousClock.Instant, latency: Metrics.Timer) {
         self.downstream = downstream
         self.startedAt = startedAt
+        self.latency = latency
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -174,7 +177,7 @@ final class RelayBackHandler: ChannelInboundHandler {
         if !sawHeaders, case .headers = payload {
             sawHeaders = true
             let elapsed = ContinuousClock.now - startedAt
-            Metrics.Timer(label: "sidecar_upstream_latency_seconds").recordNanoseconds(
+            latency.recordNanoseconds(
                 elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         }
         downstream.writeAndFlush(payload, promise: nil)
