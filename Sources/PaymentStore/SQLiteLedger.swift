@@ -47,7 +47,12 @@ public final class SQLiteLedger: PayoutLedger {
     /// small and SQLite's automatic checkpoint (kept as a fallback) rarely has to run inside a create's commit.
     /// Run periodically (`LedgerCheckpointer`).
     public func checkpoint() async throws {
-        try await checkpointer.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        do {
+            try await checkpointer.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            // Another checkpoint (SQLite's automatic one) is running: nothing to do this round.
+            return
+        }
     }
 
     /// Checkpoints the WAL and closes the file.
