@@ -10,3 +10,11 @@ public struct SystemWallClock: WallClock {
     public init() {}
     public func now() -> Date { Date() }
 }
+
+extension Date {
+    /// Milliseconds since the epoch, rounded down: the ledger's and TRON's time unit.
+    public var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// The instant `milliseconds` after the epoch.
+    public init(milliseconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
+}

@@ -149,10 +149,3 @@ struct LimitUsageWindows {
     static func dayKey(_ instant: Date) -> String { "day:\(Int64(UTCWindow.dayStart(instant).timeIntervalSince1970))" }
     static func hourKey(_ instant: Date) -> String { "hour:\(Int64(UTCWindow.hourStart(instant).timeIntervalSince1970))" }
 }
-
-extension Date {
-    /// Milliseconds since the epoch, the ledger's time format.
-    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
-
-    init(milliseconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
-}

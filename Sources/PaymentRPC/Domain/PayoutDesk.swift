@@ -118,8 +118,7 @@ public struct PayoutDesk: Sendable {
 
     /// The wall clock truncated to milliseconds, the ledger's precision, so what is returned is what is stored.
     func millisecondNow() -> Date {
-        let now = clock.now()
-        return Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        Date(milliseconds: clock.now().milliseconds)
     }
 
     private func makePayout(

@@ -87,8 +87,8 @@ public struct PayoutProcessor: Service {
     /// One round: follow what is in flight, then sign what is due.
     public func round() async throws {
         do {
-            try await resolveInFlight()
-            try await signDue()
+            let (head, solid) = try await resolveInFlight()
+            try await signDue(head: head, solid: solid)
         } catch let error as CancellationError {
             throw error
         } catch {
@@ -96,14 +96,17 @@ public struct PayoutProcessor: Service {
         }
     }
 
-    /// Looks up every SIGNED or BROADCAST payout by txID and moves it on (rules 1 and 3).
-    public func resolveInFlight() async throws {
+    /// Looks up every SIGNED or BROADCAST payout by txID and moves it on (rules 1 and 3). Returns the head and
+    /// solid blocks it used, for the rest of the round.
+    @discardableResult
+    public func resolveInFlight() async throws -> (head: BlockSummary, solid: BlockSummary) {
         let head = try await node.nowBlock()
         let solid = try await node.solidBlock()
         chainHead.update(head: head, solid: solid)
         try await forEach(try await ledger.inFlightPayouts()) { item in
             try await resolve(item, solid: solid)
         }
+        return (head, solid)
     }
 
     /// Runs `body` for every element, `settings.concurrency` at a time; an element's error is logged and does not
@@ -159,13 +162,12 @@ public struct PayoutProcessor: Service {
         try await handleBroadcast(payout, signed: signed, reply: try await node.broadcast(signed), now: now)
     }
 
-    /// Signs and broadcasts due payouts while the breaker admits attempts.
-    func signDue() async throws {
+    /// Signs and broadcasts due payouts while the breaker admits attempts, against the round's head (expiration)
+    /// and solid block (TaPoS reference).
+    func signDue(head: BlockSummary, solid: BlockSummary) async throws {
         let now = clock.now()
         let due = try await ledger.duePayouts(at: now, limit: settings.batchSize)
         guard !due.isEmpty else { return }
-        let head = try await node.nowBlock()
-        let solid = try await node.solidBlock()
         let reference = try ReferenceBlock(blockID: solid.id)
         var stored: [(Payout, SignedTronTransaction)] = []
         for payout in due {
@@ -296,13 +298,4 @@ final class LookupSchedule: Sendable {
     func forget(_ payoutID: String) { next.withLock { $0[payoutID] = nil } }
 }
 
-extension Date {
-    init(milliseconds: Int64) { self.init(timeIntervalSince1970: TimeInterval(milliseconds) / 1000) }
-    var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
-}
 
-extension Duration {
-    var seconds: TimeInterval {
-        TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18
-    }
-}

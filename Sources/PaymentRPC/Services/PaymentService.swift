@@ -29,7 +29,6 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         let started = ContinuousClock.now
         let message = request.message
         let caller = CallerIdentity(metadata: request.metadata)
-        let priority = try? optionalEnum(message.priority, field: "priority", Priority.init(proto:))
         do {
             let outcome = try await rpcErrors {
                 let draft = try PayoutDraft(proto: message)
@@ -57,7 +56,7 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
                     $0.replayed = outcome.isReplay
                 })
         } catch let error as RPCError {
-            metrics.recordRequest(router: nil, priority: priority ?? nil, outcome: Self.outcomeLabel(error.code))
+            metrics.recordRequest(router: nil, priority: Priority(proto: message.priority), outcome: Self.outcomeLabel(error.code))
             throw error
         }
     }

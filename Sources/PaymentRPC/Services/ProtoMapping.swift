@@ -121,7 +121,7 @@ extension KYCAttestation {
 
 extension Google_Protobuf_Timestamp {
     init(milliseconds date: Date) {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let milliseconds = date.milliseconds
         self.init(seconds: milliseconds.floorDivided(by: 1000), nanos: Int32(milliseconds.floorModulo(1000) * 1_000_000))
     }
 }
