@@ -84,11 +84,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        /// Metric handles made once per label set.
+        .target(name: "MetricHandles"),
         /// The payout server: gRPC services, admin HTTP port, configuration, metrics.
         .target(
             name: "PaymentRPC",
             dependencies: [
-                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode",
+                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode", "MetricHandles",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -137,7 +139,7 @@ let package = Package(
         .target(
             name: "BetaSidecar",
             dependencies: [
-                "SidecarACL", "PaymentAPI", "SidecarAPI",
+                "SidecarACL", "PaymentAPI", "SidecarAPI", "MetricHandles",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
@@ -168,7 +170,7 @@ let package = Package(
         .target(
             name: "PaymentGateway",
             dependencies: [
-                "PaymentAPI",
+                "PaymentAPI", "MetricHandles",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),

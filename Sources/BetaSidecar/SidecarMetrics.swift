@@ -1,5 +1,5 @@
 import Metrics
-import Synchronization
+import MetricHandles
 
 /// The sidecar's per-call metrics, with handles made once per label set (a factory lookup per call is a lock and a
 /// hash of the labels, on the proxy's hot path).
@@ -10,7 +10,7 @@ final class SidecarMetrics: Sendable {
         var second: String
     }
 
-    private let counters = Mutex<[Key: Counter]>([:])
+    private let counters = MetricHandleCache<Key, Counter>()
     let upstreamLatency = Metrics.Timer(label: "sidecar_upstream_latency_seconds")
 
     /// `sidecar_calls_total{rule,decision}`.
@@ -24,11 +24,6 @@ final class SidecarMetrics: Sendable {
     }
 
     private func counter(_ key: Key, names: (String, String)) -> Counter {
-        counters.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let counter = Counter(label: key.label, dimensions: [(names.0, key.first), (names.1, key.second)])
-            cache[key] = counter
-            return counter
-        }
+        counters.handle(for: key) { Counter(label: key.label, dimensions: [(names.0, key.first), (names.1, key.second)]) }
     }
 }

@@ -6,7 +6,7 @@ import Logging
 import Metrics
 import NIOCore
 import SwiftProtobuf
-import Synchronization
+import MetricHandles
 
 /// The gateway's HTTP surface under /api/payment: the generated REST operations behind JWT authentication, role
 /// checks, ownership checks for end users, per-principal rate limits, CORS and request ids; plus the OpenAPI
@@ -174,25 +174,16 @@ final class GatewayMetrics: Sendable {
         var operation: String
         var status: Int
     }
-    private let counters = Mutex<[Key: Counter]>([:])
-    private let timers = Mutex<[String: Metrics.Timer]>([:])
+    private let counters = MetricHandleCache<Key, Counter>()
+    private let timers = MetricHandleCache<String, Metrics.Timer>()
 
     func record(operation: String, status: Int, elapsed: Duration) {
-        let timer = timers.withLock { cache in
-            if let timer = cache[operation] { return timer }
-            let timer = Metrics.Timer(label: "gateway_request_duration_seconds", dimensions: [("operation", operation)])
-            cache[operation] = timer
-            return timer
-        }
-        timer.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        let key = Key(operation: operation, status: status)
-        let counter = counters.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let counter = Counter(label: "gateway_requests_total", dimensions: [("operation", operation), ("status", String(status))])
-            cache[key] = counter
-            return counter
-        }
-        counter.increment()
+        timers.handle(for: operation) {
+            Metrics.Timer(label: "gateway_request_duration_seconds", dimensions: [("operation", operation)])
+        }.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        counters.handle(for: Key(operation: operation, status: status)) {
+            Counter(label: "gateway_requests_total", dimensions: [("operation", operation), ("status", String(status))])
+        }.increment()
     }
 }
 

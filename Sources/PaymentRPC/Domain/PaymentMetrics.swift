@@ -1,6 +1,6 @@
 import Metrics
 import PaymentCore
-import Synchronization
+import MetricHandles
 
 /// The server's metrics, with the seed's names. Labels are bounded: router, priority and an outcome word,
 /// never an id or an address. Amount metrics are display values in USDT; the ledger is the record.
@@ -12,7 +12,7 @@ public final class PaymentMetrics: Sendable {
     }
 
     /// Metric handles are made once and reused: the factory lookup is a lock and a hash of the labels.
-    private let requests = Mutex<[RequestKey: Counter]>([:])
+    private let requests = MetricHandleCache<RequestKey, Counter>()
     private let amount = FloatingPointCounter(label: "tron_payout_amount_usdt_total")
     private let processing = Metrics.Timer(label: "tron_payout_processing_duration_seconds")
 
@@ -22,15 +22,11 @@ public final class PaymentMetrics: Sendable {
     /// unavailable, conflict, error.
     public func recordRequest(router: Router?, priority: Priority?, outcome: String, count: Int = 1) {
         let key = RequestKey(router: router?.rawValue ?? "unknown", priority: priority?.rawValue ?? "IMMEDIATE", outcome: outcome)
-        let counter = requests.withLock { cache in
-            if let counter = cache[key] { return counter }
-            let counter = Counter(
+        requests.handle(for: key) {
+            Counter(
                 label: "tron_payment_requests_total",
                 dimensions: [("router_type", key.router), ("priority", key.priority), ("status", key.outcome)])
-            cache[key] = counter
-            return counter
-        }
-        counter.increment(by: count)
+        }.increment(by: count)
     }
 
     /// Adds accepted amounts.

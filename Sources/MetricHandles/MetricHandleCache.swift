@@ -1,0 +1,19 @@
+import Synchronization
+
+/// Metric handles made once per label set and reused: asking the metrics factory for a handle on every request is
+/// a lock and a hash of the labels, on the hot path.
+public final class MetricHandleCache<Key: Hashable & Sendable, Handle: Sendable>: Sendable {
+    private let handles = Mutex<[Key: Handle]>([:])
+
+    public init() {}
+
+    /// The handle for `key`, made by `make` the first time.
+    public func handle(for key: Key, make: () -> Handle) -> Handle {
+        handles.withLock { cache in
+            if let handle = cache[key] { return handle }
+            let handle = make()
+            cache[key] = handle
+            return handle
+        }
+    }
+}
