@@ -264,6 +264,10 @@ let package = Package(
         ),
         .testTarget(name: "PaymentStoreTests", dependencies: ["PaymentStore"]),
         .testTarget(
+            name: "TronDevnetTests",
+            dependencies: ["TronDevnet", "TronKit", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
             name: "PaymentRPCTests",
             dependencies: [
                 "PaymentRPC",

@@ -12,14 +12,18 @@ public struct BroadcastOutcome: Sendable, Equatable {
 }
 
 extension DevnetChain {
-    /// java-tron's broadcast checks in their order (TRON.md §4.3 and §9); the first failure answers.
-    public func broadcast(_ signed: SignedTronTransaction, now: Date = Date()) -> BroadcastOutcome {
+    /// java-tron's broadcast checks in their order (TRON.md §4.3 and §9); the first failure answers. `faults` are the
+    /// receiving listener's (the main listener's when nil).
+    public func broadcast(
+        _ signed: SignedTronTransaction, faults: DevnetFaults? = nil, now: Date = Date()
+    ) -> BroadcastOutcome {
         let txid = signed.txidHex
         func fail(_ code: String, _ message: String) -> BroadcastOutcome {
             BroadcastOutcome(code: code, message: message, txid: txid)
         }
-        let drop = faults.withLock { Double.random(in: 0..<1) < $0.dropBroadcastRate }
-        let delay = faults.withLock { $0.inclusionDelayBlocks }
+        let faults = faults ?? mainFaults.current
+        let drop = faults.dropBroadcastRate > 0 && Double.random(in: 0..<1) < faults.dropBroadcastRate
+        let delay = faults.inclusionDelayBlocks
         let outcome: BroadcastOutcome = state.withLock { state in
             let head = state.blocks.last!
             let raw = signed.raw
@@ -47,7 +51,11 @@ extension DevnetChain {
             if raw.expiration <= head.timestamp || raw.expiration > head.timestamp + 86_400_000 {
                 return fail("TRANSACTION_EXPIRATION_ERROR", "Transaction expired")
             }
-            if state.transactions[txid] != nil { return fail("DUP_TRANSACTION_ERROR", "Dup transaction.") }
+            if state.transactions[txid] != nil {
+                // Already pending or in a block. A faulty node may refuse instead of answering DUP.
+                if let code = faults.refuseRebroadcastCode { return fail(code, DevnetFaults.refusalMessage(for: code)) }
+                return fail("DUP_TRANSACTION_ERROR", "Dup transaction.")
+            }
             let netFee = Int64(signed.transactionBytes.count + 64) * config.transactionFee
             let trx = state.trx[owner.hex] ?? 0
             guard trx >= netFee else { return fail("BANDWITH_ERROR", "Account resource insufficient error.") }

@@ -36,7 +36,7 @@ extension DevnetChain {
         }
         let to = call.to.hex
         let available = min(signed.raw.feeLimit, state.trx[owner] ?? 0) / config.energyFee
-        let forcedRevert = faults.withLock { $0.revertRecipients.contains(call.to.base58) }
+        let forcedRevert = mainFaults.current.revertRecipients.contains(call.to.base58)
         let reverts = forcedRevert || (state.usdt[owner] ?? 0) < call.amount
         let needed = reverts ? Self.energyOnRevert : ((state.usdt[to] ?? 0) > 0 ? Self.energyToHolder : Self.energyToNewHolder)
         if available < needed {

@@ -10,7 +10,8 @@ import TronProto
 public final class DevnetChain: Sendable {
     public let config: DevnetConfig
     let state: Mutex<DevnetState>
-    let faults: Mutex<DevnetFaults>
+    /// The main listener's fault profile (views have their own, see `DevnetView`).
+    public let mainFaults: DevnetFaultProfile
     let lastPersisted = Mutex(Date.distantPast)
     let logger: Logger
     /// The devnet's single block producer.
@@ -20,7 +21,7 @@ public final class DevnetChain: Sendable {
     public init(config: DevnetConfig, logger: Logger, now: Date = Date()) throws {
         self.config = config
         self.logger = logger
-        self.faults = Mutex(config.faults)
+        self.mainFaults = DevnetFaultProfile(config.faults)
         var loaded: DevnetState?
         if let path = config.stateFile, FileManager.default.fileExists(atPath: path) {
             loaded = try JSONDecoder().decode(DevnetState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
@@ -95,8 +96,9 @@ public final class DevnetChain: Sendable {
         try persist()
     }
 
-    public var currentFaults: DevnetFaults { faults.withLock { $0 } }
-    public func setFaults(_ new: DevnetFaults) { faults.withLock { $0 = new } }
+    /// The main listener's faults.
+    public var currentFaults: DevnetFaults { mainFaults.current }
+    public func setFaults(_ new: DevnetFaults) { mainFaults.set(new) }
 
     // MARK: Blocks
 
@@ -184,4 +186,32 @@ public final class DevnetChain: Sendable {
 
 extension Date {
     var milliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+/// A USDT transfer that happened in a block (for tests that count payments per recipient).
+public struct DevnetTransfer: Sendable, Equatable {
+    public var txid: String
+    public var blockNumber: Int64
+    public var from: TronAddress
+    public var to: TronAddress
+    public var amountUnits: Int64
+}
+
+extension DevnetChain {
+    /// Every successful USDT transfer in block order, optionally only those to `recipient`.
+    public func usdtTransfers(to recipient: TronAddress? = nil) -> [DevnetTransfer] {
+        state.withLock { state in
+            state.blocks.flatMap { block in
+                block.txids.compactMap { txid -> DevnetTransfer? in
+                    guard let log = state.transactions[txid]?.receipt?.transferLog,
+                        let from = Hex.decode(log.from).flatMap({ try? TronAddress(bytes: $0) }),
+                        let to = Hex.decode(log.to).flatMap({ try? TronAddress(bytes: $0) }),
+                        recipient == nil || recipient == to
+                    else { return nil }
+                    return DevnetTransfer(
+                        txid: txid, blockNumber: block.number, from: from, to: to, amountUnits: log.amount)
+                }
+            }
+        }
+    }
 }

@@ -43,39 +43,3 @@ public struct GenesisAccount: Sendable, Codable, Equatable {
         case usdtUnits = "usdt_units"
     }
 }
-
-/// Fault injection for tests: shares are 0...1.
-public struct DevnetFaults: Sendable, Codable, Equatable {
-    /// Share of /wallet* requests answered 503.
-    public var httpErrorRate: Double = 0
-    /// Share of /wallet* requests that hang for `timeoutSeconds` before answering.
-    public var timeoutRate: Double = 0
-    public var timeoutSeconds: Double = 15
-    /// Share of accepted broadcasts that are answered with success but never included.
-    public var dropBroadcastRate: Double = 0
-    /// Blocks an accepted transaction waits before it may be included.
-    public var inclusionDelayBlocks: Int64 = 0
-    /// Recipients (base58) whose USDT transfers revert.
-    public var revertRecipients: [String] = []
-
-    public init() {}
-
-    enum CodingKeys: String, CodingKey {
-        case httpErrorRate = "http_error_rate"
-        case timeoutRate = "timeout_rate"
-        case timeoutSeconds = "timeout_seconds"
-        case dropBroadcastRate = "drop_broadcast_rate"
-        case inclusionDelayBlocks = "inclusion_delay_blocks"
-        case revertRecipients = "revert_recipients"
-    }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        httpErrorRate = try container.decodeIfPresent(Double.self, forKey: .httpErrorRate) ?? 0
-        timeoutRate = try container.decodeIfPresent(Double.self, forKey: .timeoutRate) ?? 0
-        timeoutSeconds = try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? 15
-        dropBroadcastRate = try container.decodeIfPresent(Double.self, forKey: .dropBroadcastRate) ?? 0
-        inclusionDelayBlocks = try container.decodeIfPresent(Int64.self, forKey: .inclusionDelayBlocks) ?? 0
-        revertRecipients = try container.decodeIfPresent([String].self, forKey: .revertRecipients) ?? []
-    }
-}

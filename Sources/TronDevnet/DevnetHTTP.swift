@@ -9,11 +9,19 @@ import TronProto
 public enum DevnetHTTP {
     typealias Handler = @Sendable (_ body: [String: Any], _ visible: Bool) async throws -> Any
 
+    /// The main listener's router.
     public static func router(chain: DevnetChain) -> Hummingbird.Router<BasicRequestContext> {
+        router(view: DevnetView(chain: chain))
+    }
+
+    /// A listener's router: lookups, blocks, broadcasts and `/admin/faults` go through `view` (its fault profile);
+    /// the other admin endpoints act on the shared chain.
+    public static func router(view: DevnetView) -> Hummingbird.Router<BasicRequestContext> {
+        let chain = view.chain
         let router = Hummingbird.Router()
         func route(_ path: String, faults: Bool = true, _ handler: @escaping Handler) {
             let responder: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, context in
-                if faults, let injected = try await inject(chain.currentFaults) { return injected }
+                if faults, let injected = try await inject(view.faults.current) { return injected }
                 var body: [String: Any] = [:]
                 let buffer = try await request.body.collect(upTo: 4 << 20)
                 if buffer.readableBytes > 0 {
@@ -36,14 +44,14 @@ public enum DevnetHTTP {
             router.get(RouterPath(path), use: responder)
         }
 
-        route("/wallet/getnowblock") { _, visible in DevnetJSON.block(chain.head(), visible: visible) }
-        route("/walletsolidity/getnowblock") { _, visible in DevnetJSON.block(chain.solid(), visible: visible) }
+        route("/wallet/getnowblock") { _, visible in DevnetJSON.block(view.head(), visible: visible) }
+        route("/walletsolidity/getnowblock") { _, visible in DevnetJSON.block(view.solid(), visible: visible) }
         route("/wallet/getblockbynum") { body, visible in
-            chain.block(number: DevnetRequest.int64(body["num"])).map { DevnetJSON.block($0, visible: visible) } ?? [:]
+            view.block(number: DevnetRequest.int64(body["num"])).map { DevnetJSON.block($0, visible: visible) } ?? [:]
         }
         route("/wallet/getnodeinfo") { _, _ in
-            let head = chain.head()
-            let solid = chain.solid()
+            let head = view.head()
+            let solid = view.solid()
             return [
                 "block": "Num:\(head.number),ID:\(head.id)", "solidityBlock": "Num:\(solid.number),ID:\(solid.id)",
                 "beginSyncNum": head.number, "activeConnectCount": 0, "currentConnectCount": 0, "passiveConnectCount": 0,
@@ -62,7 +70,7 @@ public enum DevnetHTTP {
             guard let bytes = (body["transaction"] as? String).flatMap(Hex.decode), let signed = try? SignedTronTransaction(transactionBytes: bytes) else {
                 return ["Error": "class com.google.protobuf.InvalidProtocolBufferException : invalid transaction hex"]
             }
-            let outcome = chain.broadcast(signed)
+            let outcome = view.broadcast(signed)
             return [
                 "result": outcome.accepted, "code": outcome.code ?? "SUCCESS", "message": outcome.message,
                 "transaction": DevnetJSON.encode(DevnetJSON.unsignedTransaction(signed.raw, rawBytes: signed.rawBytes, visible: true)),
@@ -75,21 +83,21 @@ public enum DevnetHTTP {
             let rawBytes = try TronTransaction.serialize(raw)
             let signature = (body["signature"] as? [String])?.first.flatMap(Hex.decode) ?? []
             let signed = SignedTronTransaction(rawBytes: rawBytes, raw: raw, txid: TronTransaction.txid(rawBytes: rawBytes), signature: signature)
-            let outcome = chain.broadcast(signed)
+            let outcome = view.broadcast(signed)
             if outcome.accepted { return ["result": true, "txid": outcome.txid] as [String: Any] }
             return ["code": outcome.code!, "message": visible ? outcome.message : Hex.encode(Array(outcome.message.utf8)), "txid": outcome.txid]
         }
         route("/wallet/gettransactionbyid") { body, visible in
-            chain.transaction(id: body["value"] as? String ?? "").map { DevnetJSON.transaction($0, visible: visible) } ?? [:]
+            view.transaction(id: body["value"] as? String ?? "").map { DevnetJSON.transaction($0, visible: visible) } ?? [:]
         }
         route("/walletsolidity/gettransactionbyid") { body, visible in
-            chain.transaction(id: body["value"] as? String ?? "", solidOnly: true).map { DevnetJSON.transaction($0, visible: visible) } ?? [:]
+            view.transaction(id: body["value"] as? String ?? "", solidOnly: true).map { DevnetJSON.transaction($0, visible: visible) } ?? [:]
         }
         route("/wallet/gettransactioninfobyid") { body, visible in
-            chain.transaction(id: body["value"] as? String ?? "").map { DevnetJSON.info($0, usdt: chain.config.usdtContract, visible: visible) } ?? [:]
+            view.transaction(id: body["value"] as? String ?? "").map { DevnetJSON.info($0, usdt: chain.config.usdtContract, visible: visible) } ?? [:]
         }
         route("/walletsolidity/gettransactioninfobyid") { body, visible in
-            chain.transaction(id: body["value"] as? String ?? "", solidOnly: true).map {
+            view.transaction(id: body["value"] as? String ?? "", solidOnly: true).map {
                 DevnetJSON.info($0, usdt: chain.config.usdtContract, visible: visible)
             } ?? [:]
         }
@@ -134,7 +142,7 @@ public enum DevnetHTTP {
             ] as [String: Any]
         }
 
-        // Admin: mint, produce blocks now, faults, balances.
+        // Admin: mint, produce blocks now, this listener's faults and broadcast counts, balances, USDT transfers.
         route("/admin/mint", faults: false) { body, _ in
             let address = try DevnetRequest.address(body["address"])
             try chain.mint(address, trxSun: DevnetRequest.int64(body["trx_sun"]), usdtUnits: DevnetRequest.int64(body["usdt_units"]))
@@ -150,9 +158,13 @@ public enum DevnetHTTP {
         route("/admin/faults", faults: false) { body, _ in
             if !body.isEmpty {
                 let data = try JSONSerialization.data(withJSONObject: body)
-                chain.setFaults(try JSONDecoder().decode(DevnetFaults.self, from: data))
+                do {
+                    view.faults.set(try JSONDecoder().decode(DevnetFaults.self, from: data))
+                } catch let error as DecodingError {
+                    throw DevnetRequest.Malformed(message: "faults: \(Self.describe(error))")
+                }
             }
-            let data = try JSONEncoder().encode(chain.currentFaults)
+            let data = try JSONEncoder().encode(view.faults.current)
             return try JSONSerialization.jsonObject(with: data)
         }
         route("/admin/balance", faults: false) { body, _ in
@@ -160,7 +172,31 @@ public enum DevnetHTTP {
             let balances = chain.balances(of: address)
             return ["address": address.base58, "trx_sun": balances.trx, "usdt_units": balances.usdt] as [String: Any]
         }
+        route("/admin/stats", faults: false) { _, _ in
+            ["broadcasts": view.broadcastCounts, "head": chain.headNumber, "solid": chain.solidNumber] as [String: Any]
+        }
+        route("/admin/transfers", faults: false) { body, _ in
+            let recipient = try body["to"].map { try DevnetRequest.address($0) }
+            let transfers = chain.usdtTransfers(to: recipient).map { transfer in
+                [
+                    "txid": transfer.txid, "block": transfer.blockNumber, "from": transfer.from.base58,
+                    "to": transfer.to.base58, "amount_units": transfer.amountUnits,
+                ] as [String: Any]
+            }
+            return ["transfers": transfers]
+        }
         return router
+    }
+
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context), .typeMismatch(_, let context), .valueNotFound(_, let context),
+            .keyNotFound(_, let context):
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            return path.isEmpty ? context.debugDescription : "\(path): \(context.debugDescription)"
+        @unknown default:
+            return "\(error)"
+        }
     }
 
     static func json(_ object: Any) -> Response {
