@@ -107,9 +107,12 @@ def assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout):
     twice = paid_more_than_once(devnet, payouts)
     assert not twice, (f"{len(twice)} of {len(payouts)} recipients paid more than once "
                        f"(times paid: {dict(collections.Counter(twice.values()))}); statuses {summary(found)}")
-    assert summary(found) == {"PAYOUT_STATUS_CONFIRMED": len(payouts)}, (
-        summary(found), sorted({p.failure_reason for p in found.values() if p.failure_reason})[:3])
     received = transfers_by_recipient(devnet, payouts)
+    failed_but_paid = sum(1 for i, p in found.items()
+                          if p.status == pb.PAYOUT_STATUS_FAILED and received[payouts[i][0]])
+    assert summary(found) == {"PAYOUT_STATUS_CONFIRMED": len(payouts)}, (
+        f"statuses {summary(found)}, {failed_but_paid} FAILED but paid on chain; reasons "
+        f"{sorted({p.failure_reason for p in found.values() if p.failure_reason})[:3]}")
     for recipient, amount in payouts.values():
         assert received[recipient] == [amount], recipient
 
@@ -161,12 +164,8 @@ def test_lying_node_pays_nothing_twice(tmp_path, clock_offset_ms, cross_check):
         server.start()
         stub = payment_pb2_grpc.PaymentServiceStub(grpc.insecure_channel(server.target))
         payouts = create(stub, "lying", PAYOUTS)
-        deadline = time.time() + 20
-        while time.time() < deadline:
-            twice = paid_more_than_once(devnet, payouts)
-            if twice:
-                break
-            time.sleep(1)
+        time.sleep(20)
+        twice = paid_more_than_once(devnet, payouts)
         found = statuses(stub, payouts)
         assert not twice, (f"{len(twice)} of {len(payouts)} recipients paid more than once while the node lied "
                            f"(times paid: {dict(collections.Counter(twice.values()))}); statuses {summary(found)}")
@@ -195,10 +194,9 @@ def test_refused_rebroadcast_does_not_fail_a_payout(tmp_path, code):
         server.start()
         stub = payment_pb2_grpc.PaymentServiceStub(grpc.insecure_channel(server.target))
         payouts = create(stub, f"refused-{code}", 20)
-        found = wait_final(stub, payouts, timeout=45)
+        assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout=45)
         refused = primary.call("admin/stats", {})["broadcasts"].get(code, 0)
-        assert refused >= 1, f"the processor never rebroadcast, so nothing was refused: {summary(found)}"
-        assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout=60)
+        assert refused >= 1, "the processor never rebroadcast, so nothing was refused: the attack did not happen"
     finally:
         server.stop()
         devnet.stop()
