@@ -102,8 +102,11 @@ def wait_final(stub, payouts, timeout):
         time.sleep(0.5)
 
 
-def assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout):
+def assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout, settle_s=0):
+    """Waits for every payout to be final, then (after `settle_s`, for transactions still on their way into a block)
+    checks the chain: nobody paid twice; then the ledger: every payout CONFIRMED; then each recipient paid once."""
     found = wait_final(stub, payouts, timeout)
+    time.sleep(settle_s)
     twice = paid_more_than_once(devnet, payouts)
     assert not twice, (f"{len(twice)} of {len(payouts)} recipients paid more than once "
                        f"(times paid: {dict(collections.Counter(twice.values()))}); statuses {summary(found)}")
@@ -194,7 +197,7 @@ def test_refused_rebroadcast_does_not_fail_a_payout(tmp_path, code):
         server.start()
         stub = payment_pb2_grpc.PaymentServiceStub(grpc.insecure_channel(server.target))
         payouts = create(stub, f"refused-{code}", 20)
-        assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout=45)
+        assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout=45, settle_s=5)
         refused = primary.call("admin/stats", {})["broadcasts"].get(code, 0)
         assert refused >= 1, "the processor never rebroadcast, so nothing was refused: the attack did not happen"
     finally:
