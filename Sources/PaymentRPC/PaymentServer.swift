@@ -135,10 +135,26 @@ extension PaymentServer {
         settings.maxAttempts = config.processorMaxAttempts
         settings.expirationMilliseconds = config.processorExpirationMilliseconds
         settings.pollInterval = .milliseconds(config.processorPollMilliseconds)
-        logger.info("TRON node", metadata: ["network": "\(network.name)", "node": "\(network.fullNodeURL)", "solidity": "\(network.solidityNodeURL)"])
+        settings.clockToleranceMilliseconds = config.clockToleranceMilliseconds
+        settings.outflowLimits = config.limits
+        let crossChecks = config.crossCheckURLs.map { url in
+            var checkConfiguration = TronNodeClient.Configuration(fullNodeURL: url, apiKey: config.apiKey)
+            checkConfiguration.timeout = nodeConfiguration.timeout
+            return CrossCheckNode(name: url, node: TronNodeClient(configuration: checkConfiguration, logger: logger))
+        }
+        logger.info(
+            "TRON node",
+            metadata: [
+                "network": "\(network.name)", "node": "\(network.fullNodeURL)", "solidity": "\(network.solidityNodeURL)",
+                "cross_check": "\(config.crossCheckURLs)",
+            ])
+        if crossChecks.isEmpty, config.environment == .production {
+            logger.warning("no tron.cross_check_urls: one node's answers alone decide that a transaction is dead")
+        }
         return PayoutProcessor(
-            ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, logger: logger), key: key,
-            settings: settings, breaker: breaker, chainHead: chainHead, clock: clock, logger: logger)
+            ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, logger: logger),
+            nodeName: network.solidityNodeURL, crossChecks: crossChecks, key: key, settings: settings,
+            breaker: breaker, chainHead: chainHead, clock: clock, logger: logger)
     }
 }
 

@@ -39,15 +39,16 @@ public struct TransactionReceipt: Sendable, Equatable {
     public var failed: Bool
     public var message: String?
 
-    /// Success as TRON.md §5 defines it: no FAILED, and SUCCESS (or nothing, for TRX) as the contract result.
-    public var succeeded: Bool { !failed && (contractResult == nil || contractResult == "SUCCESS") }
+    /// TRC-20 success: no FAILED and `receipt.result == "SUCCESS"`. A receipt without a result is not success
+    /// (for a contract call it is an anomaly; the processor waits and reports it).
+    public var succeeded: Bool { !failed && contractResult == "SUCCESS" }
 }
 
 /// Why a call to the node failed.
 public enum TronNodeError: Error, Sendable, CustomStringConvertible {
     /// No answer: connection, timeout, or a 5xx after every retry.
     case unreachable(String)
-    /// The node answered with `{"Error": …}` or an unexpected shape.
+    /// The node answered with `{"Error": …}` or an unexpected shape; never to be read as "not found".
     case node(String)
 
     public var description: String {
