@@ -25,8 +25,9 @@ extension PayoutProcessor {
                 let decision = PayoutStep.decideSigning(
                     amountUnits: payout.amountUnits, signed: signedSoFar, limits: limits, now: now)
                 if case .wait(let until, let limit, let reason) = decision {
-                    // Everything due behind it waits too: first due, first signed.
-                    let count = try await ledger.countDuePayouts(at: now) - stored.count
+                    // Everything due behind it waits too: first due, first signed. (What this round signed is
+                    // SIGNED already, so it is not counted.)
+                    let count = try await ledger.countDuePayouts(at: now)
                     waiting = OutflowWaiting.State(count: count, limit: limit, until: until, reason: reason)
                     break
                 }

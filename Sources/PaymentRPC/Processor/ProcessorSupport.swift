@@ -65,7 +65,7 @@ public final class OutflowWaiting: Sendable {
                 "due payouts wait for the next outflow window",
                 metadata: [
                     "waiting": "\(new.count)", "limit": "\(new.limit.rawValue)",
-                    "until": "\(new.until.formatted(.iso8601))", "reason": "\(new.reason)",
+                    "until": "\(ISO8601DateFormatter().string(from: new.until))", "reason": "\(new.reason)",
                 ])
         } else if new == nil, old != nil {
             logger.notice("outflow window open again; due payouts are signed")
