@@ -66,6 +66,14 @@ def test_daily_batches_due_together_sign_across_hourly_windows(tmp_path):
         sleep_until_fast(*reference, MIDNIGHT_MS - 120_000)
         assert all(stub.GetPayout(pb.GetPayoutRequest(payout_id=i)).status == pb.PAYOUT_STATUS_SCHEDULED for i in ids)
 
+        # Twenty fast minutes after midnight the first batch is signed and the other two wait, as GetStats says.
+        sleep_until_fast(*reference, MIDNIGHT_MS + 20 * 60_000)
+        stats = stub.GetStats(pb.GetStatsRequest(), timeout=10)
+        assert stats.outflow_waiting_count == 4, stats
+        assert stats.outflow_waiting_reason.startswith("hourly outflow limit"), stats.outflow_waiting_reason
+        assert "waits until 2030-01-02T01:00:00Z" in stats.outflow_waiting_reason, stats.outflow_waiting_reason
+        assert stats.hourly_signed_units == HOURLY and stats.daily_signed_units == HOURLY, stats
+
         deadline = time.time() + 150
         while time.time() < deadline:
             payouts = [stub.GetPayout(pb.GetPayoutRequest(payout_id=i)) for i in ids]

@@ -76,15 +76,17 @@ public struct PayoutProcessor: Service {
     /// Strictly increasing raw_data timestamps: two payouts of the same amount to the same recipient signed in the
     /// same millisecond would otherwise be byte-identical transactions with one txID, and one would pay for both.
     let timestamps = TransactionTimestamps()
-    /// What waits for the outflow window (rule 8), for metrics and logs.
-    public let outflow = OutflowWaiting()
+    /// What waits for the outflow window (rule 8), for metrics, logs and GetStats.
+    public let outflow: OutflowWaiting
 
     public init(
         ledger: any ProcessingLedger, node: any TronNodeAPI, nodeName: String = "primary",
         crossChecks: [CrossCheckNode] = [], key: TronPrivateKey, settings: ProcessorSettings,
         breaker: BreakerController, chainHead: ChainHead, clock: any WallClock = SystemWallClock(),
-        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, logger: Logger
+        random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        outflow: OutflowWaiting = OutflowWaiting(), logger: Logger
     ) {
+        self.outflow = outflow
         self.ledger = ledger
         self.node = node
         self.nodeName = nodeName

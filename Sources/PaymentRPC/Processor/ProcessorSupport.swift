@@ -40,11 +40,13 @@ final class LookupSchedule: Sendable {
 /// signed sums `tron_outflow_signed_usdt{window}`, and a notice when a wait starts or ends.
 public final class OutflowWaiting: Sendable {
     /// Due payouts held back, which limit holds them, until when, and why.
-    public struct State: Sendable, Equatable {
+    public struct State: Sendable, Equatable, CustomStringConvertible {
         public var count: Int
         public var limit: PayoutStep.OutflowLimit
         public var until: Date
         public var reason: String
+
+        public var description: String { "\(reason); waits until \(ISO8601DateFormatter().string(from: until))" }
     }
 
     private let state = Mutex<State?>(nil)
