@@ -35,7 +35,7 @@ public struct PaymentServer: Sendable {
     /// The gRPC services of a server over `ledger`.
     public static func services(
         config: PaymentRPCConfig, ledger: any PayoutLedger, clock: any WallClock, chainHead: ChainHead = ChainHead(),
-        logger: Logger
+        outflow: OutflowWaiting = OutflowWaiting(), logger: Logger
     ) async throws -> (services: [any RegistrableRPCService], breaker: BreakerController) {
         let breaker = try await BreakerController(policy: config.breaker, ledger: ledger, clock: clock, logger: logger)
         let desk = PayoutDesk(
@@ -44,7 +44,7 @@ public struct PaymentServer: Sendable {
             services: ["lucid.payment.v1.PaymentService", "lucid.payment.v1.AdminService"],
             readiness: { await AdminHTTP.Checks.run(ledger: ledger, breaker: breaker).store })
         let services: [any RegistrableRPCService] = [
-            PaymentService(desk: desk, chainHead: chainHead, metrics: PaymentMetrics(), logger: logger),
+            PaymentService(desk: desk, chainHead: chainHead, metrics: PaymentMetrics(), outflow: outflow, logger: logger),
             AdminService(breaker: breaker),
             health,
         ]
@@ -65,8 +65,9 @@ public struct PaymentServer: Sendable {
             }
         }
         let chainHead = ChainHead()
+        let outflow = OutflowWaiting()
         let (services, breaker) = try await Self.services(
-            config: config, ledger: ledger, clock: clock, chainHead: chainHead, logger: logger)
+            config: config, ledger: ledger, clock: clock, chainHead: chainHead, outflow: outflow, logger: logger)
 
         var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = []
         let tcpServer = GRPCServer(
@@ -95,7 +96,8 @@ public struct PaymentServer: Sendable {
 
         if config.processorEnabled {
             guard let walletKey else { throw ConfigError(key: "wallet.key_file", "is required when processor.enabled is true") }
-            runnable.append(.init(service: try processor(ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead)))
+            runnable.append(
+                .init(service: try processor(ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead, outflow: outflow)))
         }
 
         let group = ServiceGroup(
@@ -125,7 +127,10 @@ extension PaymentServer {
         return preset
     }
 
-    func processor(ledger: SQLiteLedger, key: TronPrivateKey, breaker: BreakerController, chainHead: ChainHead) throws -> PayoutProcessor {
+    func processor(
+        ledger: SQLiteLedger, key: TronPrivateKey, breaker: BreakerController, chainHead: ChainHead,
+        outflow: OutflowWaiting = OutflowWaiting()
+    ) throws -> PayoutProcessor {
         let network = self.network
         var nodeConfiguration = TronNodeClient.Configuration(
             fullNodeURL: network.fullNodeURL, solidityNodeURL: network.solidityNodeURL, apiKey: config.apiKey)
@@ -135,10 +140,26 @@ extension PaymentServer {
         settings.maxAttempts = config.processorMaxAttempts
         settings.expirationMilliseconds = config.processorExpirationMilliseconds
         settings.pollInterval = .milliseconds(config.processorPollMilliseconds)
-        logger.info("TRON node", metadata: ["network": "\(network.name)", "node": "\(network.fullNodeURL)", "solidity": "\(network.solidityNodeURL)"])
+        settings.clockToleranceMilliseconds = config.clockToleranceMilliseconds
+        settings.outflowLimits = config.limits
+        let crossChecks = config.crossCheckURLs.map { url in
+            var checkConfiguration = TronNodeClient.Configuration(fullNodeURL: url, apiKey: config.apiKey)
+            checkConfiguration.timeout = nodeConfiguration.timeout
+            return CrossCheckNode(name: url, node: TronNodeClient(configuration: checkConfiguration, logger: logger))
+        }
+        logger.info(
+            "TRON node",
+            metadata: [
+                "network": "\(network.name)", "node": "\(network.fullNodeURL)", "solidity": "\(network.solidityNodeURL)",
+                "cross_check": "\(config.crossCheckURLs)",
+            ])
+        if crossChecks.isEmpty, config.environment == .production {
+            logger.warning("no tron.cross_check_urls: one node's answers alone decide that a transaction is dead")
+        }
         return PayoutProcessor(
-            ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, logger: logger), key: key,
-            settings: settings, breaker: breaker, chainHead: chainHead, clock: clock, logger: logger)
+            ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, logger: logger),
+            nodeName: network.solidityNodeURL, crossChecks: crossChecks, key: key, settings: settings,
+            breaker: breaker, chainHead: chainHead, clock: clock, outflow: outflow, logger: logger)
     }
 }
 

@@ -33,6 +33,15 @@ public protocol ProcessingLedger: PayoutLedger {
 
     /// Transactions recorded for a payout, oldest first.
     func transactions(ofPayout payoutID: String) async throws -> [StoredTransaction]
+
+    /// The amounts signed since `hourStart` and since `dayStart` (by the transaction's signing time), counting
+    /// every transaction that is not retired: LIVE, CONFIRMED and FAILED ones count, EXPIRED ones (provably never
+    /// landed) do not. The sums are checked: an overflow is an error, never a wrapped number.
+    func signedOutflow(hourStart: Date, dayStart: Date) async throws -> PayoutStep.Outflow
+
+    /// How many payouts are due at `now` and waiting for a next attempt that has come (what `duePayouts` would
+    /// return without a limit).
+    func countDuePayouts(at now: Date) async throws -> Int
 }
 
 /// A signed transaction as stored: exactly the bytes broadcast.

@@ -157,6 +157,34 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    public func signedOutflow(hourStart: Date, dayStart: Date) async throws -> PayoutStep.Outflow {
+        try await pool.read { db in
+            // SQLite's SUM raises "integer overflow" instead of wrapping, so the sums are checked.
+            let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COALESCE(SUM(CASE WHEN t.created_at_ms >= ? THEN p.amount_units ELSE 0 END), 0) AS hour_units,
+                        COALESCE(SUM(p.amount_units), 0) AS day_units
+                    FROM payout_transactions t JOIN payouts p ON p.id = t.payout_id
+                    WHERE t.created_at_ms >= ? AND t.outcome != 'EXPIRED'
+                    """,
+                arguments: [hourStart.milliseconds, min(dayStart, hourStart).milliseconds])
+            return PayoutStep.Outflow(hourUnits: row?["hour_units"] ?? 0, dayUnits: row?["day_units"] ?? 0)
+        }
+    }
+
+    public func countDuePayouts(at now: Date) async throws -> Int {
+        try await pool.read { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*) FROM payouts
+                    WHERE status IN ('PENDING', 'SCHEDULED') AND scheduled_for_ms <= ? AND next_attempt_ms <= ?
+                    """,
+                arguments: [now.milliseconds, now.milliseconds]) ?? 0
+        }
+    }
+
     static func requirePayout(_ id: String, db: Database) throws -> Payout {
         guard let payout = try fetchPayout(id: id, db: db) else { throw PaymentError(.notFound, "payout \(id) does not exist") }
         return payout

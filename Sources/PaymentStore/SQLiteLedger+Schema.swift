@@ -88,6 +88,10 @@ extension SQLiteLedger {
                     CREATE INDEX payouts_in_flight ON payouts(status, next_attempt_ms);
                     """)
         }
+        migrator.registerMigration("v3: transactions by signing time, for the outflow windows") { db in
+            try db.execute(
+                sql: "CREATE INDEX payout_transactions_by_signing_time ON payout_transactions(created_at_ms, outcome)")
+        }
         return migrator
     }
 }

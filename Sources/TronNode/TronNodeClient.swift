@@ -10,10 +10,12 @@ public protocol TronNodeAPI: Sendable {
     func nowBlock() async throws -> BlockSummary
     func solidBlock() async throws -> BlockSummary
     func broadcast(_ transaction: SignedTronTransaction) async throws -> BroadcastReply
-    /// nil while the transaction is in no block (or, with `solid`, in no solid block).
+    /// nil only when the node answers a real `{}`: the transaction is in no block (with `solid`, in no solid
+    /// block). `{"Error": …}`, an unexpected shape or no answer throws: never read those as "absent".
     func transactionInfo(txid: String, solid: Bool) async throws -> TransactionReceipt?
-    /// Whether the node knows the transaction in a block.
-    func transactionExists(txid: String) async throws -> Bool
+    /// Whether the node knows the transaction (`gettransactionbyid`; with `solid`, the solidity endpoint): false
+    /// only for a real `{}`, and an error or unexpected answer throws.
+    func transactionExists(txid: String, solid: Bool) async throws -> Bool
     func trc20Balance(owner: TronAddress, contract: TronAddress) async throws -> Int64
     func trxBalance(of address: TronAddress) async throws -> Int64
     func chainParameters() async throws -> [String: Int64]
@@ -82,22 +84,45 @@ public struct TronNodeClient: TronNodeAPI {
     public func transactionInfo(txid: String, solid: Bool) async throws -> TransactionReceipt? {
         let path = solid ? "/walletsolidity/gettransactioninfobyid" : "/wallet/gettransactioninfobyid"
         let json = try await call(path, ["value": txid], solidity: solid)
-        if let error = json["Error"] as? String { throw TronNodeError.node(error) }
-        guard json["id"] != nil, let number = Self.int(json["blockNumber"]), number > 0 || json["blockTimeStamp"] != nil else { return nil }
+        return try Self.receipt(from: json, txid: txid, path: path)
+    }
+
+    /// Reads a `gettransactioninfobyid` answer: `{}` is absent, a receipt for another txID or without a block is
+    /// an error (a node that answers something else must not be read as "not on chain").
+    static func receipt(from json: [String: Any], txid: String, path: String) throws -> TransactionReceipt? {
+        if json.isEmpty { return nil }
+        if let error = json["Error"] { throw TronNodeError.node("\(path): \(error)") }
+        guard let id = json["id"] as? String, id.lowercased() == txid.lowercased() else {
+            throw TronNodeError.node("\(path) answered without the transaction's id (keys \(json.keys.sorted()))")
+        }
+        guard let number = Self.int(json["blockNumber"]), number >= 0, let time = Self.int(json["blockTimeStamp"]) else {
+            throw TronNodeError.node("\(path) answered a receipt without blockNumber and blockTimeStamp")
+        }
         let receipt = json["receipt"] as? [String: Any] ?? [:]
         let netUsage = Self.int(receipt["net_usage"]) ?? 0
         let netFee = Self.int(receipt["net_fee"]) ?? 0
         let message = (json["resMessage"] as? String).map { Hex.decode($0).map { String(decoding: $0, as: UTF8.self) } ?? $0 }
         return TransactionReceipt(
-            txid: json["id"] as? String ?? txid, blockNumber: number, blockTimestamp: Self.int(json["blockTimeStamp"]) ?? 0,
+            txid: id, blockNumber: number, blockTimestamp: time,
             fee: Self.int(json["fee"]) ?? 0, energyUsed: Self.int(receipt["energy_usage_total"]) ?? 0,
             bandwidthUsed: netUsage > 0 ? netUsage : netFee / 1_000, contractResult: receipt["result"] as? String,
             failed: (json["result"] as? String) == "FAILED", message: message)
     }
 
-    public func transactionExists(txid: String) async throws -> Bool {
-        let json = try await call("/wallet/gettransactionbyid", ["value": txid])
-        return json["txID"] != nil
+    public func transactionExists(txid: String, solid: Bool) async throws -> Bool {
+        let path = solid ? "/walletsolidity/gettransactionbyid" : "/wallet/gettransactionbyid"
+        let json = try await call(path, ["value": txid], solidity: solid)
+        return try Self.exists(from: json, txid: txid, path: path)
+    }
+
+    /// Reads a `gettransactionbyid` answer: `{}` is false, the transaction is true, anything else throws.
+    static func exists(from json: [String: Any], txid: String, path: String) throws -> Bool {
+        if json.isEmpty { return false }
+        if let error = json["Error"] { throw TronNodeError.node("\(path): \(error)") }
+        guard let id = json["txID"] as? String, id.lowercased() == txid.lowercased() else {
+            throw TronNodeError.node("\(path) answered without the transaction's txID (keys \(json.keys.sorted()))")
+        }
+        return true
     }
 
     public func trc20Balance(owner: TronAddress, contract: TronAddress) async throws -> Int64 {

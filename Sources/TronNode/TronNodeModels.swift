@@ -22,6 +22,12 @@ public struct BroadcastReply: Sendable, Equatable {
     public var txid: String
 
     public var accepted: Bool { code == nil }
+
+    public init(code: String?, message: String, txid: String) {
+        self.code = code
+        self.message = message
+        self.txid = txid
+    }
 }
 
 /// A transaction's receipt (`gettransactioninfobyid`), once it is in a block.
@@ -39,15 +45,31 @@ public struct TransactionReceipt: Sendable, Equatable {
     public var failed: Bool
     public var message: String?
 
-    /// Success as TRON.md §5 defines it: no FAILED, and SUCCESS (or nothing, for TRX) as the contract result.
-    public var succeeded: Bool { !failed && (contractResult == nil || contractResult == "SUCCESS") }
+    public init(
+        txid: String, blockNumber: Int64, blockTimestamp: Int64, fee: Int64, energyUsed: Int64, bandwidthUsed: Int64,
+        contractResult: String?, failed: Bool, message: String?
+    ) {
+        self.txid = txid
+        self.blockNumber = blockNumber
+        self.blockTimestamp = blockTimestamp
+        self.fee = fee
+        self.energyUsed = energyUsed
+        self.bandwidthUsed = bandwidthUsed
+        self.contractResult = contractResult
+        self.failed = failed
+        self.message = message
+    }
+
+    /// TRC-20 success: no FAILED and `receipt.result == "SUCCESS"`. A receipt without a result is not success
+    /// (for a contract call it is an anomaly; the processor waits and reports it).
+    public var succeeded: Bool { !failed && contractResult == "SUCCESS" }
 }
 
 /// Why a call to the node failed.
 public enum TronNodeError: Error, Sendable, CustomStringConvertible {
     /// No answer: connection, timeout, or a 5xx after every retry.
     case unreachable(String)
-    /// The node answered with `{"Error": …}` or an unexpected shape.
+    /// The node answered with `{"Error": …}` or an unexpected shape; never to be read as "not found".
     case node(String)
 
     public var description: String {

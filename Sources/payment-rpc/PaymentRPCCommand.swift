@@ -54,8 +54,13 @@ struct Serve: AsyncParsableCommand {
         }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "payment-rpc")
+        let clock = settings.wallClock
+        if clock is ScaledWallClock {
+            logger.notice("development clock", metadata: ["now": "\(clock.now())", "rate": "\(settings.developmentClockRate)"])
+        }
         let server = PaymentServer(
-            config: settings, walletKey: walletKey, registry: registry, logger: Logger(label: "payment-rpc"))
+            config: settings, walletKey: walletKey, clock: clock, registry: registry, logger: logger)
         try await server.run()
     }
 }

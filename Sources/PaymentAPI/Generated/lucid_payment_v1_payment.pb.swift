@@ -994,6 +994,19 @@ public nonisolated struct Lucid_Payment_V1_Stats: Sendable {
   /// CONFIRMED / (CONFIRMED + FAILED) over all time, from 0 to 1; 1 when nothing has finished yet.
   public var successRate: Double = 0
 
+  /// Due payouts the processor holds back because signing them now would take the current UTC hour's or day's
+  /// signed amount past the hourly or daily limit (limits apply again at signing time); 0 when nothing waits.
+  public var outflowWaitingCount: Int64 = 0
+
+  /// Why they wait: which limit, what its window has signed, and until when; empty when nothing waits.
+  public var outflowWaitingReason: String = String()
+
+  /// USDT base units signed in the current UTC hour (every signed transaction not retired as provably dead).
+  public var hourlySignedUnits: Int64 = 0
+
+  /// USDT base units signed in the current UTC day (every signed transaction not retired as provably dead).
+  public var dailySignedUnits: Int64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -2149,7 +2162,7 @@ nonisolated extension Lucid_Payment_V1_StatusCount: SwiftProtobuf.Message, Swift
 
 nonisolated extension Lucid_Payment_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Stats"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}counts\0\u{3}daily_usage_units\0\u{3}daily_limit_units\0\u{3}hourly_usage_units\0\u{3}hourly_limit_units\0\u{3}breaker_state\0\u{3}success_rate\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}counts\0\u{3}daily_usage_units\0\u{3}daily_limit_units\0\u{3}hourly_usage_units\0\u{3}hourly_limit_units\0\u{3}breaker_state\0\u{3}success_rate\0\u{3}outflow_waiting_count\0\u{3}outflow_waiting_reason\0\u{3}hourly_signed_units\0\u{3}daily_signed_units\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2164,6 +2177,10 @@ nonisolated extension Lucid_Payment_V1_Stats: SwiftProtobuf.Message, SwiftProtob
       case 5: try { try decoder.decodeSingularInt64Field(value: &self.hourlyLimitUnits) }()
       case 6: try { try decoder.decodeSingularEnumField(value: &self.breakerState) }()
       case 7: try { try decoder.decodeSingularDoubleField(value: &self.successRate) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.outflowWaitingCount) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.outflowWaitingReason) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.hourlySignedUnits) }()
+      case 11: try { try decoder.decodeSingularInt64Field(value: &self.dailySignedUnits) }()
       default: break
       }
     }
@@ -2191,6 +2208,18 @@ nonisolated extension Lucid_Payment_V1_Stats: SwiftProtobuf.Message, SwiftProtob
     if self.successRate.bitPattern != 0 {
       try visitor.visitSingularDoubleField(value: self.successRate, fieldNumber: 7)
     }
+    if self.outflowWaitingCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.outflowWaitingCount, fieldNumber: 8)
+    }
+    if !self.outflowWaitingReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.outflowWaitingReason, fieldNumber: 9)
+    }
+    if self.hourlySignedUnits != 0 {
+      try visitor.visitSingularInt64Field(value: self.hourlySignedUnits, fieldNumber: 10)
+    }
+    if self.dailySignedUnits != 0 {
+      try visitor.visitSingularInt64Field(value: self.dailySignedUnits, fieldNumber: 11)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2202,6 +2231,10 @@ nonisolated extension Lucid_Payment_V1_Stats: SwiftProtobuf.Message, SwiftProtob
     if lhs.hourlyLimitUnits != rhs.hourlyLimitUnits {return false}
     if lhs.breakerState != rhs.breakerState {return false}
     if lhs.successRate != rhs.successRate {return false}
+    if lhs.outflowWaitingCount != rhs.outflowWaitingCount {return false}
+    if lhs.outflowWaitingReason != rhs.outflowWaitingReason {return false}
+    if lhs.hourlySignedUnits != rhs.hourlySignedUnits {return false}
+    if lhs.dailySignedUnits != rhs.dailySignedUnits {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

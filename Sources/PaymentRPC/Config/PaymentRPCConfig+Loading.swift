@@ -14,6 +14,7 @@ extension PaymentRPCConfig {
         "breaker.open_cooldown_seconds", "tron.network", "tron.node_url", "tron.solidity_url", "tron.api_key",
         "tron.usdt_contract", "tron.fee_limit_sun", "tron.request_timeout_ms", "wallet.key_file", "processor.enabled",
         "processor.poll_interval_ms", "processor.max_attempts", "processor.expiration_ms", "log.level",
+        "tron.cross_check_urls", "tron.clock_tolerance_ms", "development.clock_start", "development.clock_rate",
     ]
 
     /// The environment variable that overrides a key: `PAYMENT_RPC_` + the key upper-cased, dots as underscores
@@ -101,6 +102,7 @@ extension PaymentRPCConfig {
         if let expiration = try reader.integer("processor.expiration_ms", in: 3_000...86_400_000) {
             processorExpirationMilliseconds = Int64(expiration)
         }
+        try readProcessingSafety(reader)
         logLevel = try reader.string("log.level") ?? logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
             throw ConfigError(key: "log.level", "must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")

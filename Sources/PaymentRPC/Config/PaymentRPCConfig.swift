@@ -1,3 +1,4 @@
+import Foundation
 import PaymentCore
 import TronKit
 
@@ -72,6 +73,18 @@ public struct PaymentRPCConfig: Sendable {
     public var processorMaxAttempts = 3
     /// Transaction lifetime after the head block (key `processor.expiration_ms`).
     public var processorExpirationMilliseconds: Int64 = 60_000
+    /// Other full nodes (base URLs serving /wallet and /walletsolidity) that must all agree before a transaction
+    /// is retired (key `tron.cross_check_urls`; empty by default, recommended in production).
+    public var crossCheckURLs: [String] = []
+    /// How far a node's solid block may be ahead of the local clock and still retire anything (key
+    /// `tron.clock_tolerance_ms`, 0...600000, default 10 s).
+    public var clockToleranceMilliseconds: Int64 = 10_000
+    /// Development only: the instant the server's wall clock starts from (key `development.clock_start`,
+    /// RFC 3339); the real time when not set.
+    public var developmentClockStart: Date?
+    /// Development only: how many times faster than real time the server's wall clock runs (key
+    /// `development.clock_rate`, default 1).
+    public var developmentClockRate = 1
 
     /// Log level (key `log.level`).
     public var logLevel = "info"

@@ -1,4 +1,6 @@
+import PaymentCore
 import TronKit
+import TronNode
 
 /// How the payout processor signs and paces payouts.
 public struct ProcessorSettings: Sendable {
@@ -14,12 +16,35 @@ public struct ProcessorSettings: Sendable {
     public var pollInterval: Duration = .seconds(1)
     /// Look up each in-flight transaction at most this often.
     public var lookupInterval: Duration = .seconds(2)
-    /// Re-broadcast a not-yet-included live transaction at most this often.
+    /// Re-broadcast a not-yet-included live transaction at most this often after a refusal or no answer.
     public var rebroadcastInterval: Duration = .seconds(3)
     /// Payouts signed per round.
     public var batchSize = 100
     /// Node calls in flight at once (lookups and broadcasts).
     public var concurrency = 16
+    /// A node whose solid block is further ahead of the local clock than this retires nothing (rule 1b).
+    public var clockToleranceMilliseconds: Int64 = 10_000
+    /// The most signed per UTC hour and day (rule 8); nil signs without an outflow limit.
+    public var outflowLimits: LimitPolicy?
 
     public init(usdtContract: TronAddress) { self.usdtContract = usdtContract }
+
+    /// The settings the pure steps read.
+    var step: PayoutStep.Settings {
+        PayoutStep.Settings(
+            maxAttempts: maxAttempts, clockToleranceMilliseconds: clockToleranceMilliseconds,
+            lookupInterval: lookupInterval.seconds, rebroadcastInterval: rebroadcastInterval.seconds)
+    }
+}
+
+/// A full node asked to agree before any transaction is retired (`tron.cross_check_urls`).
+public struct CrossCheckNode: Sendable {
+    /// Its base URL, for logs.
+    public var name: String
+    public var node: any TronNodeAPI
+
+    public init(name: String, node: any TronNodeAPI) {
+        self.name = name
+        self.node = node
+    }
 }

@@ -15,8 +15,14 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
     let chainHead: ChainHead
     let metrics: PaymentMetrics
     let logger: Logger
+    /// What the processor holds back for the outflow windows (GetStats).
+    let outflow: OutflowWaiting
 
-    public init(desk: PayoutDesk, chainHead: ChainHead, metrics: PaymentMetrics, logger: Logger) {
+    public init(
+        desk: PayoutDesk, chainHead: ChainHead, metrics: PaymentMetrics, outflow: OutflowWaiting = OutflowWaiting(),
+        logger: Logger
+    ) {
+        self.outflow = outflow
         self.desk = desk
         self.chainHead = chainHead
         self.metrics = metrics
@@ -185,6 +191,10 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
     ) async throws -> ServerResponse<Lucid_Payment_V1_Stats> {
         let now = desk.clock.now()
         let stats = try await rpcErrors { try await desk.ledger.stats(at: now) }
+        let signed = try await rpcErrors {
+            try await (desk.ledger as? any ProcessingLedger)?.signedOutflow(
+                hourStart: UTCWindow.hourStart(now), dayStart: UTCWindow.dayStart(now))
+        }
         let confirmed = stats.countsByStatus[.confirmed] ?? 0
         let failed = stats.countsByStatus[.failed] ?? 0
         return ServerResponse(
@@ -201,6 +211,12 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
                 $0.hourlyLimitUnits = desk.limits.hourlyUnits
                 $0.breakerState = desk.breaker.current().state.proto
                 $0.successRate = confirmed + failed == 0 ? 1 : Double(confirmed) / Double(confirmed + failed)
+                if let waiting = outflow.current {
+                    $0.outflowWaitingCount = Int64(waiting.count)
+                    $0.outflowWaitingReason = waiting.description
+                }
+                $0.hourlySignedUnits = signed?.hourUnits ?? 0
+                $0.dailySignedUnits = signed?.dayUnits ?? 0
             })
     }
 

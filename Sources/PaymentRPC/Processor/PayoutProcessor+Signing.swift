@@ -1,0 +1,131 @@
+import Foundation
+import Logging
+import Metrics
+import PaymentCore
+import PaymentStore
+import TronKit
+import TronNode
+
+extension PayoutProcessor {
+    /// Signs and broadcasts due payouts, in order, while the outflow windows (rule 8) and the breaker admit them,
+    /// against the round's head (expiration) and solid block (TaPoS reference).
+    func signDue(head: BlockSummary, solid: BlockSummary) async throws {
+        let now = clock.now()
+        let due = try await ledger.duePayouts(at: now, limit: settings.batchSize)
+        guard !due.isEmpty else {
+            outflow.update(nil, logger: logger)
+            return
+        }
+        var signedSoFar = try await ledger.signedOutflow(hourStart: UTCWindow.hourStart(now), dayStart: UTCWindow.dayStart(now))
+        let reference = try ReferenceBlock(blockID: solid.id)
+        var stored: [(Payout, SignedTronTransaction)] = []
+        var waiting: OutflowWaiting.State?
+        for payout in due {
+            if let limits = settings.outflowLimits {
+                let decision = PayoutStep.decideSigning(
+                    amountUnits: payout.amountUnits, signed: signedSoFar, limits: limits, now: now)
+                if case .wait(let until, let limit, let reason) = decision {
+                    // Everything due behind it waits too: first due, first signed. (What this round signed is
+                    // SIGNED already, so it is not counted.)
+                    let count = try await ledger.countDuePayouts(at: now)
+                    waiting = OutflowWaiting.State(count: count, limit: limit, until: until, reason: reason)
+                    break
+                }
+            }
+            guard breaker.admitAttempt() else {
+                logger.notice("circuit breaker holds due payouts", metadata: ["waiting": "\(due.count - stored.count)"])
+                break
+            }
+            let to = try TronAddress(base58: payout.recipient)
+            let raw = try TronTransaction.trc20Transfer(
+                owner: key.address, to: to, amount: payout.amountUnits, contract: settings.usdtContract,
+                reference: reference, timestamp: timestamps.next(after: clock.now().milliseconds),
+                expiration: head.timestamp + settings.expirationMilliseconds, feeLimit: settings.feeLimitSun)
+            let signed = try TronTransaction.sign(rawBytes: try TronTransaction.serialize(raw), with: key)
+            do {
+                // Signed at `now`: the same instant the outflow window was checked against (rule 8).
+                try await ledger.recordSigned(
+                    payoutID: payout.id,
+                    transaction: StoredTransaction(
+                        txid: signed.txidHex, transactionBytes: signed.transactionBytes, expirationMilliseconds: raw.expiration),
+                    at: now)
+            } catch let error as PaymentError {
+                // Cancelled meanwhile, or already signed: nothing left this process.
+                logger.info("payout not signed", metadata: ["payout_id": "\(payout.id)", "reason": "\(error.message)"])
+                continue
+            } catch {
+                // Not stored (for example a txID already on record): nothing left this process; next round retries.
+                logger.warning("payout not signed", metadata: ["payout_id": "\(payout.id)", "error": "\(error)"])
+                continue
+            }
+            Counter(label: "tron_payout_signed_total").increment()
+            guard let next = PayoutStep.adding(payout.amountUnits, to: signedSoFar) else {
+                throw PaymentError(.internal, "the outflow sums overflow Int64")
+            }
+            signedSoFar = next
+            stored.append((payout, signed))
+        }
+        outflow.update(waiting, logger: logger)
+        outflow.record(signed: signedSoFar)
+        // Every transaction above is durable (rule 2); only now do their bytes leave the process.
+        try await forEach(stored) { payout, signed in
+            let answer = await broadcastAnswer(signed)
+            // Rule 7: these bytes are fresh; this is their first send.
+            let action = PayoutStep.decideBroadcast(answer, history: .freshBytes, now: clock.now(), settings: settings.step)
+            try await perform(action, answer, payout, txid: signed.txidHex, now: clock.now())
+        }
+    }
+
+    /// Broadcasts and classifies the answer; no answer is `.unanswered` (the bytes may or may not have left).
+    func broadcastAnswer(_ signed: SignedTronTransaction) async -> PayoutStep.BroadcastAnswer {
+        do {
+            let reply = try await node.broadcast(signed)
+            Counter(label: "tron_payout_broadcast_total", dimensions: [("code", reply.code ?? "SUCCESS")]).increment()
+            switch reply.code {
+            case nil: return .accepted
+            case "DUP_TRANSACTION_ERROR": return .duplicate
+            case let code?: return .refused(code: code, message: reply.message)
+            }
+        } catch {
+            Counter(label: "tron_payout_broadcast_total", dimensions: [("code", "UNANSWERED")]).increment()
+            return .unanswered("\(error)")
+        }
+    }
+
+    /// Performs a broadcast decision (TRON.md §4.3 codes).
+    func perform(
+        _ action: PayoutStep.BroadcastAction, _ answer: PayoutStep.BroadcastAnswer, _ payout: Payout, txid: String,
+        now: Date
+    ) async throws {
+        let metadata: Logger.Metadata = ["payout_id": "\(payout.id)", "txid": "\(txid)"]
+        switch action {
+        case .recordBroadcast:
+            if payout.status != .broadcast { try await ledger.recordBroadcast(payoutID: payout.id, txid: txid, at: now) }
+        case .fail(let reason, let effect):
+            try await ledger.recordFinal(
+                payoutID: payout.id, txid: txid, outcome: FinalOutcome(confirmed: false, reason: reason), at: now)
+            try await apply(effect, metadata: metadata)
+            logger.error("payout failed: its first broadcast was refused", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+        case .retryLater(let retryAt, let note, let effect):
+            if case .refused("BANDWITH_ERROR", _) = answer {
+                Counter(label: "tron_payout_bandwidth_errors_total").increment()
+                logger.error("hot wallet lacks TRX for bandwidth; payout waits", metadata: metadata)
+            } else if case .refused = answer {
+                Counter(label: "tron_payout_rebroadcast_refused_total").increment()
+                logger.notice("broadcast refused; the transaction stays live and is looked up again", metadata: metadata.merging(["note": "\(note)"]) { $1 })
+            }
+            try await ledger.recordDeferral(payoutID: payout.id, error: note, retryAt: retryAt, at: now)
+            try await apply(effect, metadata: metadata)
+        }
+    }
+
+    func apply(_ effect: PayoutStep.BreakerEffect, metadata: Logger.Metadata) async throws {
+        switch effect {
+        case .none: return
+        case .recordFailure: await breaker.record(success: false)
+        case .trip(let reason):
+            await breaker.tripAutomatically(reason: reason)
+            logger.critical("SIGERROR from the node; circuit breaker opened", metadata: metadata)
+        }
+    }
+}
