@@ -39,14 +39,16 @@ extension PayoutStep {
             let next = UTCWindow.hourStart(now).addingTimeInterval(3_600)
             return .wait(
                 until: next, limit: .hourly,
-                reason: "hourly outflow limit: \(USDT.format(signed.hourUnits)) signed this hour, \(USDT.format(amountUnits)) more would pass \(USDT.format(limits.hourlyUnits))")
+                reason: "hourly outflow limit: \(USDT.format(signed.hourUnits)) signed this hour, "
+                    + "\(USDT.format(amountUnits)) more would pass \(USDT.format(limits.hourlyUnits))")
         }
         let (day, dayOverflow) = signed.dayUnits.addingReportingOverflow(amountUnits)
         if dayOverflow || day > limits.dailyUnits {
             let next = UTCWindow.dayStart(now).addingTimeInterval(86_400)
             return .wait(
                 until: next, limit: .daily,
-                reason: "daily outflow limit: \(USDT.format(signed.dayUnits)) signed today, \(USDT.format(amountUnits)) more would pass \(USDT.format(limits.dailyUnits))")
+                reason: "daily outflow limit: \(USDT.format(signed.dayUnits)) signed today, "
+                    + "\(USDT.format(amountUnits)) more would pass \(USDT.format(limits.dailyUnits))")
         }
         return .signNew
     }

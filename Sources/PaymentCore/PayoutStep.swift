@@ -81,7 +81,8 @@ extension PayoutStep {
         // In a block that is not solid yet (the full node sees it first).
         if case .included(let receipt) = primary.fullNodeLookup {
             if transaction.recordedBlockNumber != receipt.blockNumber || transaction.status == .signed {
-                return .recordIncluded(blockNumber: receipt.blockNumber, blockTimeMilliseconds: receipt.blockTimeMilliseconds)
+                return .recordIncluded(
+                    blockNumber: receipt.blockNumber, blockTimeMilliseconds: receipt.blockTimeMilliseconds)
             }
             return .follow
         }
@@ -98,7 +99,8 @@ extension PayoutStep {
             guard now.milliseconds >= transaction.expirationMilliseconds else {
                 return .wait(until: lookAgain, why: .notExpiredByLocalClock)
             }
-            if let reason = disagreement(evidence, transaction, primaryName: primaryName, now: now, settings: settings) {
+            if let reason = disagreement(evidence, transaction, primaryName: primaryName, now: now, settings: settings)
+            {
                 return .wait(until: lookAgain, why: reason)
             }
             let attempts = transaction.attempts + 1
@@ -121,7 +123,8 @@ extension PayoutStep {
     static func finish(_ receipt: Receipt, lookAgain: Date) -> Action {
         if receipt.failed || (receipt.contractResult != nil && receipt.contractResult != "SUCCESS") {
             let result = receipt.contractResult.flatMap { $0 == "SUCCESS" ? nil : $0 } ?? "FAILED"
-            let reason = "\(result)\(receipt.message.map { ": \($0)" } ?? ""); the fee of \(receipt.feeSun) sun was burned"
+            let reason =
+                "\(result)\(receipt.message.map { ": \($0)" } ?? ""); the fee of \(receipt.feeSun) sun was burned"
             return .finish(confirmed: false, receipt: receipt, reason: reason)
         }
         guard receipt.contractResult == "SUCCESS" else {

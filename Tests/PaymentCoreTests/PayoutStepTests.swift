@@ -17,12 +17,15 @@ enum StepFixture {
     static let aheadSolid = PayoutStep.SolidBlock(number: 9_999, timeMilliseconds: nowMs + 10_001)
     static let edgeSolid = PayoutStep.SolidBlock(number: 9_998, timeMilliseconds: nowMs + 10_000)
 
-    static let success = PayoutStep.Receipt(blockNumber: 490, blockTimeMilliseconds: expiration - 2_000, feeSun: 7, contractResult: "SUCCESS")
+    static let success = PayoutStep.Receipt(
+        blockNumber: 490, blockTimeMilliseconds: expiration - 2_000, feeSun: 7, contractResult: "SUCCESS")
     static let revert = PayoutStep.Receipt(
         blockNumber: 490, blockTimeMilliseconds: expiration - 2_000, feeSun: 9, contractResult: "REVERT", failed: true,
         message: "REVERT opcode executed")
-    static let noResult = PayoutStep.Receipt(blockNumber: 490, blockTimeMilliseconds: expiration - 2_000, contractResult: nil)
-    static let failedSuccess = PayoutStep.Receipt(blockNumber: 490, blockTimeMilliseconds: 1, contractResult: "SUCCESS", failed: true)
+    static let noResult = PayoutStep.Receipt(
+        blockNumber: 490, blockTimeMilliseconds: expiration - 2_000, contractResult: nil)
+    static let failedSuccess = PayoutStep.Receipt(
+        blockNumber: 490, blockTimeMilliseconds: 1, contractResult: "SUCCESS", failed: true)
 
     static func tx(
         _ status: PayoutStatus = .broadcast, attempts: Int = 0, recorded: Int64? = nil, expiration: Int64 = expiration,
@@ -59,111 +62,177 @@ struct PayoutStepDecideTests {
 
     static let cases: [InFlightCase] = [
         // Rule 6: a solidity receipt finishes; only SUCCESS confirms.
-        .init(name: "solid receipt SUCCESS confirms (BROADCAST)", transaction: F.tx(), solid: F.pastSolid,
-              solidity: .included(F.success), fullNode: .absent, evidence: nil,
-              expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
-        .init(name: "solid receipt SUCCESS confirms a SIGNED payout found after a crash", transaction: F.tx(.signed),
-              solid: F.youngSolid, solidity: .included(F.success), fullNode: .failed("not asked"), evidence: nil,
-              expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
-        .init(name: "REVERT receipt fails with the reason and the burned fee", transaction: F.tx(), solid: F.pastSolid,
-              solidity: .included(F.revert), fullNode: .absent, evidence: nil,
-              expected: .finish(confirmed: false, receipt: F.revert, reason: "REVERT: REVERT opcode executed; the fee of 9 sun was burned")),
-        .init(name: "result FAILED beats a SUCCESS contract result", transaction: F.tx(), solid: F.pastSolid,
-              solidity: .included(F.failedSuccess), fullNode: .absent, evidence: nil,
-              expected: .finish(confirmed: false, receipt: F.failedSuccess, reason: "FAILED; the fee of 0 sun was burned")),
-        .init(name: "TRC-20 receipt without receipt.result is not success: waits", transaction: F.tx(), solid: F.pastSolid,
-              solidity: .included(F.noResult), fullNode: .absent, evidence: nil,
-              expected: .wait(until: F.lookAgain, why: .receiptWithoutResult(blockNumber: 490))),
+        .init(
+            name: "solid receipt SUCCESS confirms (BROADCAST)", transaction: F.tx(), solid: F.pastSolid,
+            solidity: .included(F.success), fullNode: .absent, evidence: nil,
+            expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
+        .init(
+            name: "solid receipt SUCCESS confirms a SIGNED payout found after a crash", transaction: F.tx(.signed),
+            solid: F.youngSolid, solidity: .included(F.success), fullNode: .failed("not asked"), evidence: nil,
+            expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
+        .init(
+            name: "REVERT receipt fails with the reason and the burned fee", transaction: F.tx(), solid: F.pastSolid,
+            solidity: .included(F.revert), fullNode: .absent, evidence: nil,
+            expected: .finish(
+                confirmed: false, receipt: F.revert,
+                reason: "REVERT: REVERT opcode executed; the fee of 9 sun was burned")),
+        .init(
+            name: "result FAILED beats a SUCCESS contract result", transaction: F.tx(), solid: F.pastSolid,
+            solidity: .included(F.failedSuccess), fullNode: .absent, evidence: nil,
+            expected: .finish(confirmed: false, receipt: F.failedSuccess, reason: "FAILED; the fee of 0 sun was burned")
+        ),
+        .init(
+            name: "TRC-20 receipt without receipt.result is not success: waits", transaction: F.tx(),
+            solid: F.pastSolid,
+            solidity: .included(F.noResult), fullNode: .absent, evidence: nil,
+            expected: .wait(until: F.lookAgain, why: .receiptWithoutResult(blockNumber: 490))),
         // The full node sees inclusion first; it records, never finishes.
-        .init(name: "full node sees it in a block: recorded", transaction: F.tx(.signed), solid: F.youngSolid,
-              solidity: .absent, fullNode: .included(F.success), evidence: nil,
-              expected: .recordIncluded(blockNumber: 490, blockTimeMilliseconds: F.success.blockTimeMilliseconds)),
-        .init(name: "full node, same block already recorded: follow", transaction: F.tx(recorded: 490), solid: F.youngSolid,
-              solidity: .absent, fullNode: .included(F.success), evidence: nil, expected: .follow),
-        .init(name: "full node, recorded but still SIGNED: recorded (SIGNED → BROADCAST)", transaction: F.tx(.signed, recorded: 490),
-              solid: F.youngSolid, solidity: .absent, fullNode: .included(F.success), evidence: nil,
-              expected: .recordIncluded(blockNumber: 490, blockTimeMilliseconds: F.success.blockTimeMilliseconds)),
-        .init(name: "full node receipt in a block past the solid one never finishes", transaction: F.tx(recorded: 490),
-              solid: F.pastSolid, solidity: .absent, fullNode: .included(F.success), evidence: nil, expected: .follow),
+        .init(
+            name: "full node sees it in a block: recorded", transaction: F.tx(.signed), solid: F.youngSolid,
+            solidity: .absent, fullNode: .included(F.success), evidence: nil,
+            expected: .recordIncluded(blockNumber: 490, blockTimeMilliseconds: F.success.blockTimeMilliseconds)),
+        .init(
+            name: "full node, same block already recorded: follow", transaction: F.tx(recorded: 490),
+            solid: F.youngSolid,
+            solidity: .absent, fullNode: .included(F.success), evidence: nil, expected: .follow),
+        .init(
+            name: "full node, recorded but still SIGNED: recorded (SIGNED → BROADCAST)",
+            transaction: F.tx(.signed, recorded: 490),
+            solid: F.youngSolid, solidity: .absent, fullNode: .included(F.success), evidence: nil,
+            expected: .recordIncluded(blockNumber: 490, blockTimeMilliseconds: F.success.blockTimeMilliseconds)),
+        .init(
+            name: "full node receipt in a block past the solid one never finishes", transaction: F.tx(recorded: 490),
+            solid: F.pastSolid, solidity: .absent, fullNode: .included(F.success), evidence: nil, expected: .follow),
         // Not in a block, not provably dead: the same bytes (rule 3).
-        .init(name: "absent, solid block not past expiration: rebroadcast", transaction: F.tx(), solid: F.youngSolid,
-              solidity: .absent, fullNode: .absent, evidence: nil, expected: .rebroadcastSameBytes),
-        .init(name: "absent, deferral not over: wait for it", transaction: F.tx(nextBroadcast: F.now.addingTimeInterval(1)),
-              solid: F.youngSolid, solidity: .absent, fullNode: .absent, evidence: nil,
-              expected: .wait(until: F.now.addingTimeInterval(1), why: .rebroadcastDeferred)),
-        .init(name: "solidity {\"Error\"} past expiration is not absence: rebroadcast, never retire", transaction: F.tx(),
-              solid: F.pastSolid, solidity: .failed("Error: boom"), fullNode: .absent, evidence: F.cleanEvidence,
-              expected: .rebroadcastSameBytes),
-        .init(name: "solidity unreachable past expiration: rebroadcast, never retire", transaction: F.tx(.signed),
-              solid: F.pastSolid, solidity: .failed("unreachable"), fullNode: .failed("unreachable"), evidence: nil,
-              expected: .rebroadcastSameBytes),
+        .init(
+            name: "absent, solid block not past expiration: rebroadcast", transaction: F.tx(), solid: F.youngSolid,
+            solidity: .absent, fullNode: .absent, evidence: nil, expected: .rebroadcastSameBytes),
+        .init(
+            name: "absent, deferral not over: wait for it",
+            transaction: F.tx(nextBroadcast: F.now.addingTimeInterval(1)),
+            solid: F.youngSolid, solidity: .absent, fullNode: .absent, evidence: nil,
+            expected: .wait(until: F.now.addingTimeInterval(1), why: .rebroadcastDeferred)),
+        .init(
+            name: "solidity {\"Error\"} past expiration is not absence: rebroadcast, never retire", transaction: F.tx(),
+            solid: F.pastSolid, solidity: .failed("Error: boom"), fullNode: .absent, evidence: F.cleanEvidence,
+            expected: .rebroadcastSameBytes),
+        .init(
+            name: "solidity unreachable past expiration: rebroadcast, never retire", transaction: F.tx(.signed),
+            solid: F.pastSolid, solidity: .failed("unreachable"), fullNode: .failed("unreachable"), evidence: nil,
+            expected: .rebroadcastSameBytes),
         // Rule 1: provably dead.
-        .init(name: "absent and past expiration: gather evidence first", transaction: F.tx(), solid: F.pastSolid,
-              solidity: .absent, fullNode: .absent, evidence: nil, expected: .verifyAbsence),
-        .init(name: "absent, past expiration, evidence clean: retire and sign anew", transaction: F.tx(), solid: F.pastSolid,
-              solidity: .absent, fullNode: .absent, evidence: F.cleanEvidence,
-              expected: .retire(failed: false, retryAt: F.retryAt, reason: "transaction ab expired unconfirmed")),
-        .init(name: "last attempt provably dead: retire and fail", transaction: F.tx(attempts: 2), solid: F.pastSolid,
-              solidity: .absent, fullNode: .absent, evidence: F.cleanEvidence,
-              expected: .retire(
-                  failed: true, retryAt: F.now.addingTimeInterval(PayoutStep.retryDelay(attempt: 3, random: 0.5)),
-                  reason: "the transaction expired unconfirmed 3 times")),
-        .init(name: "full node lookup failed: no retire", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
-              fullNode: .failed("timeout"), evidence: F.cleanEvidence,
-              expected: .wait(until: F.lookAgain, why: .lookupFailed(node: "primary", message: "timeout"))),
-        .init(name: "gettransactionbyid knows it: no retire", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
-              fullNode: .absent, evidence: .init(primaryTransactionByID: .failed("knows it"), crossChecks: []),
-              expected: .wait(until: F.lookAgain, why: .lookupFailed(node: "primary", message: "knows it"))),
-        .init(name: "local clock not past expiration: no retire", transaction: F.tx(expiration: F.nowMs + 5_000),
-              solid: .init(number: 600, timeMilliseconds: F.nowMs + 6_000), solidity: .absent, fullNode: .absent,
-              evidence: F.cleanEvidence, expected: .wait(until: F.lookAgain, why: .notExpiredByLocalClock)),
+        .init(
+            name: "absent and past expiration: gather evidence first", transaction: F.tx(), solid: F.pastSolid,
+            solidity: .absent, fullNode: .absent, evidence: nil, expected: .verifyAbsence),
+        .init(
+            name: "absent, past expiration, evidence clean: retire and sign anew", transaction: F.tx(),
+            solid: F.pastSolid,
+            solidity: .absent, fullNode: .absent, evidence: F.cleanEvidence,
+            expected: .retire(failed: false, retryAt: F.retryAt, reason: "transaction ab expired unconfirmed")),
+        .init(
+            name: "last attempt provably dead: retire and fail", transaction: F.tx(attempts: 2), solid: F.pastSolid,
+            solidity: .absent, fullNode: .absent, evidence: F.cleanEvidence,
+            expected: .retire(
+                failed: true, retryAt: F.now.addingTimeInterval(PayoutStep.retryDelay(attempt: 3, random: 0.5)),
+                reason: "the transaction expired unconfirmed 3 times")),
+        .init(
+            name: "full node lookup failed: no retire", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
+            fullNode: .failed("timeout"), evidence: F.cleanEvidence,
+            expected: .wait(until: F.lookAgain, why: .lookupFailed(node: "primary", message: "timeout"))),
+        .init(
+            name: "gettransactionbyid knows it: no retire", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
+            fullNode: .absent, evidence: .init(primaryTransactionByID: .failed("knows it"), crossChecks: []),
+            expected: .wait(until: F.lookAgain, why: .lookupFailed(node: "primary", message: "knows it"))),
+        .init(
+            name: "local clock not past expiration: no retire", transaction: F.tx(expiration: F.nowMs + 5_000),
+            solid: .init(number: 600, timeMilliseconds: F.nowMs + 6_000), solidity: .absent, fullNode: .absent,
+            evidence: F.cleanEvidence, expected: .wait(until: F.lookAgain, why: .notExpiredByLocalClock)),
         // Rule 1b: a lying node whose solid block is ahead of the clock.
-        .init(name: "lying node: solid block ahead of the clock retires nothing", transaction: F.tx(), solid: F.aheadSolid,
-              solidity: .absent, fullNode: .absent, evidence: F.cleanEvidence,
-              expected: .wait(until: F.lookAgain, why: .solidBlockAheadOfClock(node: "primary", aheadMilliseconds: 10_001))),
-        .init(name: "solid block exactly the tolerance ahead may retire", transaction: F.tx(), solid: F.edgeSolid,
-              solidity: .absent, fullNode: .absent, evidence: F.cleanEvidence,
-              expected: .retire(failed: false, retryAt: F.retryAt, reason: "transaction ab expired unconfirmed")),
-        .init(name: "lying node ahead of the clock, honest cross-check holds it: confirmed", transaction: F.tx(),
-              solid: F.aheadSolid, solidity: .absent, fullNode: .absent,
-              evidence: .init(primaryTransactionByID: .absent, crossChecks: [
-                  .init(node: "honest", solid: .success(F.pastSolid), lookup: .included(F.success))]),
-              expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
+        .init(
+            name: "lying node: solid block ahead of the clock retires nothing", transaction: F.tx(),
+            solid: F.aheadSolid,
+            solidity: .absent, fullNode: .absent, evidence: F.cleanEvidence,
+            expected: .wait(
+                until: F.lookAgain, why: .solidBlockAheadOfClock(node: "primary", aheadMilliseconds: 10_001))),
+        .init(
+            name: "solid block exactly the tolerance ahead may retire", transaction: F.tx(), solid: F.edgeSolid,
+            solidity: .absent, fullNode: .absent, evidence: F.cleanEvidence,
+            expected: .retire(failed: false, retryAt: F.retryAt, reason: "transaction ab expired unconfirmed")),
+        .init(
+            name: "lying node ahead of the clock, honest cross-check holds it: confirmed", transaction: F.tx(),
+            solid: F.aheadSolid, solidity: .absent, fullNode: .absent,
+            evidence: .init(
+                primaryTransactionByID: .absent,
+                crossChecks: [
+                    .init(node: "honest", solid: .success(F.pastSolid), lookup: .included(F.success))
+                ]),
+            expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
         // Rule 1c: cross-check nodes.
-        .init(name: "lagging primary says {}; cross-check holds it in a solid block: confirmed", transaction: F.tx(),
-              solid: F.pastSolid, solidity: .absent, fullNode: .absent,
-              evidence: .init(primaryTransactionByID: .absent, crossChecks: [
-                  .init(node: "honest", solid: .success(F.pastSolid), lookup: .included(F.success))]),
-              expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
-        .init(name: "two cross-checks agree: retire", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
-              fullNode: .absent, evidence: .init(primaryTransactionByID: .absent, crossChecks: [F.agree("a"), F.agree("b")]),
-              expected: .retire(failed: false, retryAt: F.retryAt, reason: "transaction ab expired unconfirmed")),
-        .init(name: "cross-check's solid block not past expiration: wait", transaction: F.tx(), solid: F.pastSolid,
-              solidity: .absent, fullNode: .absent,
-              evidence: .init(primaryTransactionByID: .absent, crossChecks: [F.agree("a"), F.agree("b", solid: F.youngSolid)]),
-              expected: .wait(until: F.lookAgain, why: .crossCheckDisagrees(
-                  node: "b", message: "its solid block 480 is not past the expiration yet"))),
-        .init(name: "cross-check unreachable: wait", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
-              fullNode: .absent, evidence: .init(primaryTransactionByID: .absent, crossChecks: [
-                  .init(node: "a", solid: .failure(.init("solid block: unreachable")), lookup: .failed("unreachable"))]),
-              expected: .wait(until: F.lookAgain, why: .crossCheckDisagrees(node: "a", message: "solid block: unreachable"))),
-        .init(name: "cross-check lookup {\"Error\"}: wait", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
-              fullNode: .absent, evidence: .init(primaryTransactionByID: .absent, crossChecks: [
-                  .init(node: "a", solid: .success(F.pastSolid), lookup: .failed("Error: x"))]),
-              expected: .wait(until: F.lookAgain, why: .crossCheckDisagrees(node: "a", message: "Error: x"))),
-        .init(name: "cross-check ahead of the clock: wait", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
-              fullNode: .absent, evidence: .init(primaryTransactionByID: .absent, crossChecks: [F.agree("a", solid: F.aheadSolid)]),
-              expected: .wait(until: F.lookAgain, why: .solidBlockAheadOfClock(node: "a", aheadMilliseconds: 10_001))),
-        .init(name: "cross-check holds a REVERT: failed on chain", transaction: F.tx(), solid: F.pastSolid,
-              solidity: .absent, fullNode: .absent, evidence: .init(primaryTransactionByID: .absent, crossChecks: [
-                  .init(node: "a", solid: .success(F.pastSolid), lookup: .included(F.revert))]),
-              expected: .finish(confirmed: false, receipt: F.revert, reason: "REVERT: REVERT opcode executed; the fee of 9 sun was burned")),
+        .init(
+            name: "lagging primary says {}; cross-check holds it in a solid block: confirmed", transaction: F.tx(),
+            solid: F.pastSolid, solidity: .absent, fullNode: .absent,
+            evidence: .init(
+                primaryTransactionByID: .absent,
+                crossChecks: [
+                    .init(node: "honest", solid: .success(F.pastSolid), lookup: .included(F.success))
+                ]),
+            expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
+        .init(
+            name: "two cross-checks agree: retire", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
+            fullNode: .absent,
+            evidence: .init(primaryTransactionByID: .absent, crossChecks: [F.agree("a"), F.agree("b")]),
+            expected: .retire(failed: false, retryAt: F.retryAt, reason: "transaction ab expired unconfirmed")),
+        .init(
+            name: "cross-check's solid block not past expiration: wait", transaction: F.tx(), solid: F.pastSolid,
+            solidity: .absent, fullNode: .absent,
+            evidence: .init(
+                primaryTransactionByID: .absent, crossChecks: [F.agree("a"), F.agree("b", solid: F.youngSolid)]),
+            expected: .wait(
+                until: F.lookAgain,
+                why: .crossCheckDisagrees(
+                    node: "b", message: "its solid block 480 is not past the expiration yet"))),
+        .init(
+            name: "cross-check unreachable: wait", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
+            fullNode: .absent,
+            evidence: .init(
+                primaryTransactionByID: .absent,
+                crossChecks: [
+                    .init(node: "a", solid: .failure(.init("solid block: unreachable")), lookup: .failed("unreachable"))
+                ]),
+            expected: .wait(
+                until: F.lookAgain, why: .crossCheckDisagrees(node: "a", message: "solid block: unreachable"))),
+        .init(
+            name: "cross-check lookup {\"Error\"}: wait", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
+            fullNode: .absent,
+            evidence: .init(
+                primaryTransactionByID: .absent,
+                crossChecks: [
+                    .init(node: "a", solid: .success(F.pastSolid), lookup: .failed("Error: x"))
+                ]),
+            expected: .wait(until: F.lookAgain, why: .crossCheckDisagrees(node: "a", message: "Error: x"))),
+        .init(
+            name: "cross-check ahead of the clock: wait", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
+            fullNode: .absent,
+            evidence: .init(primaryTransactionByID: .absent, crossChecks: [F.agree("a", solid: F.aheadSolid)]),
+            expected: .wait(until: F.lookAgain, why: .solidBlockAheadOfClock(node: "a", aheadMilliseconds: 10_001))),
+        .init(
+            name: "cross-check holds a REVERT: failed on chain", transaction: F.tx(), solid: F.pastSolid,
+            solidity: .absent, fullNode: .absent,
+            evidence: .init(
+                primaryTransactionByID: .absent,
+                crossChecks: [
+                    .init(node: "a", solid: .success(F.pastSolid), lookup: .included(F.revert))
+                ]),
+            expected: .finish(
+                confirmed: false, receipt: F.revert,
+                reason: "REVERT: REVERT opcode executed; the fee of 9 sun was burned")),
     ]
 
     @Test("in-flight table", arguments: cases)
     func table(_ row: InFlightCase) {
         let action = PayoutStep.decide(
-            row.transaction, primary: .init(solid: row.solid, solidityLookup: row.solidity, fullNodeLookup: row.fullNode),
+            row.transaction,
+            primary: .init(solid: row.solid, solidityLookup: row.solidity, fullNodeLookup: row.fullNode),
             evidence: row.evidence, now: F.now, settings: F.settings, random: 0.5)
         #expect(action == row.expected)
     }
@@ -183,7 +252,8 @@ struct PayoutStepDecideTests {
                             primaryTransactionByID: byID,
                             crossChecks: [.init(node: "c", solid: .success(F.pastSolid), lookup: cross)])
                         let action = PayoutStep.decide(
-                            F.tx(status), primary: .init(solid: solid, solidityLookup: solidity, fullNodeLookup: fullNode),
+                            F.tx(status),
+                            primary: .init(solid: solid, solidityLookup: solidity, fullNodeLookup: fullNode),
                             evidence: evidence, now: F.now, settings: F.settings, random: 0.5)
                         if case .retire = action {
                             #expect(solidity == .absent && fullNode == .absent && byID == .absent && cross == .absent)
@@ -218,27 +288,40 @@ struct PayoutStepBroadcastTests {
         for history in histories {
             rows.append(.init(answer: .accepted, history: history, expected: .recordBroadcast))
             rows.append(.init(answer: .duplicate, history: history, expected: .recordBroadcast))
-            rows.append(.init(answer: .unanswered("timeout"), history: history,
-                              expected: .retryLater(retryAt: retryAt, note: "broadcast unanswered: timeout", breaker: .none)))
-            for code in ["TAPOS_ERROR", "TRANSACTION_EXPIRATION_ERROR", "BANDWITH_ERROR", "SERVER_BUSY", "OTHER_ERROR"] {
-                rows.append(.init(answer: .refused(code: code, message: "m"), history: history,
-                                  expected: .retryLater(retryAt: retryAt, note: "\(code): m", breaker: .none)))
+            rows.append(
+                .init(
+                    answer: .unanswered("timeout"), history: history,
+                    expected: .retryLater(retryAt: retryAt, note: "broadcast unanswered: timeout", breaker: .none)))
+            for code in ["TAPOS_ERROR", "TRANSACTION_EXPIRATION_ERROR", "BANDWITH_ERROR", "SERVER_BUSY", "OTHER_ERROR"]
+            {
+                rows.append(
+                    .init(
+                        answer: .refused(code: code, message: "m"), history: history,
+                        expected: .retryLater(retryAt: retryAt, note: "\(code): m", breaker: .none)))
             }
         }
         // First send of fresh bytes: a permanent refusal fails (nothing was ever accepted).
-        rows.append(.init(answer: .refused(code: "SIGERROR", message: "bad sig"), history: .freshBytes,
-                          expected: .fail(reason: "SIGERROR: bad sig", breaker: trip)))
+        rows.append(
+            .init(
+                answer: .refused(code: "SIGERROR", message: "bad sig"), history: .freshBytes,
+                expected: .fail(reason: "SIGERROR: bad sig", breaker: trip)))
         for code in ["CONTRACT_VALIDATE_ERROR", "CONTRACT_EXE_ERROR", "TOO_BIG_TRANSACTION_ERROR"] {
-            rows.append(.init(answer: .refused(code: code, message: "m"), history: .freshBytes,
-                              expected: .fail(reason: "\(code): m", breaker: .recordFailure)))
+            rows.append(
+                .init(
+                    answer: .refused(code: code, message: "m"), history: .freshBytes,
+                    expected: .fail(reason: "\(code): m", breaker: .recordFailure)))
         }
         // Rule 7: a refused rebroadcast of bytes that were (or may have been) accepted never fails the payout.
         for history in [PayoutStep.BroadcastHistory.unknown, .accepted] {
-            rows.append(.init(answer: .refused(code: "SIGERROR", message: "bad sig"), history: history,
-                              expected: .retryLater(retryAt: retryAt, note: "SIGERROR: bad sig", breaker: trip)))
+            rows.append(
+                .init(
+                    answer: .refused(code: "SIGERROR", message: "bad sig"), history: history,
+                    expected: .retryLater(retryAt: retryAt, note: "SIGERROR: bad sig", breaker: trip)))
             for code in ["CONTRACT_VALIDATE_ERROR", "CONTRACT_EXE_ERROR", "TOO_BIG_TRANSACTION_ERROR"] {
-                rows.append(.init(answer: .refused(code: code, message: "m"), history: history,
-                                  expected: .retryLater(retryAt: retryAt, note: "\(code): m", breaker: .none)))
+                rows.append(
+                    .init(
+                        answer: .refused(code: code, message: "m"), history: history,
+                        expected: .retryLater(retryAt: retryAt, note: "\(code): m", breaker: .none)))
             }
         }
         return rows
@@ -246,7 +329,9 @@ struct PayoutStepBroadcastTests {
 
     @Test("broadcast table", arguments: cases)
     func table(_ row: BroadcastCase) {
-        #expect(PayoutStep.decideBroadcast(row.answer, history: row.history, now: F.now, settings: F.settings) == row.expected)
+        #expect(
+            PayoutStep.decideBroadcast(row.answer, history: row.history, now: F.now, settings: F.settings)
+                == row.expected)
     }
 }
 
@@ -268,23 +353,38 @@ struct PayoutStepOutflowTests {
 
     static let cases: [OutflowCase] = [
         .init(name: "empty windows sign", amount: 100, signed: .init(hourUnits: 0, dayUnits: 0), expected: .signNew),
-        .init(name: "exactly the hourly limit signs", amount: 100, signed: .init(hourUnits: 900, dayUnits: 900), expected: .signNew),
-        .init(name: "one unit over the hourly limit waits for the next hour", amount: 101,
-              signed: .init(hourUnits: 900, dayUnits: 900),
-              expected: .wait(until: nextHour, limit: .hourly,
-                              reason: "hourly outflow limit: 0.000900 USDT signed this hour, 0.000101 USDT more would pass 0.001000 USDT")),
-        .init(name: "over the daily limit waits for the next day", amount: 100, signed: .init(hourUnits: 0, dayUnits: 9_950),
-              expected: .wait(until: nextDay, limit: .daily,
-                              reason: "daily outflow limit: 0.009950 USDT signed today, 0.000100 USDT more would pass 0.010000 USDT")),
-        .init(name: "an overflowing sum waits instead of wrapping", amount: 100,
-              signed: .init(hourUnits: Int64.max - 50, dayUnits: 0),
-              expected: .wait(until: nextHour, limit: .hourly,
-                              reason: "hourly outflow limit: 9223372036854.775757 USDT signed this hour, 0.000100 USDT more would pass 0.001000 USDT")),
+        .init(
+            name: "exactly the hourly limit signs", amount: 100, signed: .init(hourUnits: 900, dayUnits: 900),
+            expected: .signNew),
+        .init(
+            name: "one unit over the hourly limit waits for the next hour", amount: 101,
+            signed: .init(hourUnits: 900, dayUnits: 900),
+            expected: .wait(
+                until: nextHour, limit: .hourly,
+                reason:
+                    "hourly outflow limit: 0.000900 USDT signed this hour, 0.000101 USDT more would pass 0.001000 USDT")
+        ),
+        .init(
+            name: "over the daily limit waits for the next day", amount: 100,
+            signed: .init(hourUnits: 0, dayUnits: 9_950),
+            expected: .wait(
+                until: nextDay, limit: .daily,
+                reason: "daily outflow limit: 0.009950 USDT signed today, "
+                    + "0.000100 USDT more would pass 0.010000 USDT")),
+        .init(
+            name: "an overflowing sum waits instead of wrapping", amount: 100,
+            signed: .init(hourUnits: Int64.max - 50, dayUnits: 0),
+            expected: .wait(
+                until: nextHour, limit: .hourly,
+                reason: "hourly outflow limit: 9223372036854.775757 USDT signed this hour, "
+                    + "0.000100 USDT more would pass 0.001000 USDT")),
     ]
 
     @Test("outflow table", arguments: cases)
     func table(_ row: OutflowCase) {
-        #expect(PayoutStep.decideSigning(amountUnits: row.amount, signed: row.signed, limits: Self.limits, now: Self.now) == row.expected)
+        #expect(
+            PayoutStep.decideSigning(amountUnits: row.amount, signed: row.signed, limits: Self.limits, now: Self.now)
+                == row.expected)
     }
 
     @Test("adding is checked")
@@ -298,7 +398,9 @@ struct PayoutStepOutflowTests {
 struct PayoutStepBackoffTests {
     @Test(
         "2 s doubling to 60 s, times 0.5…1",
-        arguments: [(1, 0.0, 1.0), (1, 1.0, 2.0), (2, 0.5, 3.0), (3, 0.0, 4.0), (6, 1.0, 60.0), (40, 0.0, 30.0), (0, 0.0, 1.0)])
+        arguments: [
+            (1, 0.0, 1.0), (1, 1.0, 2.0), (2, 0.5, 3.0), (3, 0.0, 4.0), (6, 1.0, 60.0), (40, 0.0, 30.0), (0, 0.0, 1.0),
+        ])
     func delay(_ attempt: Int, _ random: Double, _ expected: Double) {
         #expect(PayoutStep.retryDelay(attempt: attempt, random: random) == expected)
     }

@@ -52,7 +52,9 @@ final class FakeChain: Sendable {
 
     func block(_ number: Int64) -> BlockSummary {
         state.withLock { state in
-            BlockSummary(number: number, id: Array(repeating: UInt8(number & 0xff), count: 32), timestamp: state.times[number] ?? 0)
+            BlockSummary(
+                number: number, id: Array(repeating: UInt8(number & 0xff), count: 32),
+                timestamp: state.times[number] ?? 0)
         }
     }
 
@@ -133,7 +135,8 @@ final class FakeNode: TronNodeAPI {
         case .lying: return nil
         case .erroring: throw TronNodeError.node("Error: class java.lang.Exception : boom")
         case .lagging(let blocks):
-            guard let receipt = chain.receipt(txid, solid: solid), chain.head.number - receipt.blockNumber >= blocks else { return nil }
+            guard let receipt = chain.receipt(txid, solid: solid), chain.head.number - receipt.blockNumber >= blocks
+            else { return nil }
             return receipt
         case .honest, .refuseRebroadcast:
             return chain.receipt(txid, solid: solid)

@@ -21,7 +21,8 @@ struct ProcessorHarness {
     ) async throws {
         try await InProcessServer.with { server in
             let chain = FakeChain(clock: server.clock)
-            var settings = ProcessorSettings(usdtContract: try TronAddress(base58: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"))
+            var settings = ProcessorSettings(
+                usdtContract: try TronAddress(base58: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"))
             settings.expirationMilliseconds = expirationMilliseconds
             settings.lookupInterval = .zero
             settings.rebroadcastInterval = .seconds(1)
@@ -32,7 +33,9 @@ struct ProcessorHarness {
                 policy: CircuitBreakerPolicy(), ledger: server.ledger, clock: server.clock, logger: logger)
             let processor = PayoutProcessor(
                 ledger: server.ledger, node: FakeNode(chain: chain, mode: primary), nodeName: "primary",
-                crossChecks: crossChecks.enumerated().map { CrossCheckNode(name: "check-\($0)", node: FakeNode(chain: chain, mode: $1)) },
+                crossChecks: crossChecks.enumerated().map {
+                    CrossCheckNode(name: "check-\($0)", node: FakeNode(chain: chain, mode: $1))
+                },
                 key: TronPrivateKey.generate(), settings: settings, breaker: breaker, chainHead: ChainHead(),
                 clock: server.clock, random: { 0.5 }, logger: logger)
             try await body(ProcessorHarness(server: server, chain: chain, processor: processor))
@@ -143,7 +146,9 @@ struct PayoutProcessorTests {
 
     @Test("one honest and one lagging cross-check node: the honest solid receipt confirms it once")
     func laggingCrossCheck() async throws {
-        try await ProcessorHarness.with(primary: .lying(aheadMilliseconds: 0), crossChecks: [.honest, .lagging(blocks: 30)]) { harness in
+        try await ProcessorHarness.with(
+            primary: .lying(aheadMilliseconds: 0), crossChecks: [.honest, .lagging(blocks: 30)]
+        ) { harness in
             let ids = try await harness.pay(1)
             try await harness.drive(rounds: 15)
             #expect(try await harness.status(ids[0]) == .confirmed, "the honest node's solid receipt confirms it")
@@ -164,9 +169,12 @@ struct PayoutProcessorTests {
         }
     }
 
-    @Test("a refused rebroadcast never fails a payout that was accepted", arguments: ["CONTRACT_VALIDATE_ERROR", "SIGERROR"])
+    @Test(
+        "a refused rebroadcast never fails a payout that was accepted",
+        arguments: ["CONTRACT_VALIDATE_ERROR", "SIGERROR"])
     func refusedRebroadcast(code: String) async throws {
-        try await ProcessorHarness.with(primary: .refuseRebroadcast(code: code), expirationMilliseconds: 20_000) { harness in
+        try await ProcessorHarness.with(primary: .refuseRebroadcast(code: code), expirationMilliseconds: 20_000) {
+            harness in
             let ids = try await harness.pay(2)
             harness.chain.state.withLock { $0.holdInclusion = true }
             try await harness.drive(rounds: 5)

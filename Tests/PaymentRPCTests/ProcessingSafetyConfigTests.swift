@@ -40,7 +40,9 @@ struct ProcessingSafetyConfigTests {
 
     @Test("the development clock starts at clock_start and runs clock_rate times faster")
     func developmentClock() throws {
-        let config = try load(["PAYMENT_RPC_DEVELOPMENT_CLOCK_START": "2030-01-01T23:00:00Z", "PAYMENT_RPC_DEVELOPMENT_CLOCK_RATE": "3600"])
+        let config = try load([
+            "PAYMENT_RPC_DEVELOPMENT_CLOCK_START": "2030-01-01T23:00:00Z", "PAYMENT_RPC_DEVELOPMENT_CLOCK_RATE": "3600",
+        ])
         let clock = config.wallClock
         let start = ISO8601DateFormatter().date(from: "2030-01-01T23:00:00Z")!
         let first = clock.now()
@@ -49,12 +51,15 @@ struct ProcessingSafetyConfigTests {
         #expect(clock.now().timeIntervalSince(first) >= 0.05 * 3_600 * 0.9)
     }
 
-    @Test("development keys are refused outside development, naming the key",
-          arguments: ["PAYMENT_RPC_DEVELOPMENT_CLOCK_START", "PAYMENT_RPC_DEVELOPMENT_CLOCK_RATE"])
+    @Test(
+        "development keys are refused outside development, naming the key",
+        arguments: ["PAYMENT_RPC_DEVELOPMENT_CLOCK_START", "PAYMENT_RPC_DEVELOPMENT_CLOCK_RATE"])
     func refusedInProduction(variable: String) throws {
         let value = variable.hasSuffix("START") ? "2030-01-01T00:00:00Z" : "2"
         do {
-            _ = try load(["PAYMENT_RPC_ENVIRONMENT": "production", "PAYMENT_RPC_TRON_NETWORK": "mainnet", variable: value])
+            _ = try load([
+                "PAYMENT_RPC_ENVIRONMENT": "production", "PAYMENT_RPC_TRON_NETWORK": "mainnet", variable: value,
+            ])
             Issue.record("accepted \(variable) in production")
         } catch {
             #expect(error.key == (variable.hasSuffix("START") ? "development.clock_start" : "development.clock_rate"))

@@ -40,7 +40,11 @@ struct TronNodeAnswerTests {
     func existence() throws {
         #expect(try TronNodeClient.exists(from: [:], txid: Self.txid, path: "p") == false)
         #expect(try TronNodeClient.exists(from: ["txID": Self.txid.uppercased()], txid: Self.txid, path: "p"))
-        #expect(throws: TronNodeError.self) { try TronNodeClient.exists(from: ["Error": "x"], txid: Self.txid, path: "p") }
-        #expect(throws: TronNodeError.self) { try TronNodeClient.exists(from: ["raw_data": [:]], txid: Self.txid, path: "p") }
+        #expect(throws: TronNodeError.self) {
+            try TronNodeClient.exists(from: ["Error": "x"], txid: Self.txid, path: "p")
+        }
+        #expect(throws: TronNodeError.self) {
+            try TronNodeClient.exists(from: ["raw_data": [:]], txid: Self.txid, path: "p")
+        }
     }
 }

@@ -3,12 +3,12 @@ import PaymentCore
 
 // The keys that keep one node from causing a second payment, and the development clock:
 //
-// | key                       | type              | default | meaning                                              |
-// |---------------------------|-------------------|---------|------------------------------------------------------|
-// | `tron.cross_check_urls`   | list of URLs      | empty   | other full nodes that must agree before a retire     |
-// | `tron.clock_tolerance_ms` | integer 0...600000| 10000   | a solid block further ahead of the clock retires nothing |
-// | `development.clock_start` | RFC 3339 instant  | now     | development only: where the server's clock starts    |
-// | `development.clock_rate`  | integer 1...100000| 1       | development only: the clock runs this many times faster |
+// | key                       | type               | default | meaning                                           |
+// |---------------------------|--------------------|---------|---------------------------------------------------|
+// | `tron.cross_check_urls`   | list of URLs       | empty   | other full nodes that must agree before a retire  |
+// | `tron.clock_tolerance_ms` | integer 0...600000 | 10000   | a solid block further ahead retires nothing       |
+// | `development.clock_start` | RFC 3339 instant   | now     | development only: where the server's clock starts |
+// | `development.clock_rate`  | integer 1...100000 | 1       | development only: clock speed × real time         |
 extension PaymentRPCConfig {
     mutating func readProcessingSafety(_ reader: ConfigReader) throws(ConfigError) {
         crossCheckURLs = try reader.list("tron.cross_check_urls").enumerated().map { index, text throws(ConfigError) in
@@ -22,7 +22,9 @@ extension PaymentRPCConfig {
         }
         if let text = try reader.string("development.clock_start"), !text.isEmpty {
             guard let date = Self.rfc3339(text) else {
-                throw ConfigError(key: "development.clock_start", "must be an RFC 3339 time such as 2030-01-01T23:00:00Z, got \"\(text)\"")
+                throw ConfigError(
+                    key: "development.clock_start",
+                    "must be an RFC 3339 time such as 2030-01-01T23:00:00Z, got \"\(text)\"")
             }
             developmentClockStart = date
         }

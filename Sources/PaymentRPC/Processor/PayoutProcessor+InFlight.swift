@@ -61,7 +61,8 @@ extension PayoutProcessor {
             nextLookup.forget(payout.id)
         case .recordIncluded(let blockNumber, let blockTime):
             try await ledger.recordIncluded(
-                payoutID: payout.id, txid: txid, blockNumber: blockNumber, blockTime: Date(milliseconds: blockTime), at: now)
+                payoutID: payout.id, txid: txid, blockNumber: blockNumber, blockTime: Date(milliseconds: blockTime),
+                at: now)
         case .follow, .verifyAbsence:
             // `.verifyAbsence` cannot come back once the evidence is given; looking again later is the safe reading.
             return
@@ -140,7 +141,9 @@ extension PayoutProcessor {
         }
     }
 
-    func finish(_ payout: Payout, txid: String, confirmed: Bool, receipt: PayoutStep.Receipt, reason: String?) async throws {
+    func finish(_ payout: Payout, txid: String, confirmed: Bool, receipt: PayoutStep.Receipt, reason: String?)
+        async throws
+    {
         let outcome = FinalOutcome(
             confirmed: confirmed, reason: reason, blockNumber: receipt.blockNumber,
             blockTime: Date(milliseconds: receipt.blockTimeMilliseconds), feeSun: receipt.feeSun,
@@ -163,9 +166,12 @@ extension PayoutProcessor {
         if failed { await breaker.record(success: false) }
         Counter(label: "tron_payout_transactions_retired_total").increment()
         logger.notice(
-            failed ? "payout failed: transactions kept expiring" : "transaction expired unconfirmed; a new one will be built",
+            failed
+                ? "payout failed: transactions kept expiring"
+                : "transaction expired unconfirmed; a new one will be built",
             metadata: [
-                "payout_id": "\(item.payout.id)", "txid": "\(item.transaction.txid)", "attempts": "\(item.attempts + 1)",
+                "payout_id": "\(item.payout.id)", "txid": "\(item.transaction.txid)",
+                "attempts": "\(item.attempts + 1)",
             ])
     }
 }

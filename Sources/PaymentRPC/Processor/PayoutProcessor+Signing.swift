@@ -16,7 +16,8 @@ extension PayoutProcessor {
             outflow.update(nil, logger: logger)
             return
         }
-        var signedSoFar = try await ledger.signedOutflow(hourStart: UTCWindow.hourStart(now), dayStart: UTCWindow.dayStart(now))
+        var signedSoFar = try await ledger.signedOutflow(
+            hourStart: UTCWindow.hourStart(now), dayStart: UTCWindow.dayStart(now))
         let reference = try ReferenceBlock(blockID: solid.id)
         var stored: [(Payout, SignedTronTransaction)] = []
         var waiting: OutflowWaiting.State?
@@ -47,7 +48,8 @@ extension PayoutProcessor {
                 try await ledger.recordSigned(
                     payoutID: payout.id,
                     transaction: StoredTransaction(
-                        txid: signed.txidHex, transactionBytes: signed.transactionBytes, expirationMilliseconds: raw.expiration),
+                        txid: signed.txidHex, transactionBytes: signed.transactionBytes,
+                        expirationMilliseconds: raw.expiration),
                     at: now)
             } catch let error as PaymentError {
                 // Cancelled meanwhile, or already signed: nothing left this process.
@@ -71,7 +73,8 @@ extension PayoutProcessor {
         try await forEach(stored) { payout, signed in
             let answer = await broadcastAnswer(signed)
             // Rule 7: these bytes are fresh; this is their first send.
-            let action = PayoutStep.decideBroadcast(answer, history: .freshBytes, now: clock.now(), settings: settings.step)
+            let action = PayoutStep.decideBroadcast(
+                answer, history: .freshBytes, now: clock.now(), settings: settings.step)
             try await perform(action, answer, payout, txid: signed.txidHex, now: clock.now())
         }
     }
@@ -100,19 +103,25 @@ extension PayoutProcessor {
         let metadata: Logger.Metadata = ["payout_id": "\(payout.id)", "txid": "\(txid)"]
         switch action {
         case .recordBroadcast:
-            if payout.status != .broadcast { try await ledger.recordBroadcast(payoutID: payout.id, txid: txid, at: now) }
+            if payout.status != .broadcast {
+                try await ledger.recordBroadcast(payoutID: payout.id, txid: txid, at: now)
+            }
         case .fail(let reason, let effect):
             try await ledger.recordFinal(
                 payoutID: payout.id, txid: txid, outcome: FinalOutcome(confirmed: false, reason: reason), at: now)
             try await apply(effect, metadata: metadata)
-            logger.error("payout failed: its first broadcast was refused", metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
+            logger.error(
+                "payout failed: its first broadcast was refused",
+                metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
         case .retryLater(let retryAt, let note, let effect):
             if case .refused("BANDWITH_ERROR", _) = answer {
                 Counter(label: "tron_payout_bandwidth_errors_total").increment()
                 logger.error("hot wallet lacks TRX for bandwidth; payout waits", metadata: metadata)
             } else if case .refused = answer {
                 Counter(label: "tron_payout_rebroadcast_refused_total").increment()
-                logger.notice("broadcast refused; the transaction stays live and is looked up again", metadata: metadata.merging(["note": "\(note)"]) { $1 })
+                logger.notice(
+                    "broadcast refused; the transaction stays live and is looked up again",
+                    metadata: metadata.merging(["note": "\(note)"]) { $1 })
             }
             try await ledger.recordDeferral(payoutID: payout.id, error: note, retryAt: retryAt, at: now)
             try await apply(effect, metadata: metadata)

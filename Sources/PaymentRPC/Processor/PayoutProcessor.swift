@@ -117,7 +117,9 @@ public struct PayoutProcessor: Service {
                     } catch let error as CancellationError {
                         throw error
                     } catch {
-                        logger.warning("cannot resolve in-flight payouts yet; nothing new is signed", metadata: ["error": "\(error)"])
+                        logger.warning(
+                            "cannot resolve in-flight payouts yet; nothing new is signed",
+                            metadata: ["error": "\(error)"])
                         try await Task.sleep(for: settings.pollInterval)
                     }
                 }
@@ -145,7 +147,9 @@ public struct PayoutProcessor: Service {
 
     /// Runs `body` for every element, `settings.concurrency` at a time; an element's error is logged and does not
     /// stop the others (its payout is looked at again next round).
-    func forEach<Element: Sendable>(_ elements: [Element], _ body: @escaping @Sendable (Element) async throws -> Void) async throws {
+    func forEach<Element: Sendable>(_ elements: [Element], _ body: @escaping @Sendable (Element) async throws -> Void)
+        async throws
+    {
         try await withThrowingTaskGroup(of: Void.self) { group in
             var running = 0
             for element in elements {

@@ -75,7 +75,9 @@ public final class OutflowWaiting: Sendable {
     }
 
     func record(signed: PayoutStep.Outflow) {
-        Gauge(label: "tron_outflow_signed_usdt", dimensions: [("window", "hour")]).record(PaymentMetrics.usdt(signed.hourUnits))
-        Gauge(label: "tron_outflow_signed_usdt", dimensions: [("window", "day")]).record(PaymentMetrics.usdt(signed.dayUnits))
+        Gauge(label: "tron_outflow_signed_usdt", dimensions: [("window", "hour")]).record(
+            PaymentMetrics.usdt(signed.hourUnits))
+        Gauge(label: "tron_outflow_signed_usdt", dimensions: [("window", "day")]).record(
+            PaymentMetrics.usdt(signed.dayUnits))
     }
 }
