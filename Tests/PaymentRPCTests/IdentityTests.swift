@@ -84,9 +84,12 @@ struct IdentityTests {
                 #expect(error?.code == .unauthenticated, "\(name)")
                 #expect(error?.message.contains("x-lucid-source-plane") == true)
             }
-            #expect(try await server.health.check(.init()).status == .serving)
-            #expect(try await server.payments.listPayouts(.init(), metadata: InProcessServer.caller()).payouts.isEmpty)
-            #expect(try await server.admin.getBreaker(.init(), metadata: InProcessServer.caller("admin-tool")).state == .closed)
+            let health = try await server.health.check(.init())
+            #expect(health.status == .serving)
+            let listed = try await server.payments.listPayouts(.init(), metadata: InProcessServer.caller())
+            #expect(listed.payouts.isEmpty)
+            let breaker = try await server.admin.getBreaker(.init(), metadata: InProcessServer.caller("admin-tool"))
+            #expect(breaker.state == .closed)
         }
     }
 
@@ -106,7 +109,8 @@ struct IdentityTests {
                     #expect(error?.code == .permissionDenied, "\(name)")
                     #expect(error?.message.contains("ops/api-gateway may not call AdminService.\(name)") == true, "\(error?.message ?? "")")
                 }
-                #expect(try await server.admin.getBreaker(.init(), metadata: InProcessServer.caller("admin-tool")).state == .closed)
+                let breaker = try await server.admin.getBreaker(.init(), metadata: InProcessServer.caller("admin-tool"))
+                #expect(breaker.state == .closed)
                 let tripped = try await server.admin.tripBreaker(
                     .with { $0.reason = "ops" }, metadata: InProcessServer.caller("admin-tool"))
                 #expect(tripped.state == .open)
@@ -117,7 +121,8 @@ struct IdentityTests {
     @Test("development: an anonymous admin call is still allowed; with no admin.allowed_callers nobody named is")
     func developmentAnonymous() async throws {
         try await InProcessServer.with { server in
-            #expect(try await server.admin.getBreaker(.init()).state == .closed)
+            let breaker = try await server.admin.getBreaker(.init())
+            #expect(breaker.state == .closed)
             let error = await rpcError { try await server.admin.getBreaker(.init(), metadata: InProcessServer.caller()) }
             #expect(error?.code == .permissionDenied)
         }

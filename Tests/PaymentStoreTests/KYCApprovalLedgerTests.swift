@@ -112,11 +112,14 @@ struct KYCApprovalLedgerTests {
         let results = await withTaskGroup(of: Result<String, any Error>.self) { group in
             for index in 0..<20 {
                 group.addTask {
-                    await Result {
-                        try await ledger.createPayout(
-                            Self.new(key: "g-\(index)", approval: Self.approval("shared"), requestedBy: "ops/c\(index)"),
-                            limits: Make.roomy
-                        ).value.id
+                    do {
+                        return .success(
+                            try await ledger.createPayout(
+                                Self.new(key: "g-\(index)", approval: Self.approval("shared"), requestedBy: "ops/c\(index)"),
+                                limits: Make.roomy
+                            ).value.id)
+                    } catch {
+                        return .failure(error)
                     }
                 }
             }
