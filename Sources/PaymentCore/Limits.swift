@@ -9,20 +9,23 @@ public struct LimitPolicy: Sendable, Equatable {
         self.hourlyUnits = hourlyUnits
     }
 
-    /// Refuses an amount that would take the day's or the hour's usage past its limit.
+    /// Refuses an amount that would take the day's or the hour's usage past its limit. Sums are checked: a sum past
+    /// Int64.max (limits configured near it) is refused as over the limit, never a trap.
     public func admit(_ amountUnits: Int64, usage: LimitUsage) throws(PaymentError) {
-        if usage.hourUnits + amountUnits > hourlyUnits {
-            throw PaymentError(
-                .resourceExhausted,
-                "hourly limit: \(USDT.format(amountUnits)) would bring this hour's payouts to \(USDT.format(usage.hourUnits + amountUnits)), over the hourly limit of \(USDT.format(hourlyUnits))",
-                limit: "hourly")
-        }
-        if usage.dayUnits + amountUnits > dailyUnits {
-            throw PaymentError(
-                .resourceExhausted,
-                "daily limit: \(USDT.format(amountUnits)) would bring today's payouts to \(USDT.format(usage.dayUnits + amountUnits)), over the daily limit of \(USDT.format(dailyUnits))",
-                limit: "daily")
-        }
+        try Self.check(amountUnits, usage: usage.hourUnits, limit: hourlyUnits, name: "hourly", window: "this hour's")
+        try Self.check(amountUnits, usage: usage.dayUnits, limit: dailyUnits, name: "daily", window: "today's")
+    }
+
+    private static func check(
+        _ amountUnits: Int64, usage: Int64, limit: Int64, name: String, window: String
+    ) throws(PaymentError) {
+        let (total, overflow) = usage.addingReportingOverflow(amountUnits)
+        guard overflow || total > limit else { return }
+        let after = overflow ? "more than \(USDT.format(Int64.max))" : USDT.format(total)
+        throw PaymentError(
+            .resourceExhausted,
+            "\(name) limit: \(USDT.format(amountUnits)) would bring \(window) payouts to \(after), over the \(name) limit of \(USDT.format(limit))",
+            limit: name)
     }
 }
 
@@ -34,5 +37,18 @@ public struct LimitUsage: Sendable, Equatable {
     public init(dayUnits: Int64, hourUnits: Int64) {
         self.dayUnits = dayUnits
         self.hourUnits = hourUnits
+    }
+
+    /// The usage after `amountUnits` more, or a RESOURCE_EXHAUSTED error when a sum would pass Int64.max.
+    public func adding(_ amountUnits: Int64) throws(PaymentError) -> LimitUsage {
+        let (day, dayOverflow) = dayUnits.addingReportingOverflow(amountUnits)
+        let (hour, hourOverflow) = hourUnits.addingReportingOverflow(amountUnits)
+        guard !dayOverflow else {
+            throw PaymentError(.resourceExhausted, "daily limit: today's payouts would pass the largest countable amount", limit: "daily")
+        }
+        guard !hourOverflow else {
+            throw PaymentError(.resourceExhausted, "hourly limit: this hour's payouts would pass the largest countable amount", limit: "hourly")
+        }
+        return LimitUsage(dayUnits: day, hourUnits: hour)
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import TronKit
 
 /// A payout request as received, before validation.
@@ -28,6 +29,8 @@ public struct ValidatedPayout: Sendable, Equatable {
     public var nodeID: String?
     /// Set for KYC payouts, lowercase.
     public var kycHash: String?
+    /// Set for KYC payouts: the approval the ledger must record as used (and refuse when used before or expired).
+    public var kycApproval: KYCApprovalUse?
 }
 
 /// The routing rules: per-router maxima, the DIRECT allowlist and the compliance authority.
@@ -45,9 +48,14 @@ public struct PayoutPolicy: Sendable {
         self.complianceAuthority = complianceAuthority
     }
 
-    /// Checks every rule of a payout. `approvalKey` is the idempotency key the KYC approval must bind
-    /// (the request's key, or "<batch key>/<index>" for batch items). Errors name the field.
-    public func validate(_ draft: PayoutDraft, approvalKey: String) throws(PaymentError) -> ValidatedPayout {
+    /// Checks every rule of a payout. `approval` is what a KYC approval must approve (this single payout, or this
+    /// item of this batch); `now` is the server's clock, against which `not_after` may be at most
+    /// `KYCApproval.maximumLifetimeSeconds` ahead. Whether the approval has expired is checked by the ledger at
+    /// acceptance, after an idempotent replay is recognised (a replay returns the stored payout even after expiry).
+    /// Errors name the field.
+    public func validate(
+        _ draft: PayoutDraft, approval: KYCApproval.Domain, now: Date
+    ) throws(PaymentError) -> ValidatedPayout {
         let recipient: TronAddress
         if draft.recipient.isEmpty { throw .invalid("recipient_address", "is required") }
         do {
@@ -85,16 +93,17 @@ public struct PayoutPolicy: Sendable {
                 throw .invalid("recipient_address", "\(recipient.base58) is not on the DIRECT allowlist")
             }
         case .kyc:
-            let (nodeID, hash) = try validateKYC(draft, recipient: recipient, approvalKey: approvalKey)
+            let (nodeID, hash, use) = try validateKYC(draft, approval: approval, now: now)
             validated.nodeID = nodeID
             validated.kycHash = hash
+            validated.kycApproval = use
         }
         return validated
     }
 
     private func validateKYC(
-        _ draft: PayoutDraft, recipient: TronAddress, approvalKey: String
-    ) throws(PaymentError) -> (nodeID: String, hash: String) {
+        _ draft: PayoutDraft, approval: KYCApproval.Domain, now: Date
+    ) throws(PaymentError) -> (nodeID: String, hash: String, use: KYCApprovalUse) {
         guard let kyc = draft.kyc else { throw .invalid("kyc", "is required for KYC payouts") }
         guard kyc.verified else { throw .invalid("kyc.kyc_verified", "must be true for KYC payouts") }
         guard kyc.hash.utf8.count == 64, Hex.decode(kyc.hash) != nil else {
@@ -111,15 +120,25 @@ public struct PayoutPolicy: Sendable {
         guard !kyc.complianceSignature.isEmpty else {
             throw .invalid("kyc.compliance_signature", "is required for KYC payouts")
         }
+        guard kyc.notAfterUnixSeconds > 0 else {
+            throw .invalid("kyc.not_after_unix_seconds", "is required: the approval's expiry in Unix seconds (UTC)")
+        }
+        let latest = Int64(now.timeIntervalSince1970.rounded(.down)) + KYCApproval.maximumLifetimeSeconds
+        guard kyc.notAfterUnixSeconds <= latest else {
+            throw .invalid(
+                "kyc.not_after_unix_seconds",
+                "is more than 30 days ahead of the server's clock (\(kyc.notAfterUnixSeconds) > \(latest)); approvals live at most 30 days")
+        }
         let text = KYCApproval.canonicalText(
-            idempotencyKey: approvalKey, recipient: draft.recipient, amountUnits: draft.amountUnits,
-            nodeID: kyc.nodeID, kycHash: kyc.hash)
+            domain: approval, recipient: draft.recipient, amountUnits: draft.amountUnits, nodeID: kyc.nodeID,
+            kycHash: kyc.hash, notAfterUnixSeconds: kyc.notAfterUnixSeconds)
         guard authority.verifies(signatureBase64: kyc.complianceSignature, over: text) else {
             throw .invalid(
                 "kyc.compliance_signature",
                 "is not a valid Ed25519 signature of the compliance authority over this payout's approval text")
         }
-        return (kyc.nodeID, kyc.hash.lowercased())
+        let use = KYCApprovalUse(canonicalText: text, notAfterUnixSeconds: kyc.notAfterUnixSeconds)
+        return (kyc.nodeID, kyc.hash.lowercased(), use)
     }
 
     static func isValidNodeID(_ text: String) -> Bool {

@@ -15,11 +15,13 @@ public enum RequestFingerprint {
     }
 
     private static func fields(of draft: PayoutDraft) -> [String] {
+        // not_after only when an attestation is present, so the fingerprints of non-KYC requests stored before it
+        // existed still match their replays.
         [
             draft.recipient, String(draft.amountUnits), draft.reason, draft.router?.rawValue ?? "",
             draft.kyc.map { $0.verified ? "1" : "0" } ?? "", draft.kyc?.hash ?? "", draft.kyc?.nodeID ?? "",
             draft.kyc?.complianceSignature ?? "",
-        ]
+        ] + (draft.kyc.map { ["not_after:\($0.notAfterUnixSeconds)"] } ?? [])
     }
 
     /// Length-prefixed fields, so no two field lists share an encoding.

@@ -45,10 +45,15 @@ public struct PaymentServer: Sendable {
             readiness: { await AdminHTTP.Checks.run(ledger: ledger, breaker: breaker).store })
         let services: [any RegistrableRPCService] = [
             PaymentService(desk: desk, chainHead: chainHead, metrics: PaymentMetrics(), outflow: outflow, logger: logger),
-            AdminService(breaker: breaker),
+            AdminService(breaker: breaker, authorization: AdminAuthorization(config: config)),
             health,
         ]
         return (services, breaker)
+    }
+
+    /// The interceptors every gRPC server of `config` runs: identity checks (`IdentityInterceptor`).
+    public static func interceptors(config: PaymentRPCConfig) -> [any ServerInterceptor] {
+        [IdentityInterceptor(requireIdentity: config.environment.requiresSidecar)]
     }
 
     /// Runs until SIGTERM/SIGINT.
@@ -69,20 +74,7 @@ public struct PaymentServer: Sendable {
         let (services, breaker) = try await Self.services(
             config: config, ledger: ledger, clock: clock, chainHead: chainHead, outflow: outflow, logger: logger)
 
-        var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = []
-        let tcpServer = GRPCServer(
-            transport: .http2NIOPosix(
-                address: .ipv4(host: config.grpcListen.host, port: config.grpcListen.port),
-                transportSecurity: .plaintext),
-            services: services)
-        runnable.append(.init(service: GRPCServerService(server: tcpServer, name: "tcp \(config.grpcListen)", logger: logger)))
-        if let socket = config.grpcUnixSocket {
-            try? FileManager.default.removeItem(atPath: socket)
-            let unixServer = GRPCServer(
-                transport: .http2NIOPosix(address: .unixDomainSocket(path: socket), transportSecurity: .plaintext),
-                services: services)
-            runnable.append(.init(service: GRPCServerService(server: unixServer, name: "unix \(socket)", logger: logger)))
-        }
+        var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = try grpcListeners(services: services)
         let admin = Application(
             router: AdminHTTP.router(ledger: ledger, breaker: breaker, registry: registry),
             configuration: .init(address: .hostname(config.adminListen.host, port: config.adminListen.port)),
@@ -102,10 +94,15 @@ public struct PaymentServer: Sendable {
 
         let group = ServiceGroup(
             configuration: .init(services: runnable, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let startLine: Logger.Message =
+            config.environment.requiresSidecar
+            ? "payment-rpc starting: gRPC only on the Unix socket, identity required"
+            : "payment-rpc starting: development serves unauthenticated gRPC on TCP (anyone on this host can call it)"
         logger.info(
-            "payment-rpc starting",
+            startLine,
             metadata: [
-                "grpc": "\(config.grpcListen)", "unix_socket": "\(config.grpcUnixSocket ?? "-")",
+                "grpc": "\(config.environment.requiresSidecar ? "-" : "\(config.grpcListen)")",
+                "unix_socket": "\(config.grpcUnixSocket ?? "-")",
                 "admin": "\(config.adminListen)", "environment": "\(config.environment.rawValue)",
                 "network": "\(config.network.rawValue)",
             ])
@@ -160,25 +157,5 @@ extension PaymentServer {
             ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, logger: logger),
             nodeName: network.solidityNodeURL, crossChecks: crossChecks, key: key, settings: settings,
             breaker: breaker, chainHead: chainHead, clock: clock, outflow: outflow, logger: logger)
-    }
-}
-
-/// Runs a `GRPCServer` as a `Service`: graceful shutdown stops accepting and lets in-flight RPCs finish.
-struct GRPCServerService: Service {
-    let server: GRPCServer<HTTP2ServerTransport.Posix>
-    let name: String
-    let logger: Logger
-
-    func run() async throws {
-        try await withGracefulShutdownHandler {
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await server.serve() }
-                if let address = try await server.listeningAddress {
-                    logger.info("gRPC listening", metadata: ["listener": "\(name)", "address": "\(address)"])
-                }
-            }
-        } onGracefulShutdown: {
-            server.beginGracefulShutdown()
-        }
     }
 }

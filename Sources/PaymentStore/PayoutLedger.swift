@@ -8,7 +8,8 @@ import PaymentCore
 public protocol PayoutLedger: Sendable {
     /// Stores a new payout, unless its idempotency key was used before: then returns the stored payout when the
     /// fingerprint matches, and refuses with FAILED_PRECONDITION when it does not. Applies `limits` atomically
-    /// with the insert.
+    /// with the insert, and records its KYC approval's digest in the same transaction: an approval that is expired
+    /// at `createdAt` or was used before (by any caller, single or batch) is refused with FAILED_PRECONDITION.
     func createPayout(_ new: NewPayout, limits: LimitPolicy) async throws -> CreateOutcome<Payout>
 
     /// Stores a batch and all its payouts in one transaction, or nothing. Same idempotency rules.
@@ -49,11 +50,14 @@ public struct NewPayout: Sendable {
     public var fingerprint: String
     /// Keys are unique per scope (the caller's `requested_by`).
     public var idempotencyScope: String
+    /// The KYC approval this payout uses (KYC payouts): unexpired at acceptance and never used before, by anyone.
+    public var kycApproval: KYCApprovalUse?
 
-    public init(payout: Payout, fingerprint: String, idempotencyScope: String) {
+    public init(payout: Payout, fingerprint: String, idempotencyScope: String, kycApproval: KYCApprovalUse? = nil) {
         self.payout = payout
         self.fingerprint = fingerprint
         self.idempotencyScope = idempotencyScope
+        self.kycApproval = kycApproval
     }
 }
 
@@ -63,12 +67,18 @@ public struct NewBatch: Sendable {
     public var payouts: [Payout]
     public var fingerprint: String
     public var idempotencyScope: String
+    /// The KYC approval each payout uses, by item index (nil for non-KYC items); empty when no item is KYC.
+    public var kycApprovals: [KYCApprovalUse?]
 
-    public init(batch: Batch, payouts: [Payout], fingerprint: String, idempotencyScope: String) {
+    public init(
+        batch: Batch, payouts: [Payout], fingerprint: String, idempotencyScope: String,
+        kycApprovals: [KYCApprovalUse?] = []
+    ) {
         self.batch = batch
         self.payouts = payouts
         self.fingerprint = fingerprint
         self.idempotencyScope = idempotencyScope
+        self.kycApprovals = kycApprovals
     }
 }
 

@@ -16,11 +16,17 @@ extension SQLiteLedger {
             }
             return .replayed(stored)
         }
+        if let approval = new.kycApproval {
+            try KYCApprovalRecord.requireUsable(approval, at: payout.createdAt, db: db)
+        }
         var usage = try LimitUsageWindows(at: payout.createdAt, db: db)
         try limits.admit(payout.amountUnits, usage: usage.usage)
-        usage.add(payout.amountUnits)
+        try usage.add(payout.amountUnits)
         try usage.save(db: db)
         try insertRow(payout, batchIndex: nil, db: db)
+        if let approval = new.kycApproval {
+            try KYCApprovalRecord.insert(approval, payoutID: payout.id, at: payout.createdAt, db: db)
+        }
         try IdempotencyRecord.insert(
             scope: new.idempotencyScope, key: payout.idempotencyKey, fingerprint: new.fingerprint,
             payoutID: payout.id, batchID: nil, at: payout.createdAt, db: db)
@@ -39,14 +45,22 @@ extension SQLiteLedger {
             }
             return .replayed(stored)
         }
+        for (index, approval) in new.kycApprovals.enumerated() {
+            guard let approval else { continue }
+            do {
+                try KYCApprovalRecord.requireUsable(approval, at: batch.createdAt, db: db)
+            } catch let error as PaymentError {
+                throw error.nested(under: "items[\(index)]")
+            }
+        }
         var usage = try LimitUsageWindows(at: batch.createdAt, db: db)
         for (index, payout) in new.payouts.enumerated() {
             do {
                 try limits.admit(payout.amountUnits, usage: usage.usage)
+                try usage.add(payout.amountUnits)
             } catch {
                 throw PaymentError(error.code, "items[\(index)]: \(error.message)", limit: error.limit)
             }
-            usage.add(payout.amountUnits)
         }
         try usage.save(db: db)
         try db.cachedStatement(
@@ -61,6 +75,9 @@ extension SQLiteLedger {
             ])
         for (index, payout) in new.payouts.enumerated() {
             try insertRow(payout, batchIndex: index, db: db)
+            if index < new.kycApprovals.count, let approval = new.kycApprovals[index] {
+                try KYCApprovalRecord.insert(approval, payoutID: payout.id, at: batch.createdAt, db: db)
+            }
         }
         try IdempotencyRecord.insert(
             scope: new.idempotencyScope, key: batch.idempotencyKey, fingerprint: new.fingerprint,
@@ -133,9 +150,8 @@ struct LimitUsageWindows {
         usage = LimitUsage(dayUnits: day, hourUnits: hour)
     }
 
-    mutating func add(_ units: Int64) {
-        usage.dayUnits += units
-        usage.hourUnits += units
+    mutating func add(_ units: Int64) throws(PaymentError) {
+        usage = try usage.adding(units)
     }
 
     func save(db: Database) throws {

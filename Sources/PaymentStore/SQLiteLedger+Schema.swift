@@ -88,7 +88,18 @@ extension SQLiteLedger {
                     CREATE INDEX payouts_in_flight ON payouts(status, next_attempt_ms);
                     """)
         }
-        migrator.registerMigration("v3: transactions by signing time, for the outflow windows") { db in
+        migrator.registerMigration("v3: digests of the KYC approvals used, one payout each") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE kyc_approvals (
+                        digest TEXT NOT NULL UNIQUE CHECK (length(digest) = 64),
+                        payout_id TEXT NOT NULL UNIQUE REFERENCES payouts(id),
+                        not_after_ms INTEGER NOT NULL,
+                        created_at_ms INTEGER NOT NULL
+                    );
+                    """)
+        }
+        migrator.registerMigration("v4: transactions by signing time, for the outflow windows") { db in
             try db.execute(
                 sql: "CREATE INDEX payout_transactions_by_signing_time ON payout_transactions(created_at_ms, outcome)")
         }

@@ -74,7 +74,9 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         let settings = loadConfig(file)
-        print("configuration OK: grpc \(settings.grpcListen), admin \(settings.adminListen), network \(settings.network.rawValue), environment \(settings.environment.rawValue)")
+        let grpc = settings.environment.requiresSidecar
+            ? "unix:\(settings.grpcUnixSocket ?? "-") only" : "\(settings.grpcListen) (unauthenticated TCP)"
+        print("configuration OK: grpc \(grpc), admin \(settings.adminListen), network \(settings.network.rawValue), environment \(settings.environment.rawValue)")
     }
 }
 

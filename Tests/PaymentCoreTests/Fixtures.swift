@@ -18,12 +18,22 @@ enum Fixture {
             complianceAuthority: ComplianceAuthority(publicKey: authorityKey.publicKey))
     }
 
-    /// A KYC attestation signed by the test authority for exactly this payout.
-    static func kyc(key: String, recipient: String = recipient, amount: Int64, nodeID: String = "node-7") -> KYCAttestation {
+    /// The clock the policy tests validate at.
+    static let now = date("2026-11-22T10:15:00Z")
+    /// A day after `now`: a valid `not_after`.
+    static let notAfter = Int64(now.timeIntervalSince1970) + 86_400
+
+    /// A KYC attestation signed by the test authority for exactly this payout (a single payout by default).
+    static func kyc(
+        key: String, recipient: String = recipient, amount: Int64, nodeID: String = "node-7",
+        domain: KYCApproval.Domain? = nil, notAfter: Int64 = notAfter
+    ) -> KYCAttestation {
         let text = KYCApproval.canonicalText(
-            idempotencyKey: key, recipient: recipient, amountUnits: amount, nodeID: nodeID, kycHash: kycHash)
+            domain: domain ?? .payout(idempotencyKey: key), recipient: recipient, amountUnits: amount, nodeID: nodeID,
+            kycHash: kycHash, notAfterUnixSeconds: notAfter)
         let signature = try! authorityKey.signature(for: Data(text.utf8)).base64EncodedString()
-        return KYCAttestation(verified: true, hash: kycHash, nodeID: nodeID, complianceSignature: signature)
+        return KYCAttestation(
+            verified: true, hash: kycHash, nodeID: nodeID, complianceSignature: signature, notAfterUnixSeconds: notAfter)
     }
 
     static func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }

@@ -32,7 +32,7 @@ struct PayoutPolicyTests {
         .init(name: "KYC hash not hex", draft: .init(recipient: Fixture.recipient, amountUnits: 1, reason: "r", router: .kyc, kyc: .init(verified: true, hash: String(repeating: "zz", count: 32), nodeID: "n", complianceSignature: "x")), field: "kyc.kyc_hash", messageContains: "64 hexadecimal"),
         .init(name: "KYC bad node id", draft: .init(recipient: Fixture.recipient, amountUnits: 1, reason: "r", router: .kyc, kyc: .init(verified: true, hash: Fixture.kycHash, nodeID: "no spaces", complianceSignature: "x")), field: "kyc.node_id", messageContains: "1-128"),
         .init(name: "KYC missing signature", draft: .init(recipient: Fixture.recipient, amountUnits: 1, reason: "r", router: .kyc, kyc: .init(verified: true, hash: Fixture.kycHash, nodeID: "n", complianceSignature: "")), field: "kyc.compliance_signature", messageContains: "required"),
-        .init(name: "KYC garbage signature", draft: .init(recipient: Fixture.recipient, amountUnits: 1, reason: "r", router: .kyc, kyc: .init(verified: true, hash: Fixture.kycHash, nodeID: "n", complianceSignature: "bm9wZQ==")), field: "kyc.compliance_signature", messageContains: "not a valid Ed25519"),
+        .init(name: "KYC garbage signature", draft: .init(recipient: Fixture.recipient, amountUnits: 1, reason: "r", router: .kyc, kyc: .init(verified: true, hash: Fixture.kycHash, nodeID: "n", complianceSignature: "bm9wZQ==", notAfterUnixSeconds: Fixture.notAfter)), field: "kyc.compliance_signature", messageContains: "not a valid Ed25519"),
         .init(name: "KYC signature for another amount", draft: .init(recipient: Fixture.recipient, amountUnits: 2, reason: "r", router: .kyc, kyc: Fixture.kyc(key: "key-1", amount: 1)), field: "kyc.compliance_signature", messageContains: "not a valid"),
         .init(name: "KYC signature for another recipient", draft: .init(recipient: Fixture.trusted, amountUnits: 1, reason: "r", router: .kyc, kyc: Fixture.kyc(key: "key-1", amount: 1)), field: "kyc.compliance_signature", messageContains: "not a valid"),
     ]
@@ -40,7 +40,7 @@ struct PayoutPolicyTests {
     @Test("refusals name the field and say what is wrong", arguments: refusals)
     func refusal(_ case_: Refusal) {
         do {
-            _ = try Fixture.policy.validate(case_.draft, approvalKey: "key-1")
+            _ = try Fixture.policy.validate(case_.draft, approval: .payout(idempotencyKey: "key-1"), now: Fixture.now)
             Issue.record("accepted \(case_.name)")
         } catch {
             #expect(error.code == .invalidArgument)
@@ -53,8 +53,8 @@ struct PayoutPolicyTests {
     @Test("a KYC approval binds the idempotency key: it cannot be replayed under another key")
     func kycReplay() {
         let draft = PayoutDraft(recipient: Fixture.recipient, amountUnits: 5, reason: "r", router: .kyc, kyc: Fixture.kyc(key: "key-1", amount: 5))
-        #expect(throws: Never.self) { try Fixture.policy.validate(draft, approvalKey: "key-1") }
-        #expect(throws: PaymentError.self) { try Fixture.policy.validate(draft, approvalKey: "key-2") }
+        #expect(throws: Never.self) { try Fixture.policy.validate(draft, approval: .payout(idempotencyKey: "key-1"), now: Fixture.now) }
+        #expect(throws: PaymentError.self) { try Fixture.policy.validate(draft, approval: .payout(idempotencyKey: "key-2"), now: Fixture.now) }
     }
 
     @Test("KYC is refused when no authority is configured")
@@ -63,18 +63,18 @@ struct PayoutPolicyTests {
         policy.complianceAuthority = nil
         let draft = PayoutDraft(recipient: Fixture.recipient, amountUnits: 5, reason: "r", router: .kyc, kyc: Fixture.kyc(key: "k", amount: 5))
         #expect(throws: PaymentError(.failedPrecondition, "KYC payouts are disabled: no compliance authority key is configured (compliance.authority_public_key)")) {
-            try policy.validate(draft, approvalKey: "k")
+            try policy.validate(draft, approval: .payout(idempotencyKey: "k"), now: Fixture.now)
         }
     }
 
     @Test("valid payouts of each router")
     func accepted() throws {
-        let v0 = try Fixture.policy.validate(.init(recipient: Fixture.recipient, amountUnits: 100_000_000, reason: "session"), approvalKey: "a")
+        let v0 = try Fixture.policy.validate(.init(recipient: Fixture.recipient, amountUnits: 100_000_000, reason: "session"), approval: .payout(idempotencyKey: "a"), now: Fixture.now)
         #expect(v0.router == .v0)
-        let direct = try Fixture.policy.validate(.init(recipient: Fixture.trusted, amountUnits: 500_000_000, reason: "ops", router: .direct), approvalKey: "b")
+        let direct = try Fixture.policy.validate(.init(recipient: Fixture.trusted, amountUnits: 500_000_000, reason: "ops", router: .direct), approval: .payout(idempotencyKey: "b"), now: Fixture.now)
         #expect(direct.router == .direct)
         let kycDraft = PayoutDraft(recipient: Fixture.recipient, amountUnits: 1_000_000_000, reason: "node reward", kyc: Fixture.kyc(key: "c", amount: 1_000_000_000))
-        let kyc = try Fixture.policy.validate(kycDraft, approvalKey: "c")
+        let kyc = try Fixture.policy.validate(kycDraft, approval: .payout(idempotencyKey: "c"), now: Fixture.now)
         #expect(kyc.router == .kyc)
         #expect(kyc.nodeID == "node-7")
         #expect(kyc.kycHash == Fixture.kycHash)

@@ -51,7 +51,8 @@ struct InProcessServer {
         let clock = TestClock(start)
         let (services, _) = try await PaymentServer.services(config: config, ledger: ledger, clock: clock, logger: logger)
         let transport = InProcessTransport()
-        let server = GRPCServer(transport: transport.server, services: services)
+        let server = GRPCServer(
+            transport: transport.server, services: services, interceptors: PaymentServer.interceptors(config: config))
         try await withGRPCClient(transport: transport.client) { client in
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await server.serve() }
@@ -86,15 +87,25 @@ struct InProcessServer {
         }
     }
 
-    static func kyc(key: String, recipient: String = recipient, amount: Int64) -> Lucid_Payment_V1_KycAttestation {
+    /// The default start of the test clock.
+    static let start = ISO8601DateFormatter().date(from: "2026-11-22T10:15:00Z")!
+
+    /// An attestation signed by the test authority for this payout (single by default, or a batch item), valid
+    /// for a day after the test clock's start unless told otherwise.
+    static func kyc(
+        key: String, recipient: String = recipient, amount: Int64, domain: KYCApproval.Domain? = nil,
+        notAfter: Int64 = Int64(start.timeIntervalSince1970) + 86_400
+    ) -> Lucid_Payment_V1_KycAttestation {
         let hash = String(repeating: "cd", count: 32)
         let text = KYCApproval.canonicalText(
-            idempotencyKey: key, recipient: recipient, amountUnits: amount, nodeID: "node-1", kycHash: hash)
+            domain: domain ?? .payout(idempotencyKey: key), recipient: recipient, amountUnits: amount,
+            nodeID: "node-1", kycHash: hash, notAfterUnixSeconds: notAfter)
         return .with {
             $0.kycVerified = true
             $0.kycHash = hash
             $0.nodeID = "node-1"
             $0.complianceSignature = try! authority.signature(for: Data(text.utf8)).base64EncodedString()
+            $0.notAfterUnixSeconds = notAfter
         }
     }
 }

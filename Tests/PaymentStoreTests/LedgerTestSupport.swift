@@ -49,7 +49,7 @@ enum Make {
         }
         let batch = Batch(
             id: id, idempotencyKey: key, batchType: .immediate, itemCount: payouts.count,
-            totalUnits: amounts.reduce(0, +), scheduledFor: at, createdAt: at, requestedBy: "ops/test")
+            totalUnits: amounts.reduce(0, &+), scheduledFor: at, createdAt: at, requestedBy: "ops/test")
         return NewBatch(batch: batch, payouts: payouts, fingerprint: "batch-\(amounts)", idempotencyScope: "ops/test")
     }
 }

@@ -36,7 +36,8 @@ def test_node_operator_kyc_payout_is_confirmed_over_rest(stack):
     status, headers, created = gateway.request("POST", "/api/payment/payouts", operator, {
         "idempotencyKey": "rest-kyc-1", "recipientAddress": RECIPIENT, "amountUnits": "250000000", "reason": "node reward",
         "kyc": {"kycVerified": True, "kycHash": kyc.kyc_hash, "nodeId": kyc.node_id,
-                "complianceSignature": kyc.compliance_signature}}, headers={"X-Request-ID": "req-rest-1"})
+                "complianceSignature": kyc.compliance_signature,
+                "notAfterUnixSeconds": str(kyc.not_after_unix_seconds)}}, headers={"X-Request-ID": "req-rest-1"})
     assert status == 200, created
     assert headers["X-Request-ID"] == "req-rest-1"
     payout = created["payout"]

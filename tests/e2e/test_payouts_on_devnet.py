@@ -1,6 +1,5 @@
 """End to end: payment-rpc pays on tron-devnet. Payouts of each router become CONFIRMED, balances move by exactly
 the amounts, fees are recorded; a forced REVERT ends FAILED with the reason; the key never shows in any output."""
-import base64
 import time
 
 import grpc
@@ -8,6 +7,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
+from kyc import kyc_attestation  # noqa: F401 (also imported from here by test_gateway)
 from paying import HOT_KEY, hot_address, paying_stack
 
 RECIPIENTS = ["TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp", "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC", "TDvSsdrNM5eeXNL3czpa6AxLDHZA9nwe9K"]
@@ -22,14 +22,6 @@ def wait_final(stub, ids, timeout=90):
             return payouts
         time.sleep(0.5)
     raise AssertionError(f"not final after {timeout}s: {[pb.PayoutStatus.Name(p.status) for p in payouts]}")
-
-
-def kyc_attestation(authority, key, recipient, amount):
-    kyc_hash = "ab" * 32
-    text = "\n".join(["lucid.payment.v1.kyc-approval", f"idempotency_key:{key}", f"recipient_address:{recipient}",
-                      f"amount_units:{amount}", "node_id:node-9", f"kyc_hash:{kyc_hash}"])
-    return pb.KycAttestation(kyc_verified=True, kyc_hash=kyc_hash, node_id="node-9",
-                             compliance_signature=base64.b64encode(authority.sign(text.encode())).decode())
 
 
 def test_payouts_of_each_router_are_confirmed_and_move_exact_balances(tmp_path):

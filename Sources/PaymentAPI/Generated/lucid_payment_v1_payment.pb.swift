@@ -278,14 +278,27 @@ public nonisolated enum Lucid_Payment_V1_BreakerState: SwiftProtobuf.Enum, Swift
 /// compliance authority's key (configured on the server) over this canonical UTF-8 text, lines separated by a
 /// single "\n" and no trailing newline:
 ///
-///   lucid.payment.v1.kyc-approval
-///   idempotency_key:<the request's idempotency_key; for batch items "<batch idempotency_key>/<item index>">
+///   lucid.payment.v1.kyc-approval.v2
+///   domain:<"payout" for CreatePayout; "batch_item:<item index from 0>" for an item of CreateBatch>
+///   idempotency_key:<the request's idempotency_key; for batch items the batch's idempotency_key>
 ///   recipient_address:<recipient_address as sent>
 ///   amount_units:<amount_units in decimal, no sign, no leading zeros>
 ///   node_id:<node_id>
 ///   kyc_hash:<kyc_hash in lowercase hex>
+///   not_after:<not_after_unix_seconds in decimal>
 ///
-/// Binding the idempotency key means one approval pays one payout and cannot be replayed for another.
+/// For example, the approval of item 3 of batch "weekly-2026-48":
+///
+///   lucid.payment.v1.kyc-approval.v2
+///   domain:batch_item:3
+///   idempotency_key:weekly-2026-48
+///   ...
+///
+/// One approval pays one payout, ever. The domain line keeps a single payout's approval from verifying as a batch
+/// item's (and back); the idempotency key binds it to one request; and the server records the SHA-256 of every
+/// approval text it accepts under a unique constraint, so a second use by anyone, in any form, is refused with
+/// FAILED_PRECONDITION naming the payout that used it. Repeating the very same request (same caller, same key,
+/// same body) is an idempotent replay and returns the stored payout, even after `not_after`.
 public nonisolated struct Lucid_Payment_V1_KycAttestation: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -302,6 +315,11 @@ public nonisolated struct Lucid_Payment_V1_KycAttestation: Sendable {
 
   /// Base64 Ed25519 signature of the compliance authority over the canonical text above.
   public var complianceSignature: String = String()
+
+  /// Required. The last second (Unix time, UTC) at which the server accepts this approval: a payout accepted
+  /// later is refused with FAILED_PRECONDITION (ask the authority for a new approval). At most 30 days after the
+  /// server's clock at acceptance (INVALID_ARGUMENT otherwise), so no approval stays usable for long.
+  public var notAfterUnixSeconds: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1034,7 +1052,7 @@ nonisolated extension Lucid_Payment_V1_BreakerState: SwiftProtobuf._ProtoNamePro
 
 nonisolated extension Lucid_Payment_V1_KycAttestation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".KycAttestation"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}kyc_verified\0\u{3}kyc_hash\0\u{3}node_id\0\u{3}compliance_signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}kyc_verified\0\u{3}kyc_hash\0\u{3}node_id\0\u{3}compliance_signature\0\u{3}not_after_unix_seconds\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -1046,6 +1064,7 @@ nonisolated extension Lucid_Payment_V1_KycAttestation: SwiftProtobuf.Message, Sw
       case 2: try { try decoder.decodeSingularStringField(value: &self.kycHash) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.nodeID) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.complianceSignature) }()
+      case 5: try { try decoder.decodeSingularInt64Field(value: &self.notAfterUnixSeconds) }()
       default: break
       }
     }
@@ -1064,6 +1083,9 @@ nonisolated extension Lucid_Payment_V1_KycAttestation: SwiftProtobuf.Message, Sw
     if !self.complianceSignature.isEmpty {
       try visitor.visitSingularStringField(value: self.complianceSignature, fieldNumber: 4)
     }
+    if self.notAfterUnixSeconds != 0 {
+      try visitor.visitSingularInt64Field(value: self.notAfterUnixSeconds, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -1072,6 +1094,7 @@ nonisolated extension Lucid_Payment_V1_KycAttestation: SwiftProtobuf.Message, Sw
     if lhs.kycHash != rhs.kycHash {return false}
     if lhs.nodeID != rhs.nodeID {return false}
     if lhs.complianceSignature != rhs.complianceSignature {return false}
+    if lhs.notAfterUnixSeconds != rhs.notAfterUnixSeconds {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -7,7 +7,8 @@ extension PaymentRPCConfig {
     /// Every key the file and the environment may set. Anything else is an error, so a misspelled key cannot be
     /// silently ignored.
     public static let keys: [String] = [
-        "environment", "grpc.listen", "grpc.unix_socket", "admin.listen", "store.sqlite_path",
+        "environment", "grpc.listen", "grpc.unix_socket", "grpc.allowed_peer_uids", "admin.listen",
+        "admin.allowed_callers", "store.sqlite_path",
         "limits.daily_units", "limits.hourly_units", "limits.v0_max_units", "limits.kyc_max_units",
         "limits.direct_max_units", "routers.direct_allowlist", "compliance.authority_public_key",
         "breaker.failure_threshold_percent", "breaker.minimum_outcomes", "breaker.window_seconds",
@@ -51,6 +52,7 @@ extension PaymentRPCConfig {
         grpcListen = try reader.address("grpc.listen", default: grpcListen)
         grpcUnixSocket = try reader.string("grpc.unix_socket").flatMap { $0.isEmpty ? nil : $0 }
         adminListen = try reader.address("admin.listen", default: adminListen)
+        try readTransportRules(reader)
         sqlitePath = try reader.string("store.sqlite_path") ?? sqlitePath
         guard !sqlitePath.isEmpty else { throw ConfigError(key: "store.sqlite_path", "must name a file") }
         limits.dailyUnits = try reader.positive("limits.daily_units") ?? limits.dailyUnits
@@ -108,6 +110,7 @@ extension PaymentRPCConfig {
             throw ConfigError(key: "log.level", "must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
         }
         try validateRelations()
+        try validateTransport()
     }
 
     /// The rules between keys: daily > hourly ≥ every per-payout maximum; production pays on mainnet.

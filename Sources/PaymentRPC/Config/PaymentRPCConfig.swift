@@ -1,14 +1,28 @@
 import Foundation
 import PaymentCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
 import TronKit
 
 /// Everything payment-rpc is configured with. Defaults are the seeds' and suit a development machine; every value
 /// is validated once, at start, by `PaymentRPCConfig.load`.
 public struct PaymentRPCConfig: Sendable {
-    /// development or production. Production requires mainnet.
+    /// Where payment-rpc runs, which decides how it may be reached.
+    ///
+    /// - development: gRPC on TCP `grpc.listen` (and the Unix socket when set); calls without identity are
+    ///   accepted as "anonymous" and may use AdminService. Only for a developer's machine.
+    /// - staging: production's transport and identity rules (Unix socket only, peer uid checked, identity
+    ///   required, AdminService only for `admin.allowed_callers`) on any network, e.g. the devnet or a testnet.
+    /// - production: staging's rules, and the network must be mainnet.
     public enum Environment: String, Sendable, CaseIterable {
         case development
+        case staging
         case production
+
+        /// Whether gRPC is served only on the Unix socket and every call must carry the sidecar's identity.
+        public var requiresSidecar: Bool { self != .development }
     }
 
     /// The TRON network payouts are made on.
@@ -31,10 +45,20 @@ public struct PaymentRPCConfig: Sendable {
     }
 
     public var environment: Environment = .development
-    /// The gRPC listener (key `grpc.listen`).
+    /// The gRPC TCP listener (key `grpc.listen`), served in development only; setting it in staging or
+    /// production is refused at start.
     public var grpcListen = ListenAddress(host: "127.0.0.1", port: 50051)
-    /// An optional Unix socket for the sidecar (key `grpc.unix_socket`).
+    /// The Unix socket the sidecar connects to (key `grpc.unix_socket`): optional in development, required
+    /// otherwise. It is created with mode 0660 in a directory that must already exist.
     public var grpcUnixSocket: String?
+    /// The uids allowed to connect to the Unix socket, checked with SO_PEERCRED on every connection (key
+    /// `grpc.allowed_peer_uids`); the server's own uid when not set. Others are closed and counted.
+    public var allowedPeerUIDs: Set<UInt32> = [UInt32(getuid())]
+    /// The identities ("plane/service") allowed to call AdminService (key `admin.allowed_callers`); empty by
+    /// default, so only development's anonymous callers can use it until an operator names someone.
+    public var adminAllowedCallers: Set<String> = []
+    /// Whether the file or the environment set `grpc.listen` (refused outside development).
+    var grpcListenSetExplicitly = false
     /// The admin HTTP listener: /live, /ready, /health, /metrics (key `admin.listen`).
     public var adminListen = ListenAddress(host: "127.0.0.1", port: 9090)
     /// The SQLite ledger file (key `store.sqlite_path`).

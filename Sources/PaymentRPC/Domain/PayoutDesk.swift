@@ -31,9 +31,9 @@ public struct PayoutDesk: Sendable {
         _ draft: PayoutDraft, priority: Priority?, idempotencyKey: String, caller: CallerIdentity
     ) async throws -> CreateOutcome<Payout> {
         try Identifier.validateIdempotencyKey(idempotencyKey)
-        let validated = try policy.validate(draft, approvalKey: idempotencyKey)
-        try breaker.requireAcceptingPayouts()
         let now = millisecondNow()
+        let validated = try policy.validate(draft, approval: .payout(idempotencyKey: idempotencyKey), now: now)
+        try breaker.requireAcceptingPayouts()
         let priority = priority ?? .immediate
         var generator = SystemRandomNumberGenerator()
         let payout = makePayout(
@@ -41,7 +41,7 @@ public struct PayoutDesk: Sendable {
             idempotencyKey: idempotencyKey, priority: priority, batchID: nil, caller: caller, now: now)
         let new = NewPayout(
             payout: payout, fingerprint: RequestFingerprint.payout(draft, priority: priority),
-            idempotencyScope: caller.requestedBy)
+            idempotencyScope: caller.requestedBy, kycApproval: validated.kycApproval)
         return try await ledger.createPayout(new, limits: limits)
     }
 
@@ -54,17 +54,18 @@ public struct PayoutDesk: Sendable {
         guard items.count <= Self.maxBatchItems else {
             throw PaymentError.invalid("items", "holds \(items.count) items, at most \(Self.maxBatchItems) are allowed")
         }
+        let now = millisecondNow()
         var validated: [ValidatedPayout] = []
         validated.reserveCapacity(items.count)
         for (index, item) in items.enumerated() {
             do {
-                validated.append(try policy.validate(item, approvalKey: "\(idempotencyKey)/\(index)"))
+                let domain = KYCApproval.Domain.batchItem(batchIdempotencyKey: idempotencyKey, index: index)
+                validated.append(try policy.validate(item, approval: domain, now: now))
             } catch {
                 throw error.nested(under: "items[\(index)]")
             }
         }
         try breaker.requireAcceptingPayouts()
-        let now = millisecondNow()
         let batchType = batchType ?? .immediate
         var generator = SystemRandomNumberGenerator()
         let batchID = Identifier.make(prefix: Identifier.batchPrefix, using: &generator)
@@ -85,7 +86,8 @@ public struct PayoutDesk: Sendable {
             requestedBy: caller.requestedBy)
         let new = NewBatch(
             batch: batch, payouts: payouts, fingerprint: RequestFingerprint.batch(items, batchType: batchType),
-            idempotencyScope: caller.requestedBy)
+            idempotencyScope: caller.requestedBy,
+            kycApprovals: validated.contains { $0.kycApproval != nil } ? validated.map(\.kycApproval) : [])
         return try await ledger.createBatch(new, limits: limits)
     }
 

@@ -2,35 +2,45 @@ import GRPCCore
 import PaymentAPI
 import PaymentCore
 
-/// lucid.payment.v1.AdminService: the circuit breaker.
-public struct AdminService: Lucid_Payment_V1_AdminService.SimpleServiceProtocol {
+/// lucid.payment.v1.AdminService: the circuit breaker. Every call is authorized here (`AdminAuthorization`),
+/// whatever the sidecar's ACL says.
+public struct AdminService: Lucid_Payment_V1_AdminService.ServiceProtocol {
     let breaker: BreakerController
+    let authorization: AdminAuthorization
 
-    public init(breaker: BreakerController) { self.breaker = breaker }
+    public init(breaker: BreakerController, authorization: AdminAuthorization) {
+        self.breaker = breaker
+        self.authorization = authorization
+    }
 
     public func getBreaker(
-        request: Lucid_Payment_V1_GetBreakerRequest, context: ServerContext
-    ) async throws -> Lucid_Payment_V1_BreakerStatus {
-        status(of: breaker.current())
+        request: ServerRequest<Lucid_Payment_V1_GetBreakerRequest>, context: ServerContext
+    ) async throws -> ServerResponse<Lucid_Payment_V1_BreakerStatus> {
+        try authorization.authorize(request.metadata, method: "GetBreaker")
+        return ServerResponse(message: status(of: breaker.current()))
     }
 
     public func tripBreaker(
-        request: Lucid_Payment_V1_TripBreakerRequest, context: ServerContext
-    ) async throws -> Lucid_Payment_V1_BreakerStatus {
-        let length = request.reason.unicodeScalars.count
+        request: ServerRequest<Lucid_Payment_V1_TripBreakerRequest>, context: ServerContext
+    ) async throws -> ServerResponse<Lucid_Payment_V1_BreakerStatus> {
+        try authorization.authorize(request.metadata, method: "TripBreaker")
+        let reason = request.message.reason
+        let length = reason.unicodeScalars.count
         guard (1...256).contains(length) else {
             throw RPCError(PaymentError.invalid("reason", "is required: 1-256 characters saying why payouts stop"))
         }
-        return status(of: await breaker.trip(reason: request.reason))
+        return ServerResponse(message: status(of: await breaker.trip(reason: reason)))
     }
 
     public func resetBreaker(
-        request: Lucid_Payment_V1_ResetBreakerRequest, context: ServerContext
-    ) async throws -> Lucid_Payment_V1_BreakerStatus {
-        guard request.reason.unicodeScalars.count <= 256 else {
+        request: ServerRequest<Lucid_Payment_V1_ResetBreakerRequest>, context: ServerContext
+    ) async throws -> ServerResponse<Lucid_Payment_V1_BreakerStatus> {
+        try authorization.authorize(request.metadata, method: "ResetBreaker")
+        let reason = request.message.reason
+        guard reason.unicodeScalars.count <= 256 else {
             throw RPCError(PaymentError.invalid("reason", "must be at most 256 characters"))
         }
-        return status(of: await breaker.reset(reason: request.reason))
+        return ServerResponse(message: status(of: await breaker.reset(reason: reason)))
     }
 
     private func status(of breaker: CircuitBreaker) -> Lucid_Payment_V1_BreakerStatus {

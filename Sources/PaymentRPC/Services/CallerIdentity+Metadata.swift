@@ -11,16 +11,53 @@ public enum LucidMetadata {
 }
 
 extension CallerIdentity {
-    /// Reads the identity metadata; values that are empty or not simple tokens are ignored.
-    public init(metadata: Metadata) {
-        func value(_ key: String) -> String? {
-            guard let text = metadata[stringValues: key].first(where: { _ in true }) else { return nil }
-            let valid = !text.isEmpty && text.utf8.count <= 128
-                && text.utf8.allSatisfy { (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "/") }
-            return valid ? text : nil
+    /// Reads the identity metadata. A header that is present must hold exactly one simple token (1-128 printable
+    /// ASCII characters, no "/", no space); anything else is refused with INVALID_ARGUMENT naming the header, never
+    /// dropped (a dropped user id would put the caller in another principal's idempotency scope). A user id or role
+    /// needs the plane and service, and the plane and service come together.
+    public init(metadata: Metadata) throws(PaymentError) {
+        func value(_ key: String) throws(PaymentError) -> String? {
+            let values = Array(metadata[stringValues: key])
+            if values.isEmpty {
+                guard metadata[binaryValues: key].first(where: { _ in true }) == nil else {
+                    throw .invalid(key, "must be a text header")
+                }
+                return nil
+            }
+            guard values.count == 1 else { throw .invalid(key, "must be sent once, got \(values.count) values") }
+            let text = values[0]
+            guard !text.isEmpty, text.utf8.count <= 128,
+                text.utf8.allSatisfy({ (0x21...0x7e).contains($0) && $0 != UInt8(ascii: "/") })
+            else {
+                throw .invalid(key, "must be 1-128 printable ASCII characters without spaces or \"/\"")
+            }
+            return text
         }
-        self.init(
-            plane: value(LucidMetadata.sourcePlane), service: value(LucidMetadata.sourceService),
-            userID: value(LucidMetadata.userID), userRole: value(LucidMetadata.userRole))
+        let plane = try value(LucidMetadata.sourcePlane)
+        let service = try value(LucidMetadata.sourceService)
+        let userID = try value(LucidMetadata.userID)
+        let userRole = try value(LucidMetadata.userRole)
+        if plane == nil, service != nil {
+            throw .invalid(LucidMetadata.sourcePlane, "is required with \(LucidMetadata.sourceService)")
+        }
+        if plane != nil, service == nil {
+            throw .invalid(LucidMetadata.sourceService, "is required with \(LucidMetadata.sourcePlane)")
+        }
+        if plane == nil, userID != nil {
+            throw .invalid(LucidMetadata.userID, "needs \(LucidMetadata.sourcePlane) and \(LucidMetadata.sourceService)")
+        }
+        if userID == nil, userRole != nil {
+            throw .invalid(LucidMetadata.userRole, "needs \(LucidMetadata.userID)")
+        }
+        self.init(plane: plane, service: service, userID: userID, userRole: userRole)
+    }
+
+    /// Whether the call carries an identity (plane and service).
+    public var isAuthenticated: Bool { plane != nil && service != nil }
+
+    /// "<plane>/<service>", the form `admin.allowed_callers` lists; nil without identity.
+    public var callerName: String? {
+        guard let plane, let service else { return nil }
+        return "\(plane)/\(service)"
     }
 }

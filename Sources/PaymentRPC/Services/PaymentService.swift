@@ -34,9 +34,9 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
     ) async throws -> ServerResponse<Lucid_Payment_V1_CreatePayoutResponse> {
         let started = ContinuousClock.now
         let message = request.message
-        let caller = CallerIdentity(metadata: request.metadata)
         do {
             let outcome = try await rpcErrors {
+                let caller = try CallerIdentity(metadata: request.metadata)
                 let draft = try PayoutDraft(proto: message)
                 let priority = try optionalEnum(message.priority, field: "priority", Priority.init(proto:))
                 return try await desk.createPayout(
@@ -109,8 +109,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         request: ServerRequest<Lucid_Payment_V1_CreateBatchRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_CreateBatchResponse> {
         let message = request.message
-        let caller = CallerIdentity(metadata: request.metadata)
         let outcome = try await rpcErrors {
+            let caller = try CallerIdentity(metadata: request.metadata)
             let items = try message.items.enumerated().map { index, item throws(PaymentError) in
                 try PayoutDraft(proto: item, index: index)
             }

@@ -115,7 +115,7 @@ extension KYCAttestation {
     init(proto: Lucid_Payment_V1_KycAttestation) {
         self.init(
             verified: proto.kycVerified, hash: proto.kycHash, nodeID: proto.nodeID,
-            complianceSignature: proto.complianceSignature)
+            complianceSignature: proto.complianceSignature, notAfterUnixSeconds: proto.notAfterUnixSeconds)
     }
 }
 

@@ -1,0 +1,44 @@
+import GRPCCore
+import PaymentCore
+
+/// Who may call AdminService, decided inside payment-rpc so that a wrong sidecar ACL alone cannot open it.
+public struct AdminAuthorization: Sendable, Equatable {
+    /// The identities ("plane/service", key `admin.allowed_callers`) that may call it; a user asserted on top of an
+    /// allowed identity does not change the decision.
+    public var allowedCallers: Set<String>
+    /// Whether a call without identity is allowed: in development only, for tools and tests that call
+    /// payment-rpc directly (outside development such calls never get here: they are UNAUTHENTICATED).
+    public var allowsAnonymous: Bool
+
+    public init(allowedCallers: Set<String>, allowsAnonymous: Bool) {
+        self.allowedCallers = allowedCallers
+        self.allowsAnonymous = allowsAnonymous
+    }
+
+    /// The rules a configuration describes.
+    public init(config: PaymentRPCConfig) {
+        self.init(allowedCallers: config.adminAllowedCallers, allowsAnonymous: !config.environment.requiresSidecar)
+    }
+
+    /// Refuses a caller that is not allowed: PERMISSION_DENIED naming the identity (UNAUTHENTICATED without one).
+    public func authorize(_ metadata: Metadata, method: String) throws(RPCError) {
+        let caller: CallerIdentity
+        do {
+            caller = try CallerIdentity(metadata: metadata)
+        } catch {
+            throw RPCError(error)
+        }
+        guard let name = caller.callerName else {
+            guard allowsAnonymous else {
+                throw RPCError(
+                    code: .unauthenticated, message: "AdminService.\(method) needs the caller identity the sidecar sets")
+            }
+            return
+        }
+        guard allowedCallers.contains(name) else {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "\(name) may not call AdminService.\(method): it is not listed in admin.allowed_callers")
+        }
+    }
+}
