@@ -264,6 +264,18 @@ let package = Package(
         ),
         .testTarget(name: "PaymentStoreTests", dependencies: ["PaymentStore"]),
         .testTarget(
+            name: "PaymentGatewayTests",
+            dependencies: ["PaymentGateway", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "BetaSidecarTests",
+            dependencies: [
+                "BetaSidecar",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
+        ),
+        .testTarget(
             name: "PaymentRPCTests",
             dependencies: [
                 "PaymentRPC",
