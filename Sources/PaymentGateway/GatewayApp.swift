@@ -123,7 +123,8 @@ public struct GatewayApp: Sendable {
             switch ownership {
             case .ownerInAnswer(let keyPath, let resource, let parameter):
                 guard Ownership.owns(output, keyPath: keyPath, owner: owner) else {
-                    throw RESTError(status: 404, code: .notFound, message: "\(resource) \(path[parameter] ?? "") does not exist")
+                    throw RESTError(
+                        status: 404, code: .notFound, message: "\(resource) \(path[parameter] ?? "") does not exist")
                 }
             case .statusesOfOwnPayouts:
                 let requested = (try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])?["payoutIds"]
@@ -232,9 +233,11 @@ struct GatewayMiddleware: RouterMiddleware {
             do {
                 response = try await next(request, context)
             } catch let error as HTTPError where error.status == .notFound {
-                response = GatewayApp.errorResponse(RESTError(status: 404, code: .notFound, message: "no such endpoint"))
+                response = GatewayApp.errorResponse(
+                    RESTError(status: 404, code: .notFound, message: "no such endpoint"))
             } catch {
-                response = GatewayApp.errorResponse(RESTError(status: 500, code: .internalError, message: "internal error"))
+                response = GatewayApp.errorResponse(
+                    RESTError(status: 500, code: .internalError, message: "internal error"))
             }
         }
         if allowed, let origin {

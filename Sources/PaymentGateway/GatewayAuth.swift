@@ -45,8 +45,9 @@ public struct TokenVerifier: Sendable {
         hmacSecret: String?, jwksJSON: String?, issuer: String, audience: String,
         hmacSource: String = "--jwt-secret-file", jwksSource: String = "--jwks"
     ) async throws -> TokenVerifier {
-        try TokenKeyConfiguration(hmacSecret: hmacSecret, hmacSource: hmacSource, jwksJSON: jwksJSON, jwksSource: jwksSource)
-            .validate()
+        let configuration = TokenKeyConfiguration(
+            hmacSecret: hmacSecret, hmacSource: hmacSource, jwksJSON: jwksJSON, jwksSource: jwksSource)
+        try configuration.validate()
         let keys = JWTKeyCollection()
         if let hmacSecret { await keys.add(hmac: HMACKey(from: hmacSecret), digestAlgorithm: .sha256) }
         if let jwksJSON { try await keys.add(jwksJSON: jwksJSON) }

@@ -60,7 +60,9 @@ public enum Ownership {
     }
 
     /// The `requested_by` payment-rpc records for this subject through the gateway.
-    public static func owner(subject: String, gatewayIdentity: String) -> String { "\(gatewayIdentity)/user:\(subject)" }
+    public static func owner(subject: String, gatewayIdentity: String) -> String {
+        "\(gatewayIdentity)/user:\(subject)"
+    }
 
     /// The query forced to the caller's own rows: a different owner asked for is a 403.
     public static func ownQuery(

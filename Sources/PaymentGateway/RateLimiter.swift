@@ -63,7 +63,8 @@ public final class RateLimiter: Sendable {
     public var trackedKeys: Int { window.withLock { $0.counts.count } }
 
     /// The RateLimit-* headers to send; throws 429 with Retry-After when the window is used up.
-    public func admit(operation: String, principal: String, now: Date = Date()) throws(RESTError) -> [(String, String)] {
+    public func admit(operation: String, principal: String, now: Date = Date()) throws(RESTError) -> [(String, String)]
+    {
         guard enabled, let limit = limits[operation] else { return [] }
         let second = Int64(now.timeIntervalSince1970)
         let start = second - second % 60

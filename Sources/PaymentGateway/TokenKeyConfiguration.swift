@@ -29,10 +29,12 @@ public struct TokenKeyConfiguration: Sendable {
         switch (hmacSecret, jwksJSON) {
         case (nil, nil):
             throw TokenKeyConfigurationError(
-                message: "\(Self.flag(hmacSource)) or \(Self.flag(jwksSource)) is required: the gateway needs keys to verify tokens with")
+                message: "\(Self.flag(hmacSource)) or \(Self.flag(jwksSource)) is required: the gateway needs keys "
+                    + "to verify tokens with")
         case (.some, .some):
             throw TokenKeyConfigurationError(
-                message: "\(Self.flag(hmacSource)) and \(Self.flag(jwksSource)) are exclusive: configure an HS256 secret "
+                message:
+                    "\(Self.flag(hmacSource)) and \(Self.flag(jwksSource)) are exclusive: configure an HS256 secret "
                     + "(development) or a JWKS (production), not both")
         case (.some(let secret), nil):
             let length = secret.utf8.count

@@ -42,11 +42,11 @@ struct Serve: AsyncParsableCommand {
     @Flag(name: .customLong("no-rate-limits"), help: "Lift the per-principal rate limits (benchmarks).") var noRateLimits = false
     @Option(
         name: .customLong("rate-limit-max-keys"),
-        help: "At most this many (operation, caller) keys tracked per one-minute window; new callers beyond it get 429.")
+        help: "At most this many (operation, caller) keys tracked per one-minute window (new callers: 429).")
     var rateLimitMaxKeys = RateLimiter.defaultMaxKeys
     @Option(
         name: .customLong("trusted-proxy"),
-        help: "A proxy (address or CIDR, repeatable) whose X-Forwarded-For is believed for the health rate limit; none by default.")
+        help: "A proxy (address or CIDR, repeatable) whose X-Forwarded-For the health limit believes; none by default.")
     var trustedProxies: [String] = []
     @Option(name: .customLong("openapi-dir")) var openAPIDir = "openapi"
     @Option(name: .customLong("timeout-ms"), help: "Deadline of each gRPC call.") var timeoutMs = 10_000
@@ -65,7 +65,8 @@ struct Serve: AsyncParsableCommand {
         let verifier: TokenVerifier
         do {
             verifier = try await TokenVerifier.make(
-                hmacSecret: try jwtSecretFile.map(readSecret), jwksJSON: try jwks.map { try String(contentsOfFile: $0, encoding: .utf8) },
+                hmacSecret: try jwtSecretFile.map(readSecret),
+                jwksJSON: try jwks.map { try String(contentsOfFile: $0, encoding: .utf8) },
                 issuer: issuer, audience: audience,
                 hmacSource: "--jwt-secret-file \(jwtSecretFile ?? "")", jwksSource: "--jwks \(jwks ?? "")")
         } catch let error as TokenKeyConfigurationError {
@@ -151,8 +152,9 @@ struct Token: AsyncParsableCommand {
     func run() async throws {
         let secret = try readSecret(jwtSecretFile)
         do {
-            try TokenKeyConfiguration(hmacSecret: secret, hmacSource: "--jwt-secret-file \(jwtSecretFile)", jwksJSON: nil)
-                .validate()
+            let keys = TokenKeyConfiguration(
+                hmacSecret: secret, hmacSource: "--jwt-secret-file \(jwtSecretFile)", jwksJSON: nil)
+            try keys.validate()
         } catch {
             throw ValidationError(error.message)
         }

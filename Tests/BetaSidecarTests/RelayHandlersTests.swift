@@ -49,9 +49,12 @@ struct RelayHandlersTests {
     @Test("a caller's trailers lose every x-lucid-* field before they reach the upstream")
     func trailersAreStripped() throws {
         let relay = try Relay()
-        try relay.caller.writeInbound(Relay.headers(
-            [("x-lucid-user-id", "mallory"), ("X-Lucid-Source-Plane", "ops"), ("x-lucid-user-role", "admin"),
-             ("x-trace", "kept")], endStream: true))
+        try relay.caller.writeInbound(
+            Relay.headers(
+                [
+                    ("x-lucid-user-id", "mallory"), ("X-Lucid-Source-Plane", "ops"), ("x-lucid-user-role", "admin"),
+                    ("x-trace", "kept"),
+                ], endStream: true))
         let sent = try #require(try relay.upstream.readOutbound(as: HTTP2Frame.FramePayload.self))
         guard case .headers(let trailers) = sent else {
             Issue.record("expected HEADERS, got \(sent)")
@@ -105,7 +108,8 @@ struct RelayHandlersTests {
     @Test("the upstream's trailers are relayed whole, then the caller's stream closes once they are written")
     func endOfStream() throws {
         let relay = try Relay()
-        try relay.upstream.writeInbound(Relay.headers([("grpc-status", "0"), ("x-lucid-error-field", "f")], endStream: true))
+        try relay.upstream.writeInbound(
+            Relay.headers([("grpc-status", "0"), ("x-lucid-error-field", "f")], endStream: true))
         let relayed = try #require(try relay.caller.readOutbound(as: HTTP2Frame.FramePayload.self))
         guard case .headers(let trailers) = relayed else {
             Issue.record("expected HEADERS, got \(relayed)")

@@ -62,7 +62,8 @@ struct OwnershipTableTests {
 
     @Test("others' statuses move to notFoundIds, in request order")
     func statuses() async throws {
-        let answer = Array(#"{"statuses":[{"payoutId":"a"},{"payoutId":"b"},{"payoutId":"c"}],"notFoundIds":["x"]}"#.utf8)
+        let answer = Array(
+            #"{"statuses":[{"payoutId":"a"},{"payoutId":"b"},{"payoutId":"c"}],"notFoundIds":["x"]}"#.utf8)
         let filtered = try await Ownership.ownStatuses(answer, requestedIDs: ["x", "a", "b", "c"]) { $0 == "b" }
         let object = try #require(try JSONSerialization.jsonObject(with: Data(filtered)) as? [String: Any])
         #expect((object["statuses"] as? [[String: Any]])?.compactMap { $0["payoutId"] as? String } == ["b"])
@@ -77,13 +78,19 @@ struct GatewayOwnershipRouterTests {
     static let secret = String(repeating: "0123456789abcdef", count: 3)
     static let owners = ["po_mine": "ops/api-gateway/user:op-1", "po_theirs": "ops/api-gateway/user:op-2"]
 
-    static func operation(_ id: String, _ method: String, _ path: String, parameters: [String] = [],
-                          query: [String] = [], body: RESTOperation.Body = .none,
-                          answer: @escaping @Sendable ([String: Any]) throws -> [String: Any]) -> RESTOperation {
+    static func operation(
+        _ id: String, _ method: String, _ path: String, parameters: [String] = [],
+        query: [String] = [], body: RESTOperation.Body = .none,
+        answer: @escaping @Sendable ([String: Any]) throws -> [String: Any]
+    ) -> RESTOperation {
         RESTOperation(
             operationID: id, grpcMethod: "/lucid.payment.v1.PaymentService/\(id)", httpMethod: method, path: path,
-            pathParameters: parameters.map { RESTPathParameter(name: $0, jsonName: $0 == "payout_id" ? "payoutId" : "batchId", kind: .string) },
-            queryParameters: query.map { RESTQueryParameter(jsonName: $0, kind: $0 == "pageSize" ? .integer : .string, repeated: false) },
+            pathParameters: parameters.map {
+                RESTPathParameter(name: $0, jsonName: $0 == "payout_id" ? "payoutId" : "batchId", kind: .string)
+            },
+            queryParameters: query.map {
+                RESTQueryParameter(jsonName: $0, kind: $0 == "pageSize" ? .integer : .string, repeated: false)
+            },
             body: body, responseBody: nil
         ) { json, _, _ in
             let request = try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any] ?? [:]
@@ -100,25 +107,35 @@ struct GatewayOwnershipRouterTests {
         operation("GetPayout", "GET", "/api/payment/payouts/{payout_id}", parameters: ["payout_id"]) {
             try payout($0["payoutId"] as? String ?? "")
         },
-        operation("GetTransactionStatus", "GET", "/api/payment/payouts/{payout_id}/transaction", parameters: ["payout_id"]) {
+        operation(
+            "GetTransactionStatus", "GET", "/api/payment/payouts/{payout_id}/transaction", parameters: ["payout_id"]
+        ) {
             ["payoutId": try payout($0["payoutId"] as? String ?? "")["payoutId"]!, "txid": "ab"]
         },
         operation("ListPayouts", "GET", "/api/payment/payouts", query: ["requestedBy", "pageSize"]) { request in
             let filter = request["requestedBy"] as? String
-            return ["payouts": owners.filter { filter == nil || $0.value == filter }.keys.sorted().map { ["payoutId": $0] }]
+            return [
+                "payouts": owners.filter { filter == nil || $0.value == filter }.keys.sorted().map { ["payoutId": $0] }
+            ]
         },
         operation("GetBatch", "GET", "/api/payment/payouts/batch/{batch_id}", parameters: ["batch_id"]) { _ in
             ["batch": ["batchId": "bt_1", "requestedBy": "ops/batch-service"], "payouts": [["payoutId": "po_theirs"]]]
         },
-        operation("BatchGetTransactionStatus", "POST", "/api/payment/payouts/transactions/bulk", body: .whole) { request in
+        operation("BatchGetTransactionStatus", "POST", "/api/payment/payouts/transactions/bulk", body: .whole) {
+            request in
             let ids = request["payoutIds"] as? [String] ?? []
-            return ["statuses": ids.filter { owners[$0] != nil }.map { ["payoutId": $0] },
-                    "notFoundIds": ids.filter { owners[$0] == nil }]
+            return [
+                "statuses": ids.filter { owners[$0] != nil }.map { ["payoutId": $0] },
+                "notFoundIds": ids.filter { owners[$0] == nil },
+            ]
         },
     ]
 
-    func withGateway(_ test: @Sendable (any TestClientProtocol, @Sendable (String, Role) async throws -> String) async throws -> Void) async throws {
-        let verifier = try await TokenVerifier.make(hmacSecret: Self.secret, jwksJSON: nil, issuer: "lucid-dev", audience: "payment-api")
+    func withGateway(
+        _ test: @Sendable (any TestClientProtocol, @Sendable (String, Role) async throws -> String) async throws -> Void
+    ) async throws {
+        let verifier = try await TokenVerifier.make(
+            hmacSecret: Self.secret, jwksJSON: nil, issuer: "lucid-dev", audience: "payment-api")
         let gateway = GatewayApp(
             operations: Self.operations, verifier: verifier, limiter: RateLimiter(enabled: false), settings: .init(),
             health: { (true, [:]) }, logger: Logger(label: "test"))
@@ -126,23 +143,32 @@ struct GatewayOwnershipRouterTests {
         try await app.test(.router) { client in
             try await test(client) { subject, role in
                 try await TokenVerifier.developmentToken(
-                    secret: Self.secret, subject: subject, role: role.rawValue, issuer: "lucid-dev", audience: "payment-api")
+                    secret: Self.secret, subject: subject, role: role.rawValue, issuer: "lucid-dev",
+                    audience: "payment-api")
             }
         }
     }
 
-    static func get(_ client: any TestClientProtocol, _ uri: String, _ token: String, method: HTTPRequest.Method = .get, body: String? = nil)
+    static func get(
+        _ client: any TestClientProtocol, _ uri: String, _ token: String, method: HTTPRequest.Method = .get,
+        body: String? = nil
+    )
         async throws -> (HTTPResponse.Status, [String: Any])
     {
         try await client.execute(
             uri: uri, method: method, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
             body: body.map { ByteBuffer(string: $0) }
         ) { response in
-            (response.status, (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:])
+            (
+                response.status,
+                (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:]
+            )
         }
     }
 
-    @Test("a node operator reads its own payout; another's is a 404, as for an end user", arguments: [Role.nodeOperator, .endUser])
+    @Test(
+        "a node operator reads its own payout; another's is a 404, as for an end user",
+        arguments: [Role.nodeOperator, .endUser])
     func getPayout(role: Role) async throws {
         try await withGateway { client, token in
             let mine = try await token("op-1", role)
@@ -162,7 +188,8 @@ struct GatewayOwnershipRouterTests {
             let (status, body) = try await Self.get(client, "/api/payment/payouts?pageSize=10", operator1)
             #expect(status == .ok)
             #expect((body["payouts"] as? [[String: Any]])?.compactMap { $0["payoutId"] as? String } == ["po_mine"])
-            let other = try await Self.get(client, "/api/payment/payouts?requestedBy=ops/api-gateway/user:op-2", operator1)
+            let other = try await Self.get(
+                client, "/api/payment/payouts?requestedBy=ops/api-gateway/user:op-2", operator1)
             #expect(other.0 == .forbidden)
             let admin = try await Self.get(client, "/api/payment/payouts", try await token("root", .admin))
             #expect((admin.1["payouts"] as? [Any])?.count == 2)
@@ -193,7 +220,9 @@ struct GatewayOwnershipRouterTests {
             let (status, body) = try await Self.get(client, "/api/payment/payouts/batch/bt_1", operator1)
             #expect(status == .notFound)
             #expect(body["message"] as? String == "batch bt_1 does not exist")
-            #expect(try await Self.get(client, "/api/payment/payouts/batch/bt_1", try await token("svc", .service)).0 == .ok)
+            #expect(
+                try await Self.get(client, "/api/payment/payouts/batch/bt_1", try await token("svc", .service)).0 == .ok
+            )
         }
     }
 }

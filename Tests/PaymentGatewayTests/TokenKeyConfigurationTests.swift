@@ -6,8 +6,9 @@ import Testing
 struct TokenKeyConfigurationTests {
     static let source = "--jwt-secret-file /run/secrets/jwt"
 
-    @Test("an HS256 secret shorter than 32 bytes is refused, naming the flag and file, not the secret",
-          arguments: ["", "short-secret", String(repeating: "s", count: 31)])
+    @Test(
+        "an HS256 secret shorter than 32 bytes is refused, naming the flag and file, not the secret",
+        arguments: ["", "short-secret", String(repeating: "s", count: 31)])
     func shortSecret(secret: String) {
         let error = #expect(throws: TokenKeyConfigurationError.self) {
             try TokenKeyConfiguration(hmacSecret: secret, hmacSource: Self.source, jwksJSON: nil).validate()
