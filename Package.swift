@@ -270,6 +270,18 @@ let package = Package(
             dependencies: ["TronDevnet", "TronKit", .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
         .testTarget(
+            name: "PaymentGatewayTests",
+            dependencies: ["PaymentGateway", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "BetaSidecarTests",
+            dependencies: [
+                "BetaSidecar",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP2", package: "swift-nio-http2"),
+            ]
+        ),
+        .testTarget(
             name: "PaymentRPCTests",
             dependencies: [
                 "PaymentRPC",

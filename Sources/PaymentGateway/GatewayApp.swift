@@ -9,8 +9,8 @@ import SwiftProtobuf
 import MetricHandles
 
 /// The gateway's HTTP surface under /api/payment: the generated REST operations behind JWT authentication, role
-/// checks, ownership checks for end users, per-principal rate limits, CORS and request ids; plus the OpenAPI
-/// documents and an unauthenticated health endpoint.
+/// checks, ownership checks for the roles that see only their own payouts (`Ownership`), per-principal rate limits,
+/// CORS and request ids; plus the OpenAPI documents and an unauthenticated health endpoint, limited per client.
 public struct GatewayApp: Sendable {
     public struct Settings: Sendable {
         /// Origins allowed by CORS; none by default.
@@ -21,6 +21,8 @@ public struct GatewayApp: Sendable {
         public var gatewayIdentity = "ops/api-gateway"
         public var openAPIJSON: [UInt8] = []
         public var openAPIYAML: [UInt8] = []
+        /// Who the health endpoint's rate limit counts: the TCP peer unless it is a trusted proxy.
+        public var clientAddress = ClientAddressResolver()
         public init() {}
     }
 
@@ -44,8 +46,8 @@ public struct GatewayApp: Sendable {
         self.logger = logger
     }
 
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    public func router() -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
         router.add(middleware: GatewayMiddleware(corsOrigins: settings.corsOrigins))
         for operation in operations {
             let method = HTTPRequest.Method(operation.httpMethod) ?? .post
@@ -61,7 +63,10 @@ public struct GatewayApp: Sendable {
         }
         router.get("/api/payment/health") { request, context in
             do {
-                _ = try limiter.admit(operation: "health", principal: request.headers[HTTPField.Name("X-Forwarded-For")!] ?? "anonymous")
+                let client = settings.clientAddress.clientAddress(
+                    peer: context.remoteAddress?.ipAddress,
+                    forwardedFor: request.headers[values: HTTPField.Name("X-Forwarded-For")!])
+                _ = try limiter.admit(operation: "health", principal: client)
             } catch {
                 return Self.errorResponse(error)
             }
@@ -73,28 +78,27 @@ public struct GatewayApp: Sendable {
         return router
     }
 
-    func handle(_ operation: RESTOperation, request: Request, context: BasicRequestContext) async -> Response {
+    func handle(_ operation: RESTOperation, request: Request, context: GatewayRequestContext) async -> Response {
         let started = ContinuousClock.now
         var extraHeaders: [(String, String)] = []
         let response: Response
         do {
             let principal = try await verifier.principal(authorization: request.headers[.authorization])
             try AccessPolicy.authorize(principal, operation: operation.operationID)
+            let ownership = try Ownership.rule(for: operation.operationID, role: principal.role)
+            let owner = Ownership.owner(subject: principal.subject, gatewayIdentity: settings.gatewayIdentity)
             extraHeaders = try limiter.admit(operation: operation.operationID, principal: principal.subject)
             let body: [UInt8]
             do {
                 body = [UInt8](buffer: try await request.body.collect(upTo: settings.maxBodyBytes))
             } catch {
-                throw RESTError(status: 413, code: 3, message: "the request body is larger than \(settings.maxBodyBytes) bytes")
+                throw RESTError(
+                    status: 413, code: .invalidArgument,
+                    message: "the request body is larger than \(settings.maxBodyBytes) bytes")
             }
             var query = request.uri.queryParameters.map { (String($0.key), String($0.value)) }
-            if principal.role == .endUser, operation.operationID == "ListPayouts" {
-                let own = "\(settings.gatewayIdentity)/user:\(principal.subject)"
-                if let asked = query.first(where: { $0.0 == "requestedBy" }), asked.1 != own {
-                    throw RESTError(status: 403, code: 7, message: "end users may list only their own payouts")
-                }
-                query.removeAll { $0.0 == "requestedBy" }
-                query.append(("requestedBy", own))
+            if case .filteredList(let parameter) = ownership {
+                query = try Ownership.ownQuery(query, parameter: parameter, owner: owner)
             }
             var path: [String: String] = [:]
             for parameter in operation.pathParameters { path[parameter.name] = context.parameters.get(parameter.name) }
@@ -105,19 +109,31 @@ public struct GatewayApp: Sendable {
             metadata.addString(context.requestID, forKey: "x-request-id")
             var options = CallOptions.defaults
             options.timeout = settings.requestTimeout
-            if principal.role == .endUser, operation.operationID == "GetTransactionStatus", let payoutID = path["payout_id"] {
-                try await requireOwnership(payoutID: payoutID, principal: principal, metadata: metadata, options: options)
+            if case .payoutInPath(let parameter) = ownership, let payoutID = path[parameter] {
+                try await requireOwnership(payoutID: payoutID, owner: owner, metadata: metadata, options: options)
             }
-            let output: [UInt8]
+            var output: [UInt8]
             do {
                 output = try await operation.call(json, metadata, options)
             } catch let error as RPCError {
                 throw RESTError(error)
             } catch let error as JSONDecodingError {
-                throw RESTError(status: 400, code: 3, message: Self.describe(error))
+                throw RESTError(status: 400, code: .invalidArgument, message: Self.describe(error))
             }
-            if principal.role == .endUser, operation.operationID == "GetPayout", !owns(output, principal) {
-                throw RESTError(status: 404, code: 5, message: "payout \(path["payout_id"] ?? "") does not exist")
+            switch ownership {
+            case .ownerInAnswer(let keyPath, let resource, let parameter):
+                guard Ownership.owns(output, keyPath: keyPath, owner: owner) else {
+                    throw RESTError(
+                        status: 404, code: .notFound, message: "\(resource) \(path[parameter] ?? "") does not exist")
+                }
+            case .statusesOfOwnPayouts:
+                let requested = (try? JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])?["payoutIds"]
+                output = try await Ownership.ownStatuses(output, requestedIDs: requested as? [String] ?? []) {
+                    [metadata, options] id in
+                    try await self.payoutOwned(id, owner: owner, metadata: metadata, options: options)
+                }
+            default:
+                break
             }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
@@ -125,7 +141,7 @@ public struct GatewayApp: Sendable {
         } catch let error as RESTError {
             response = Self.errorResponse(error)
         } catch {
-            response = Self.errorResponse(RESTError(status: 500, code: 13, message: "internal error"))
+            response = Self.errorResponse(RESTError(status: 500, code: .internalError, message: "internal error"))
         }
         var final = response
         for (name, value) in extraHeaders { if let field = HTTPField.Name(name) { final.headers[field] = value } }
@@ -134,22 +150,24 @@ public struct GatewayApp: Sendable {
         return final
     }
 
-    /// An end user may see a payout only when payment-rpc recorded it as requested by that user through this gateway.
-    func owns(_ payoutJSON: [UInt8], _ principal: Principal) -> Bool {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(payoutJSON)) as? [String: Any] else { return false }
-        return (object["requestedBy"] as? String) == "\(settings.gatewayIdentity)/user:\(principal.subject)"
+    /// A payout the caller does not own is answered as one that does not exist.
+    func requireOwnership(payoutID: String, owner: String, metadata: Metadata, options: CallOptions) async throws {
+        guard try await payoutOwned(payoutID, owner: owner, metadata: metadata, options: options) else {
+            throw RESTError(status: 404, code: .notFound, message: "payout \(payoutID) does not exist")
+        }
     }
 
-    func requireOwnership(payoutID: String, principal: Principal, metadata: Metadata, options: CallOptions) async throws {
-        guard let get = operations.first(where: { $0.operationID == "GetPayout" }) else { return }
+    /// Whether payment-rpc recorded the payout as requested by `owner`; false when it does not exist.
+    func payoutOwned(_ payoutID: String, owner: String, metadata: Metadata, options: CallOptions) async throws -> Bool {
+        guard let get = operations.first(where: { $0.operationID == "GetPayout" }) else { return false }
         let json = try get.requestJSON(body: [], query: [], path: ["payout_id": payoutID])
-        let output: [UInt8]
         do {
-            output = try await get.call(json, metadata, options)
+            return Ownership.owns(try await get.call(json, metadata, options), keyPath: ["requestedBy"], owner: owner)
+        } catch let error as RPCError where error.code == .notFound {
+            return false
         } catch let error as RPCError {
             throw RESTError(error)
         }
-        guard owns(output, principal) else { throw RESTError(status: 404, code: 5, message: "payout \(payoutID) does not exist") }
     }
 
     static func describe(_ error: JSONDecodingError) -> String {
@@ -160,7 +178,7 @@ public struct GatewayApp: Sendable {
     }
 
     static func errorResponse(_ error: any Error) -> Response {
-        let rest = (error as? RESTError) ?? RESTError(status: 500, code: 13, message: "internal error")
+        let rest = (error as? RESTError) ?? RESTError(status: 500, code: .internalError, message: "internal error")
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         for (name, value) in rest.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
@@ -187,14 +205,14 @@ final class GatewayMetrics: Sendable {
     }
 }
 
-extension BasicRequestContext {
+extension GatewayRequestContext {
     /// The request id: the caller's X-Request-ID when valid, else one made here (set by `GatewayMiddleware`).
     var requestID: String { logger[metadataKey: "request_id"].map { "\($0)" } ?? UUID().uuidString.lowercased() }
 }
 
 /// Request ids (kept or made, echoed) and CORS with an origin allowlist.
 struct GatewayMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = GatewayRequestContext
     let corsOrigins: Set<String>
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
@@ -215,9 +233,11 @@ struct GatewayMiddleware: RouterMiddleware {
             do {
                 response = try await next(request, context)
             } catch let error as HTTPError where error.status == .notFound {
-                response = GatewayApp.errorResponse(RESTError(status: 404, code: 5, message: "no such endpoint"))
+                response = GatewayApp.errorResponse(
+                    RESTError(status: 404, code: .notFound, message: "no such endpoint"))
             } catch {
-                response = GatewayApp.errorResponse(RESTError(status: 500, code: 13, message: "internal error"))
+                response = GatewayApp.errorResponse(
+                    RESTError(status: 500, code: .internalError, message: "internal error"))
             }
         }
         if allowed, let origin {

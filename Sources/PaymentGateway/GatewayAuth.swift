@@ -1,4 +1,5 @@
 import Foundation
+import GRPCCore
 import JWTKit
 
 /// The claims the gateway reads from a bearer token.
@@ -38,7 +39,15 @@ public struct TokenVerifier: Sendable {
     let issuer: String
     let audience: String
 
-    public static func make(hmacSecret: String?, jwksJSON: String?, issuer: String, audience: String) async throws -> TokenVerifier {
+    /// A verifier for the configured keys; refuses (naming the flags) a configuration `TokenKeyConfiguration`
+    /// rejects: no keys, both kinds of keys, or an HS256 secret shorter than 32 bytes.
+    public static func make(
+        hmacSecret: String?, jwksJSON: String?, issuer: String, audience: String,
+        hmacSource: String = "--jwt-secret-file", jwksSource: String = "--jwks"
+    ) async throws -> TokenVerifier {
+        let configuration = TokenKeyConfiguration(
+            hmacSecret: hmacSecret, hmacSource: hmacSource, jwksJSON: jwksJSON, jwksSource: jwksSource)
+        try configuration.validate()
         let keys = JWTKeyCollection()
         if let hmacSecret { await keys.add(hmac: HMACKey(from: hmacSecret), digestAlgorithm: .sha256) }
         if let jwksJSON { try await keys.add(jwksJSON: jwksJSON) }
@@ -47,23 +56,23 @@ public struct TokenVerifier: Sendable {
 
     public func principal(authorization: String?) async throws(RESTError) -> Principal {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
-            throw RESTError(status: 401, code: 16, message: "a bearer token is required", headers: [("WWW-Authenticate", "Bearer")])
+            throw RESTError(status: 401, code: .unauthenticated, message: "a bearer token is required", headers: [("WWW-Authenticate", "Bearer")])
         }
         let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         let claims: GatewayClaims
         do {
             claims = try await keys.verify(token, as: GatewayClaims.self)
         } catch {
-            throw RESTError(status: 401, code: 16, message: "the bearer token is not valid (signature, algorithm, expiry or not-before)", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+            throw RESTError(status: 401, code: .unauthenticated, message: "the bearer token is not valid (signature, algorithm, expiry or not-before)", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
         }
         guard claims.iss.value == issuer else {
-            throw RESTError(status: 401, code: 16, message: "the bearer token has the wrong issuer", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+            throw RESTError(status: 401, code: .unauthenticated, message: "the bearer token has the wrong issuer", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
         }
         guard claims.aud.value.contains(audience) else {
-            throw RESTError(status: 401, code: 16, message: "the bearer token is not for this audience", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+            throw RESTError(status: 401, code: .unauthenticated, message: "the bearer token is not for this audience", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
         }
         guard let role = Role(rawValue: claims.role) else {
-            throw RESTError(status: 403, code: 7, message: "unknown role \"\(claims.role)\"")
+            throw RESTError(status: 403, code: .permissionDenied, message: "unknown role \"\(claims.role)\"")
         }
         return Principal(subject: claims.sub.value, role: role)
     }
@@ -98,7 +107,7 @@ public enum AccessPolicy {
 
     public static func authorize(_ principal: Principal, operation: String) throws(RESTError) {
         guard let entry = permissions[operation], entry.roles.contains(principal.role) else {
-            throw RESTError(status: 403, code: 7, message: "role \(principal.role.rawValue) lacks \(permissions[operation]?.permission ?? "permission") for \(operation)")
+            throw RESTError(status: 403, code: .permissionDenied, message: "role \(principal.role.rawValue) lacks \(permissions[operation]?.permission ?? "permission") for \(operation)")
         }
     }
 }

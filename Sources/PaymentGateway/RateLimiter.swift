@@ -1,8 +1,15 @@
 import Foundation
+import GRPCCore
 import Synchronization
 
 /// Fixed one-minute windows per (operation, principal). Seed figures: create 10, get 60, list 30, batch 5,
 /// stats 20, health 120 a minute.
+///
+/// Memory is bounded: counts live only for the current window, so a key idle for a window is forgotten when the
+/// next window starts (forgetting it never changes a decision: its count would restart at zero anyway), and at
+/// most `maxKeys` keys are tracked in one window. When that many distinct callers have been seen this minute, a
+/// new caller is refused (429) until the window ends; callers already counted keep their counts (an active key
+/// is never evicted, so flooding the limiter with new keys cannot reset anyone's limit).
 public final class RateLimiter: Sendable {
     public static let seedLimits: [String: Int] = [
         "CreatePayout": 10, "GetPayout": 60, "GetTransactionStatus": 60, "GetBatch": 60, "ListPayouts": 30,
@@ -10,28 +17,65 @@ public final class RateLimiter: Sendable {
         "TripBreaker": 5, "ResetBreaker": 5, "health": 120,
     ]
 
-    private let limits: [String: Int]
-    private let windows = Mutex<[String: (start: Int64, count: Int)]>([:])
-    private let enabled: Bool
+    /// The default cap on the (operation, principal) keys tracked in one window.
+    public static let defaultMaxKeys = 100_000
 
-    public init(limits: [String: Int] = seedLimits, enabled: Bool = true) {
-        self.limits = limits
-        self.enabled = enabled
+    private struct Key: Hashable {
+        var operation: String
+        var principal: String
     }
 
+    /// The current window's counts; replaced whole when a later window starts.
+    private struct Window {
+        var start: Int64 = .min
+        var counts: [Key: Int] = [:]
+
+        /// Counts one request; nil when the key is new and the window already tracks `maxKeys` keys.
+        mutating func count(_ key: Key, start: Int64, maxKeys: Int) -> Int? {
+            if start > self.start {
+                self.start = start
+                counts = [:]
+            }
+            if let count = counts[key] {
+                counts[key] = count + 1
+                return count + 1
+            }
+            guard counts.count < maxKeys else { return nil }
+            counts[key] = 1
+            return 1
+        }
+    }
+
+    private let limits: [String: Int]
+    private let window = Mutex(Window())
+    private let enabled: Bool
+    private let maxKeys: Int
+
+    /// A limiter with these per-minute limits; at most `maxKeys` (operation, principal) keys in one window.
+    public init(limits: [String: Int] = seedLimits, enabled: Bool = true, maxKeys: Int = defaultMaxKeys) {
+        precondition(maxKeys > 0, "maxKeys must be positive")
+        self.limits = limits
+        self.enabled = enabled
+        self.maxKeys = maxKeys
+    }
+
+    /// How many keys the current window tracks (for tests and the bound).
+    public var trackedKeys: Int { window.withLock { $0.counts.count } }
+
     /// The RateLimit-* headers to send; throws 429 with Retry-After when the window is used up.
-    public func admit(operation: String, principal: String, now: Date = Date()) throws(RESTError) -> [(String, String)] {
+    public func admit(operation: String, principal: String, now: Date = Date()) throws(RESTError) -> [(String, String)]
+    {
         guard enabled, let limit = limits[operation] else { return [] }
         let second = Int64(now.timeIntervalSince1970)
         let start = second - second % 60
         let reset = Int(start + 60 - second)
-        let key = "\(operation)\u{0}\(principal)"
-        let count = windows.withLock { windows -> Int in
-            var window = windows[key] ?? (start, 0)
-            if window.start != start { window = (start, 0) }
-            window.count += 1
-            windows[key] = window
-            return window.count
+        let key = Key(operation: operation, principal: principal)
+        let counted = window.withLock { $0.count(key, start: start, maxKeys: maxKeys) }
+        guard let count = counted else {
+            throw RESTError(
+                status: 429, code: .resourceExhausted,
+                message: "rate limit: the gateway already tracks \(maxKeys) callers this minute; retry in \(reset) s",
+                headers: [("Retry-After", String(reset))])
         }
         let headers = [
             ("RateLimit-Limit", String(limit)), ("RateLimit-Remaining", String(max(0, limit - count))),
@@ -39,7 +83,8 @@ public final class RateLimiter: Sendable {
         ]
         guard count <= limit else {
             throw RESTError(
-                status: 429, code: 8, message: "rate limit: at most \(limit) \(operation) requests a minute; retry in \(reset) s",
+                status: 429, code: .resourceExhausted,
+                message: "rate limit: at most \(limit) \(operation) requests a minute; retry in \(reset) s",
                 headers: headers + [("Retry-After", String(reset))])
         }
         return headers

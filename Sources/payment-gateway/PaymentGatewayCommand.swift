@@ -40,6 +40,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Expected aud.") var audience = "payment-api"
     @Option(name: .customLong("cors-origin"), help: "An allowed CORS origin (repeatable); none by default.") var corsOrigins: [String] = []
     @Flag(name: .customLong("no-rate-limits"), help: "Lift the per-principal rate limits (benchmarks).") var noRateLimits = false
+    @Option(
+        name: .customLong("rate-limit-max-keys"),
+        help: "At most this many (operation, caller) keys tracked per one-minute window (new callers: 429).")
+    var rateLimitMaxKeys = RateLimiter.defaultMaxKeys
+    @Option(
+        name: .customLong("trusted-proxy"),
+        help: "A proxy (address or CIDR, repeatable) whose X-Forwarded-For the health limit believes; none by default.")
+    var trustedProxies: [String] = []
     @Option(name: .customLong("openapi-dir")) var openAPIDir = "openapi"
     @Option(name: .customLong("timeout-ms"), help: "Deadline of each gRPC call.") var timeoutMs = 10_000
     @Option(name: .customLong("log-level")) var logLevel = "info"
@@ -54,10 +62,23 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "payment-gateway")
-        guard jwtSecretFile != nil || jwks != nil else { throw ValidationError("--jwt-secret-file or --jwks is required") }
-        let verifier = try await TokenVerifier.make(
-            hmacSecret: try jwtSecretFile.map(readSecret), jwksJSON: try jwks.map { try String(contentsOfFile: $0, encoding: .utf8) },
-            issuer: issuer, audience: audience)
+        let verifier: TokenVerifier
+        do {
+            verifier = try await TokenVerifier.make(
+                hmacSecret: try jwtSecretFile.map(readSecret),
+                jwksJSON: try jwks.map { try String(contentsOfFile: $0, encoding: .utf8) },
+                issuer: issuer, audience: audience,
+                hmacSource: "--jwt-secret-file \(jwtSecretFile ?? "")", jwksSource: "--jwks \(jwks ?? "")")
+        } catch let error as TokenKeyConfigurationError {
+            throw ValidationError(error.message)
+        }
+        guard rateLimitMaxKeys > 0 else { throw ValidationError("--rate-limit-max-keys must be positive") }
+        let clientAddress: ClientAddressResolver
+        do {
+            clientAddress = try ClientAddressResolver(parsing: trustedProxies)
+        } catch {
+            throw ValidationError(error.description)
+        }
         guard let colon = sidecar.lastIndex(of: ":"), let port = Int(sidecar[sidecar.index(after: colon)...]) else {
             throw ValidationError("--sidecar takes host:port")
         }
@@ -70,12 +91,13 @@ struct Serve: AsyncParsableCommand {
         var settings = GatewayApp.Settings()
         settings.corsOrigins = Set(corsOrigins)
         settings.requestTimeout = .milliseconds(timeoutMs)
+        settings.clientAddress = clientAddress
         settings.openAPIJSON = Array((FileManager.default.contents(atPath: "\(openAPIDir)/payment.openapi.json") ?? Data()))
         settings.openAPIYAML = Array((FileManager.default.contents(atPath: "\(openAPIDir)/payment.openapi.yaml") ?? Data()))
         let health = Grpc_Health_V1_Health.Client(wrapping: client)
         let gateway = GatewayApp(
             operations: PaymentRESTShim.operations(client: client), verifier: verifier,
-            limiter: RateLimiter(enabled: !noRateLimits), settings: settings,
+            limiter: RateLimiter(enabled: !noRateLimits, maxKeys: rateLimitMaxKeys), settings: settings,
             health: {
                 var options = CallOptions.defaults
                 options.timeout = .seconds(2)
@@ -128,8 +150,16 @@ struct Token: AsyncParsableCommand {
     @Option(name: .customLong("lifetime-seconds")) var lifetime: Double = 3600
 
     func run() async throws {
+        let secret = try readSecret(jwtSecretFile)
+        do {
+            let keys = TokenKeyConfiguration(
+                hmacSecret: secret, hmacSource: "--jwt-secret-file \(jwtSecretFile)", jwksJSON: nil)
+            try keys.validate()
+        } catch {
+            throw ValidationError(error.message)
+        }
         print(try await TokenVerifier.developmentToken(
-            secret: try readSecret(jwtSecretFile), subject: subject, role: role, issuer: issuer, audience: audience,
+            secret: secret, subject: subject, role: role, issuer: issuer, audience: audience,
             lifetime: lifetime))
     }
 }

@@ -1,6 +1,8 @@
 """End to end through all four processes: REST → payment-gateway → beta-sidecar (mTLS) → payment-rpc → tron-devnet."""
 import base64
 import json
+import os
+import subprocess
 import time
 
 import pytest
@@ -183,3 +185,85 @@ def test_jwks_tokens_and_algorithm_confusion(stack, tmp_path):
         assert gateway.request("GET", "/api/payment/payouts", confused)[0] == 401
     finally:
         gateway.stop()
+
+
+def test_node_operators_see_only_their_own_payouts(stack):
+    _, _, gateway = stack
+    first, second = gateway.token("op-own-1", "node_operator"), gateway.token("op-own-2", "node_operator")
+    ids = {}
+    for name, token in (("first", first), ("second", second)):
+        status, _, created = gateway.request("POST", "/api/payment/payouts", token, {
+            "idempotencyKey": f"own-op-{name}", "recipientAddress": RECIPIENT, "amountUnits": "1000", "reason": name})
+        assert status == 200, created
+        ids[name] = created["payout"]["payoutId"]
+    status, _, body = gateway.request("GET", f"/api/payment/payouts/{ids['first']}", second)
+    assert status == 404 and body["code"] == 5 and body["message"] == f"payout {ids['first']} does not exist"
+    status, _, _ = gateway.request("GET", f"/api/payment/payouts/{ids['first']}/transaction", second)
+    assert status == 404
+    assert gateway.request("GET", f"/api/payment/payouts/{ids['second']}", second)[0] == 200
+    status, _, listed = gateway.request("GET", "/api/payment/payouts?pageSize=100", second)
+    assert status == 200 and [p["payoutId"] for p in listed["payouts"]] == [ids["second"]]
+    status, _, _ = gateway.request("GET", "/api/payment/payouts?requestedBy=ops/api-gateway/user:op-own-1", second)
+    assert status == 403
+    status, _, bulk = gateway.request("POST", "/api/payment/payouts/transactions/bulk", second,
+                                      {"payoutIds": [ids["first"], ids["second"]]})
+    assert status == 200, bulk
+    assert [s["payoutId"] for s in bulk["statuses"]] == [ids["second"]] and bulk["notFoundIds"] == [ids["first"]]
+    service = gateway.token("svc-own", "service")
+    status, _, everything = gateway.request("POST", "/api/payment/payouts/transactions/bulk", service,
+                                            {"payoutIds": [ids["first"], ids["second"]]})
+    assert status == 200 and len(everything["statuses"]) == 2
+
+
+def health_burst(gateway, count, forwarded_for):
+    statuses = []
+    for n in range(count):
+        statuses.append(gateway.request("GET", "/api/payment/health", headers={"X-Forwarded-For": forwarded_for(n)})[0])
+    return statuses
+
+
+def test_x_forwarded_for_does_not_dodge_the_health_limit(stack, tmp_path):
+    from fullstack import Gateway
+    gateway = Gateway(tmp_path, stack.directory / "certs", stack.sidecar.port).start()
+    try:
+        statuses = health_burst(gateway, 125, lambda n: f"198.51.100.{n % 250}")
+        if 429 not in statuses:  # a minute boundary fell inside the burst: the window restarted; try once more
+            statuses = health_burst(gateway, 125, lambda n: f"198.51.100.{n % 250}")
+        assert 429 in statuses and statuses.count(200) <= 121, statuses
+    finally:
+        gateway.stop()
+    # Behind a configured proxy, its X-Forwarded-For names the client: distinct clients are counted apart.
+    trusting = Gateway(tmp_path, stack.directory / "certs", stack.sidecar.port,
+                       extra=["--trusted-proxy", "127.0.0.1/32"]).start()
+    try:
+        statuses = health_burst(trusting, 125, lambda n: f"6.6.6.6, 198.51.100.{n % 250}")
+        assert statuses.count(429) == 0, statuses
+        statuses = health_burst(trusting, 125, lambda n: f"203.0.113.{n % 250}, 198.51.100.7")
+        if 429 not in statuses:  # a minute boundary again
+            statuses = health_burst(trusting, 125, lambda n: f"203.0.113.{n % 250}, 198.51.100.7")
+        assert 429 in statuses, "the caller's own left-most entries are not believed"
+    finally:
+        trusting.stop()
+
+
+def start_refused(args):
+    from conftest_paths import BIN_DIR
+    result = subprocess.run([str(BIN_DIR / "payment-gateway"), *args], capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    return result.stderr
+
+
+def test_weak_or_conflicting_token_keys_stop_startup(stack, tmp_path):
+    from fullstack import Gateway
+    weak = tmp_path / "weak.secret"
+    weak.write_text("hunter2-but-longer-31-bytes-xx")
+    os.chmod(weak, 0o600)
+    gateway = Gateway(tmp_path, stack.directory / "certs", stack.sidecar.port)
+    args = [a if a != str(gateway.secret) else str(weak) for a in gateway.args[1:]]
+    stderr = start_refused(args)
+    assert f"--jwt-secret-file {weak}" in stderr and "at least 32" in stderr, stderr
+    assert "hunter2" not in stderr, "the secret is never printed"
+    jwks = tmp_path / "jwks.json"
+    jwks.write_text('{"keys": []}')
+    stderr = start_refused(gateway.args[1:] + ["--jwks", str(jwks)])
+    assert "--jwt-secret-file and --jwks are exclusive" in stderr, stderr

@@ -1,10 +1,11 @@
+import GRPCCore
 import NIOHPACK
 import NIOHTTP2
 
 /// Trailers-only gRPC responses the sidecar answers by itself (denials, an unavailable upstream).
 enum GRPCStatusResponse {
-    static let permissionDenied = 7
-    static let unavailable = 14
+    static let permissionDenied = RPCError.Code.permissionDenied.rawValue
+    static let unavailable = RPCError.Code.unavailable.rawValue
 
     static func trailersOnly(status: Int, message: String) -> HTTP2Frame.FramePayload {
         let headers: HPACKHeaders = [

@@ -9,22 +9,26 @@ import SidecarACL
 import X509
 
 /// One inbound gRPC stream: reads `:path`, proves the caller from the connection's client certificate, decides with
-/// the plane ACL, then relays HTTP/2 frames to and from an upstream stream without decoding messages. Denials and
-/// an unhealthy upstream get trailers-only responses (PERMISSION_DENIED naming the rule, UNAVAILABLE).
-final class ProxyStreamHandler: ChannelInboundHandler {
+/// the plane ACL, then opens an upstream stream and hands the caller's stream over to a `CallerRelayHandler`,
+/// which relays HTTP/2 frames without decoding messages. Denials and an unhealthy upstream get trailers-only
+/// responses (PERMISSION_DENIED naming the rule, UNAVAILABLE). While the upstream stream is being opened, the
+/// caller's stream is not read (its frames wait in HTTP/2 flow control, not here).
+final class ProxyStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTP2Frame.FramePayload
+    typealias OutboundIn = HTTP2Frame.FramePayload
     typealias OutboundOut = HTTP2Frame.FramePayload
 
     enum State {
         case awaitingHeaders
         case connecting(buffered: [HTTP2Frame.FramePayload])
-        case relaying(upstream: Channel)
+        case relayed
         case finished
     }
 
     let context: SidecarContext
     var state = State.awaitingHeaders
     var startedAt = ContinuousClock.now
+    var readPending = false
 
     init(context: SidecarContext) { self.context = context }
 
@@ -38,18 +42,23 @@ final class ProxyStreamHandler: ChannelInboundHandler {
             }
             begin(channelContext, request: request)
         case .connecting(var buffered):
-            buffered.append(payload)
+            // Frames of the read that carried the first HEADERS (or forced out by the stream closing).
+            buffered.append(CallerRelayHandler.strippingCallerMetadata(payload))
             state = .connecting(buffered: buffered)
-        case .relaying(let upstream):
-            upstream.writeAndFlush(payload, promise: nil)
-        case .finished:
+        case .relayed, .finished:
             break
         }
     }
 
+    func read(context channelContext: ChannelHandlerContext) {
+        if case .connecting = state {
+            readPending = true
+            return
+        }
+        channelContext.read()
+    }
+
     func channelInactive(context channelContext: ChannelHandlerContext) {
-        // The caller finished or cancelled (RST_STREAM): an unfinished upstream stream is reset too.
-        if case .relaying(let upstream) = state { upstream.close(promise: nil) }
         state = .finished
         channelContext.fireChannelInactive()
     }
@@ -95,15 +104,35 @@ final class ProxyStreamHandler: ChannelInboundHandler {
         }.hop(to: channelContext.eventLoop).whenComplete { [self] result in
             switch (result, state) {
             case (.success(let upstream), .connecting(let buffered)):
-                state = .relaying(upstream: upstream)
+                state = .relayed
                 for payload in buffered { upstream.write(payload, promise: nil) }
                 upstream.flush()
+                handOver(channelContext, to: upstream)
             case (.success(let upstream), _):
                 upstream.close(promise: nil)  // the caller went away meanwhile
             case (.failure(let error), _):
                 context.logger.warning("upstream connection failed", metadata: ["error": "\(error)"])
                 respond(channelContext, status: GRPCStatusResponse.unavailable, message: "upstream \(context.targetPlane)/\(context.targetService) is unreachable")
             }
+        }
+    }
+
+    /// Replaces this handler with the relay; a read held while connecting is issued now.
+    private func handOver(_ channelContext: ChannelHandlerContext, to upstream: Channel) {
+        let relay = CallerRelayHandler(upstream: upstream)
+        if !upstream.isWritable { _ = relay.gate.peerWritabilityChanged(false) }
+        do {
+            try channelContext.pipeline.syncOperations.addHandler(relay)
+            channelContext.pipeline.syncOperations.removeHandler(context: channelContext, promise: nil)
+        } catch {
+            context.logger.warning("relay could not be installed", metadata: ["error": "\(error)"])
+            upstream.close(promise: nil)
+            channelContext.close(promise: nil)
+            return
+        }
+        if readPending {
+            readPending = false
+            channelContext.channel.read()
         }
     }
 
@@ -154,37 +183,5 @@ final class ProxyStreamHandler: ChannelInboundHandler {
             let certificate = try? Certificate(derEncoded: der)
         else { return nil }
         return certificate.spiffeIDs.first { $0.trustDomain == context.trustDomain }
-    }
-}
-
-/// Relays an upstream stream's frames back to the caller's stream; when it closes, so does the caller's.
-final class RelayBackHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTP2Frame.FramePayload
-
-    let downstream: Channel
-    let startedAt: ContinuousClock.Instant
-    let latency: Metrics.Timer
-    var sawHeaders = false
-
-    init(downstream: Channel, startedAt: ContinuousClock.Instant, latency: Metrics.Timer) {
-        self.downstream = downstream
-        self.startedAt = startedAt
-        self.latency = latency
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let payload = unwrapInboundIn(data)
-        if !sawHeaders, case .headers = payload {
-            sawHeaders = true
-            let elapsed = ContinuousClock.now - startedAt
-            latency.recordNanoseconds(
-                elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        }
-        downstream.writeAndFlush(payload, promise: nil)
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        downstream.close(promise: nil)
-        context.fireChannelInactive()
     }
 }
