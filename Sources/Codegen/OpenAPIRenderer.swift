@@ -168,14 +168,50 @@ public struct OpenAPIRenderer {
     }
 
     func fieldSchema(_ field: FieldModel) -> DocumentValue {
-        var schema = kindSchema(field.kind)
-        if field.repeated { schema = .object([("type", .string("array")), ("items", schema)]) }
+        var schema = Self.constrained(kindSchema(field.kind), field.kind, field.constraints)
+        let rules = field.constraints
+        if field.repeated {
+            var members: [(String, DocumentValue)] = [("type", .string("array")), ("items", schema)]
+            if let minimum = rules.minItems { members.append(("minItems", .integer(minimum))) }
+            if let maximum = rules.maxItems { members.append(("maxItems", .integer(maximum))) }
+            schema = .object(members)
+        } else if case .map = field.kind, case .object(var members) = schema {
+            if let minimum = rules.minItems { members.append(("minProperties", .integer(minimum))) }
+            if let maximum = rules.maxItems { members.append(("maxProperties", .integer(maximum))) }
+            schema = .object(members)
+        }
         guard !field.comment.isEmpty else { return schema }
         if case .object(var members) = schema, !members.contains(where: { $0.0 == "$ref" }) {
             members.append(("description", .string(field.comment)))
             return .object(members)
         }
         return .object([("allOf", .array([schema])), ("description", .string(field.comment))])
+    }
+
+    /// A scalar's schema with the field's per-value rules: lengths and pattern for strings, minimum and maximum for
+    /// JSON integers, and for 64-bit integers (JSON strings) a pattern matching exactly the decimals in the range.
+    static func constrained(_ schema: DocumentValue, _ kind: FieldModel.Kind, _ rules: FieldConstraints) -> DocumentValue {
+        guard case .object(var members) = schema, !members.contains(where: { $0.0 == "$ref" }) else { return schema }
+        switch kind {
+        case .scalar("string"):
+            if let minimum = rules.minLength { members.append(("minLength", .integer(minimum))) }
+            if let maximum = rules.maxLength { members.append(("maxLength", .integer(maximum))) }
+            if let pattern = rules.pattern { members.append(("pattern", .string(pattern))) }
+        case .scalar("int32"), .scalar("sint32"), .scalar("sfixed32"), .scalar("uint32"), .scalar("fixed32"):
+            if let minimum = rules.minimum {
+                members.removeAll { $0.0 == "minimum" }
+                members.append(("minimum", .integer(Int(minimum))))
+            }
+            if let maximum = rules.maximum { members.append(("maximum", .integer(Int(maximum)))) }
+        case .scalar("int64"), .scalar("sint64"), .scalar("sfixed64"), .scalar("uint64"), .scalar("fixed64"):
+            if rules.minimum != nil || rules.maximum != nil {
+                let unsigned = kind == .scalar("uint64") || kind == .scalar("fixed64")
+                members.append(
+                    ("pattern", .string(IntegerPattern.regex(minimum: rules.minimum ?? (unsigned ? 0 : .min), maximum: rules.maximum ?? .max))))
+            }
+        default: break
+        }
+        return .object(members)
     }
 
     func kindSchema(_ kind: FieldModel.Kind) -> DocumentValue {

@@ -53,6 +53,7 @@ public struct GatewayApp: Sendable {
                 await self.handle(operation, request: request, context: context)
             }
         }
+        MethodNotAllowed.register(on: router, operations: operations)
         router.get("/api/payment/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: settings.openAPIJSON)))
         }

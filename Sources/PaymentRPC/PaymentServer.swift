@@ -72,14 +72,16 @@ public struct PaymentServer: Sendable {
         let tcpServer = GRPCServer(
             transport: .http2NIOPosix(
                 address: .ipv4(host: config.grpcListen.host, port: config.grpcListen.port),
-                transportSecurity: .plaintext),
-            services: services)
+                transportSecurity: .plaintext, config: RequestConstraintsInterceptor.transportConfig),
+            services: services, interceptors: [RequestConstraintsInterceptor()])
         runnable.append(.init(service: GRPCServerService(server: tcpServer, name: "tcp \(config.grpcListen)", logger: logger)))
         if let socket = config.grpcUnixSocket {
             try? FileManager.default.removeItem(atPath: socket)
             let unixServer = GRPCServer(
-                transport: .http2NIOPosix(address: .unixDomainSocket(path: socket), transportSecurity: .plaintext),
-                services: services)
+                transport: .http2NIOPosix(
+                    address: .unixDomainSocket(path: socket), transportSecurity: .plaintext,
+                    config: RequestConstraintsInterceptor.transportConfig),
+                services: services, interceptors: [RequestConstraintsInterceptor()])
             runnable.append(.init(service: GRPCServerService(server: unixServer, name: "unix \(socket)", logger: logger)))
         }
         let admin = Application(

@@ -51,7 +51,8 @@ struct InProcessServer {
         let clock = TestClock(start)
         let (services, _) = try await PaymentServer.services(config: config, ledger: ledger, clock: clock, logger: logger)
         let transport = InProcessTransport()
-        let server = GRPCServer(transport: transport.server, services: services)
+        let server = GRPCServer(
+            transport: transport.server, services: services, interceptors: [RequestConstraintsInterceptor()])
         try await withGRPCClient(transport: transport.client) { client in
             try await withThrowingDiscardingTaskGroup { group in
                 group.addTask { try await server.serve() }
