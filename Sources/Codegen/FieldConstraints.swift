@@ -13,6 +13,8 @@ public struct FieldConstraints: Sendable, Equatable {
     public var minItems: Int?
     public var maxItems: Int?
     public var required = false
+    /// An OpenAPI `format` for what no pattern can say (a checksum); stated in the document only.
+    public var format: String?
 
     public init() {}
 
@@ -40,6 +42,7 @@ extension FieldConstraints {
         if rules.hasMinItems { constraints.minItems = Int(rules.minItems) }
         if rules.hasMaxItems { constraints.maxItems = Int(rules.maxItems) }
         constraints.required = rules.required
+        if rules.hasFormat { constraints.format = rules.format }
         try constraints.validate(for: descriptor)
         return constraints
     }
@@ -55,8 +58,8 @@ extension FieldConstraints {
             isInteger = true
         default: isInteger = false
         }
-        if minLength != nil || maxLength != nil || pattern != nil, !isString {
-            throw fail("min_length, max_length and pattern apply to string fields only")
+        if minLength != nil || maxLength != nil || pattern != nil || format != nil, !isString {
+            throw fail("min_length, max_length, pattern and format apply to string fields only")
         }
         if minimum != nil || maximum != nil, !isInteger { throw fail("minimum and maximum apply to integer fields only") }
         if minItems != nil || maxItems != nil, !descriptor.isRepeated {

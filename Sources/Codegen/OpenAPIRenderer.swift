@@ -19,11 +19,11 @@ public struct OpenAPIRenderer {
 
     /// gRPC status → HTTP status, as grpc-gateway maps them; every operation documents these error responses.
     public static let errorResponses: [(status: String, description: String)] = [
-        ("400", "INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE: the request is wrong; `message` names the field"),
+        ("400", "INVALID_ARGUMENT or OUT_OF_RANGE: the request is wrong; `message` names the field"),
         ("401", "UNAUTHENTICATED: no valid bearer token"),
         ("403", "PERMISSION_DENIED: the caller's role may not do this"),
         ("404", "NOT_FOUND"),
-        ("409", "ALREADY_EXISTS or ABORTED"),
+        ("409", "FAILED_PRECONDITION, ALREADY_EXISTS or ABORTED: the request conflicts with stored state (an idempotency key used for another request, a payout already signed)"),
         ("429", "RESOURCE_EXHAUSTED: a rate limit or a payout limit; `message` names it"),
         ("500", "INTERNAL or UNKNOWN"),
         ("503", "UNAVAILABLE: try again later"),
@@ -135,7 +135,7 @@ public struct OpenAPIRenderer {
     func description(of operation: HTTPOperation) -> String {
         var text = operation.comment
         if operation.idempotencyKeyField != nil {
-            text += "\n\nIdempotency: `idempotencyKey` is required. Repeating a request with the same key returns the first result; the same key with a different request is refused (400, FAILED_PRECONDITION)."
+            text += "\n\nIdempotency: `idempotencyKey` is required. Repeating a request with the same key returns the first result; the same key with a different request is refused (409, FAILED_PRECONDITION)."
         }
         return text
     }
@@ -197,6 +197,7 @@ public struct OpenAPIRenderer {
             if let minimum = rules.minLength { members.append(("minLength", .integer(minimum))) }
             if let maximum = rules.maxLength { members.append(("maxLength", .integer(maximum))) }
             if let pattern = rules.pattern { members.append(("pattern", .string(pattern))) }
+            if let format = rules.format { members.append(("format", .string(format))) }
         case .scalar("int32"), .scalar("sint32"), .scalar("sfixed32"), .scalar("uint32"), .scalar("fixed32"):
             if let minimum = rules.minimum {
                 members.removeAll { $0.0 == "minimum" }

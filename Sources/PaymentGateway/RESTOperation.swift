@@ -172,10 +172,13 @@ public struct RESTError: Error, Sendable {
         self.headers = headers
     }
 
-    /// gRPC status → HTTP status, grpc-gateway's table.
+    /// gRPC status → HTTP status, grpc-gateway's table, except FAILED_PRECONDITION: 409 Conflict, because here it
+    /// always means the request conflicts with stored state (an idempotency key used for another request, a payout
+    /// already signed), never that the request is malformed; 400 is kept for requests the document refuses.
     public static func http(for code: RPCError.Code) -> Int {
         switch code {
-        case .invalidArgument, .failedPrecondition, .outOfRange: 400
+        case .failedPrecondition: 409
+        case .invalidArgument, .outOfRange: 400
         case .unauthenticated: 401
         case .permissionDenied: 403
         case .notFound: 404

@@ -112,6 +112,18 @@ public nonisolated struct Lucid_Api_V1_FieldRules: Sendable {
   /// Listed in the OpenAPI `required` of its message (or as a required parameter).
   public var required: Bool = false
 
+  /// An OpenAPI `format` for what a pattern cannot say: a checksum ("tron-address") or a value only the server
+  /// mints ("lucid-page-token"). The document states it; the server checks it where it uses the value, after the
+  /// rules above.
+  public var format: String {
+    get {_format ?? String()}
+    set {_format = newValue}
+  }
+  /// Returns true if `format` has been explicitly set.
+  public var hasFormat: Bool {self._format != nil}
+  /// Clears the value of `format`. Subsequent reads from it will return its default value.
+  public mutating func clearFormat() {self._format = nil}
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -123,6 +135,7 @@ public nonisolated struct Lucid_Api_V1_FieldRules: Sendable {
   fileprivate var _maximum: Int64? = nil
   fileprivate var _minItems: UInt32? = nil
   fileprivate var _maxItems: UInt32? = nil
+  fileprivate var _format: String? = nil
 }
 
 /// The rules of one RPC.
@@ -230,7 +243,7 @@ fileprivate nonisolated let _protobuf_package = "lucid.api.v1"
 
 nonisolated extension Lucid_Api_V1_FieldRules: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FieldRules"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}min_length\0\u{3}max_length\0\u{1}pattern\0\u{1}minimum\0\u{1}maximum\0\u{3}min_items\0\u{3}max_items\0\u{1}required\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}min_length\0\u{3}max_length\0\u{1}pattern\0\u{1}minimum\0\u{1}maximum\0\u{3}min_items\0\u{3}max_items\0\u{1}required\0\u{1}format\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -246,6 +259,7 @@ nonisolated extension Lucid_Api_V1_FieldRules: SwiftProtobuf.Message, SwiftProto
       case 6: try { try decoder.decodeSingularUInt32Field(value: &self._minItems) }()
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self._maxItems) }()
       case 8: try { try decoder.decodeSingularBoolField(value: &self.required) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self._format) }()
       default: break
       }
     }
@@ -280,6 +294,9 @@ nonisolated extension Lucid_Api_V1_FieldRules: SwiftProtobuf.Message, SwiftProto
     if self.required != false {
       try visitor.visitSingularBoolField(value: self.required, fieldNumber: 8)
     }
+    try { if let v = self._format {
+      try visitor.visitSingularStringField(value: v, fieldNumber: 9)
+    } }()
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -292,6 +309,7 @@ nonisolated extension Lucid_Api_V1_FieldRules: SwiftProtobuf.Message, SwiftProto
     if lhs._minItems != rhs._minItems {return false}
     if lhs._maxItems != rhs._maxItems {return false}
     if lhs.required != rhs.required {return false}
+    if lhs._format != rhs._format {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
