@@ -7,7 +7,7 @@ enum IntegerPattern {
         if minimum < 0 {
             // -1 … -|minimum|, as "-" and the magnitudes.
             let low = maximum < 0 ? maximum.magnitude : 1
-            alternatives += magnitudes(low, minimum.magnitude).map { "-" + $0 }
+            alternatives += magnitudes(low, minimum.magnitude).map { "-" + group($0) }
         }
         if maximum >= 0 { alternatives += magnitudes(UInt64(max(0, minimum)), UInt64(maximum)) }
         return "^(?:" + alternatives.joined(separator: "|") + ")$"

@@ -206,9 +206,19 @@ public struct OpenAPIRenderer {
             if let maximum = rules.maximum { members.append(("maximum", .integer(Int(maximum)))) }
         case .scalar("int64"), .scalar("sint64"), .scalar("sfixed64"), .scalar("uint64"), .scalar("fixed64"):
             if rules.minimum != nil || rules.maximum != nil {
+                // proto3 JSON takes a 64-bit integer as a decimal string or as a JSON number, so the document
+                // states both: the string within the range, and the number within the range and within what a JSON
+                // number carries exactly (±2^53), beyond which the string form must be used.
                 let unsigned = kind == .scalar("uint64") || kind == .scalar("fixed64")
-                members.append(
-                    ("pattern", .string(IntegerPattern.regex(minimum: rules.minimum ?? (unsigned ? 0 : .min), maximum: rules.maximum ?? .max))))
+                let minimum = rules.minimum ?? (unsigned ? 0 : .min)
+                let maximum = rules.maximum ?? .max
+                members.append(("pattern", .string(IntegerPattern.regex(minimum: minimum, maximum: maximum))))
+                let exact: Int64 = 1 << 53
+                let number: DocumentValue = .object([
+                    ("type", .string("integer")), ("format", .string("int64")),
+                    ("minimum", .integer(Int(max(minimum, -exact)))), ("maximum", .integer(Int(min(maximum, exact)))),
+                ])
+                return .object([("oneOf", .array([.object(members), number]))])
             }
         default: break
         }

@@ -17,7 +17,7 @@ public struct FieldConstraintViolation: Error, Sendable, Equatable, CustomString
 }
 
 /// A request message with generated constraint checks.
-public protocol ConstraintChecked {
+public protocol ConstraintChecked: Sendable {
     /// Throws the first violated constraint: lengths, counts and presence of the whole request first, then
     /// patterns and ranges, so no pattern runs on a string longer than its field allows.
     func checkConstraints() throws(FieldConstraintViolation)

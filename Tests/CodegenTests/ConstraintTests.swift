@@ -59,6 +59,7 @@ struct ConstraintTests {
     static func string(_ rules: Lucid_Api_V1_FieldRules?) -> Google_Protobuf_FieldDescriptorProto {
         .with {
             $0.name = "text"
+            $0.jsonName = "text"
             $0.number = 1
             $0.type = .string
             $0.label = .optional

@@ -146,7 +146,7 @@ struct RequestConstraintsTests {
                 try await server.payments.createPayout(Self.payout { $0.reason = String(repeating: "r", count: 100_000) })
             }
             #expect(long?.code == .invalidArgument)
-            #expect(long?.message == "reason: must be at most 256 characters, got 100000")
+            #expect(long?.message == "reason: must be at most 256 characters, got more than 1024")
             #expect(long?.metadata[stringValues: "x-lucid-error-field"].first(where: { _ in true }) == "reason")
 
             let admin = await rpcError { try await server.admin.tripBreaker(.with { $0.reason = String(repeating: "x", count: 257) }) }
