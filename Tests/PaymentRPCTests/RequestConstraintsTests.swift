@@ -71,7 +71,8 @@ struct RequestConstraintsTests {
         (Self.payout { $0.idempotencyKey = "with space" }, "idempotency_key", "must match ^[!-~]+$"),
         // required number, minimum
         (Self.payout { $0.amountUnits = 0 }, "amount_units", "is required"),
-        (Self.payout { $0.amountUnits = -5 }, "amount_units", "must be at least 1, got -5"),
+        (Self.payout { $0.amountUnits = -5 }, "amount_units", "must be between 1 and 1000000000000000, got -5"),
+        (Self.payout { $0.amountUnits = .max }, "amount_units", "must be between 1 and 1000000000000000, got 9223372036854775807"),
         // maximum and minimum of an int32
         (Lucid_Payment_V1_ListPayoutsRequest.with { $0.pageSize = 101 }, "page_size", "must be between 0 and 100, got 101"),
         (Lucid_Payment_V1_ListPayoutsRequest.with { $0.pageSize = .min }, "page_size", "must be between 0 and 100, got -2147483648"),

@@ -79,14 +79,17 @@ CASES = [
 
 def test_every_bounded_field_is_declared_here():
     """The table above covers every string and repeated field of every request message, nested ones included."""
+    def repeated(field):
+        return field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED
+
     def fields(descriptor, prefix=""):
         for field in descriptor.fields:
             path = prefix + field.name
             if field.message_type is not None and field.message_type.full_name.startswith("lucid."):
-                yield from fields(field.message_type, path + ("[0]." if field.label == field.LABEL_REPEATED else "."))
-                if field.label == field.LABEL_REPEATED:
+                yield from fields(field.message_type, path + ("[0]." if repeated(field) else "."))
+                if repeated(field):
                     yield path
-            elif field.type == field.TYPE_STRING or field.label == field.LABEL_REPEATED:
+            elif field.type == field.TYPE_STRING or repeated(field):
                 yield path
     declared = set()
     for service in (pb.DESCRIPTOR.services_by_name["PaymentService"], admin_pb2.DESCRIPTOR.services_by_name["AdminService"]):
@@ -172,7 +175,9 @@ def test_a_message_over_the_transport_cap_is_refused_before_it_is_parsed(server,
     payments, _, _ = stubs
     with pytest.raises(grpc.RpcError) as refused:
         payments.CreatePayout(payout(reason="r" * (3 * MB)), metadata=CALLER, timeout=10)
-    assert refused.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    # The transport resets the stream once the message passes its cap (2 MiB): grpcio reports the reset.
+    assert refused.value.code() in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.CANCELLED), refused.value
+    assert payments.GetStats(pb.GetStatsRequest(), timeout=10).daily_limit_units > 0, "the server answers on"
 
 
 def test_a_valid_request_still_passes(server, stubs):

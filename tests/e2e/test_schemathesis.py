@@ -3,8 +3,8 @@ every check it has (`--checks all`: no 5xx; responses match the document; schema
 schema-invalid ones refused; undeclared methods answer 405 with Allow; ...), in every phase, with random generation.
 Bounded in examples and time.
 
-The deployment is set so that the document's promises are the only rules in play: per-payout maxima at the int64
-maximum (they are configuration, not API), and the addresses the fuzzer draws (schemathesis_hooks.py) on the DIRECT
+The deployment is set so that the document's promises are the only rules in play: per-payout maxima at the
+document's maximum amount (they are configuration, not API), and the addresses the fuzzer draws (schemathesis_hooks.py) on the DIRECT
 allowlist. KYC approvals, which are signatures over the request, are left out of positive generation by the hooks."""
 import os
 import subprocess
@@ -13,7 +13,7 @@ from conftest_paths import ROOT
 from fullstack import full_stack
 from schemathesis_hooks import ADDRESSES
 
-INT64_MAX = str(2**63 - 1)
+MAX_PAYOUT = str(10**15)  # the document's maximum amount_units (1,000,000,000 USDT)
 
 
 def test_undeclared_methods_answer_405_with_allow(tmp_path):
@@ -45,8 +45,9 @@ def test_undeclared_methods_answer_405_with_allow(tmp_path):
 
 def test_schemathesis_with_every_check_finds_nothing(tmp_path):
     _, devnet, server, sidecar, gateway = full_stack(tmp_path, gateway_args=["--no-rate-limits"], rpc_env={
-        "PAYMENT_RPC_LIMITS_V0_MAX_UNITS": INT64_MAX, "PAYMENT_RPC_LIMITS_KYC_MAX_UNITS": INT64_MAX,
-        "PAYMENT_RPC_LIMITS_DIRECT_MAX_UNITS": INT64_MAX, "PAYMENT_RPC_ROUTERS_DIRECT_ALLOWLIST": ",".join(ADDRESSES)})
+        "PAYMENT_RPC_LIMITS_V0_MAX_UNITS": MAX_PAYOUT, "PAYMENT_RPC_LIMITS_KYC_MAX_UNITS": MAX_PAYOUT,
+        "PAYMENT_RPC_LIMITS_DIRECT_MAX_UNITS": MAX_PAYOUT, "PAYMENT_RPC_LIMITS_HOURLY_UNITS": str(10**16),
+        "PAYMENT_RPC_LIMITS_DAILY_UNITS": str(10**16), "PAYMENT_RPC_ROUTERS_DIRECT_ALLOWLIST": ",".join(ADDRESSES)})
     try:
         token = gateway.token("fuzzer", "admin")
         env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks",

@@ -39,7 +39,7 @@ extension Lucid_Payment_V1_BatchItem: ConstraintChecked {
 
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
         try FieldCheck.pattern(recipientAddress, Self.recipientAddressPattern, field: prefix + "recipient_address")
-        try FieldCheck.number(Int64(amountUnits), min: 1, max: nil, required: true, field: prefix + "amount_units")
+        try FieldCheck.number(Int64(amountUnits), min: 1, max: 1000000000000000, required: true, field: prefix + "amount_units")
         try FieldCheck.pattern(reason, Self.reasonPattern, field: prefix + "reason")
         if hasKyc { try kyc.checkValues(prefix + "kyc.") }
     }
@@ -109,7 +109,7 @@ extension Lucid_Payment_V1_CreatePayoutRequest: ConstraintChecked {
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
         try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
         try FieldCheck.pattern(recipientAddress, Self.recipientAddressPattern, field: prefix + "recipient_address")
-        try FieldCheck.number(Int64(amountUnits), min: 1, max: nil, required: true, field: prefix + "amount_units")
+        try FieldCheck.number(Int64(amountUnits), min: 1, max: 1000000000000000, required: true, field: prefix + "amount_units")
         try FieldCheck.pattern(reason, Self.reasonPattern, field: prefix + "reason")
         if hasKyc { try kyc.checkValues(prefix + "kyc.") }
     }
