@@ -89,9 +89,17 @@ public struct OpenAPIRenderer {
         switch operation.body {
         case .none: break
         case .whole:
+            // Fields bound by the path are taken from the path, so the body of such an operation is the message
+            // without them (inline); the gateway refuses them in the body.
+            let bound = Set(operation.pathParameters.map { $0.fieldPath.split(separator: ".").first.map(String.init) ?? $0.fieldPath })
+            var schema = reference(operation.inputType)
+            if !bound.isEmpty, var message = api.messages[operation.inputType] {
+                message.fields.removeAll { bound.contains($0.name) }
+                schema = messageSchema(message)
+            }
             members.append(("requestBody", .object([
                 ("required", .bool(true)),
-                ("content", .object([("application/json", .object([("schema", reference(operation.inputType))]))])),
+                ("content", .object([("application/json", .object([("schema", schema)]))])),
             ])))
         case .field(let name):
             let field = api.messages[operation.inputType]?.fields.first { $0.name == name }
@@ -161,9 +169,13 @@ public struct OpenAPIRenderer {
     func enumSchema(_ model: EnumModel) -> DocumentValue {
         var description = model.comment
         for value in model.values where !value.comment.isEmpty { description += "\n- \(value.name): \(value.comment)" }
+        // proto3 JSON takes an enum by name or by number; responses always carry the name.
         return .object([
-            ("type", .string("string")), ("description", .string(description)),
-            ("enum", .array(model.values.map { .string($0.name) })),
+            ("description", .string(description)),
+            ("oneOf", .array([
+                .object([("type", .string("string")), ("enum", .array(model.values.map { .string($0.name) }))]),
+                .object([("type", .string("integer")), ("enum", .array(model.values.map { .integer(Int($0.number)) }))]),
+            ])),
         ])
     }
 

@@ -46,7 +46,7 @@ public struct GatewayApp: Sendable {
 
     public func router() -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: GatewayMiddleware(corsOrigins: settings.corsOrigins))
+        router.add(middleware: GatewayMiddleware(corsOrigins: settings.corsOrigins, methods: MethodNotAllowed.Table(operations)))
         for operation in operations {
             let method = HTTPRequest.Method(operation.httpMethod) ?? .post
             router.on(RouterPath(operation.routerPath), method: method) { request, context in
@@ -197,6 +197,8 @@ extension BasicRequestContext {
 struct GatewayMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
     let corsOrigins: Set<String>
+    /// Known paths with their methods, so an unknown method on a known path answers 405, not 404.
+    var methods = MethodNotAllowed.Table()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -216,7 +218,11 @@ struct GatewayMiddleware: RouterMiddleware {
             do {
                 response = try await next(request, context)
             } catch let error as HTTPError where error.status == .notFound {
-                response = GatewayApp.errorResponse(RESTError(status: 404, code: 5, message: "no such endpoint"))
+                if let allow = methods.allow(forPath: request.uri.path) {
+                    response = MethodNotAllowed.response(for: request.method, allow: allow)
+                } else {
+                    response = GatewayApp.errorResponse(RESTError(status: 404, code: 5, message: "no such endpoint"))
+                }
             } catch {
                 response = GatewayApp.errorResponse(RESTError(status: 500, code: 13, message: "internal error"))
             }

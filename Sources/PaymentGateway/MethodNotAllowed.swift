@@ -34,6 +34,30 @@ enum MethodNotAllowed {
         }
     }
 
+    /// The declared paths with their `Allow` values, for requests the router found no route for (a method it has
+    /// never heard of, such as QUERY): a path with more literal segments wins, as in the router.
+    struct Table: Sendable {
+        private var entries: [(segments: [Substring], allow: String)] = []
+
+        init() {}
+
+        init(_ operations: [RESTOperation]) {
+            entries = MethodNotAllowed.declared(operations).map { path, methods in
+                (path.split(separator: "/"), MethodNotAllowed.allow(methods))
+            }
+                .sorted { $0.segments.filter { !$0.hasPrefix(":") }.count > $1.segments.filter { !$0.hasPrefix(":") }.count }
+        }
+
+        /// The `Allow` value of the declared path `path` matches, if any.
+        func allow(forPath path: String) -> String? {
+            let segments = path.split(separator: "/")
+            return entries.first { entry in
+                entry.segments.count == segments.count
+                    && zip(entry.segments, segments).allSatisfy { template, segment in template.hasPrefix(":") || template == segment }
+            }?.allow
+        }
+    }
+
     static func response(for method: HTTPRequest.Method, allow: String) -> Response {
         if method == .options {
             return Response(status: .noContent, headers: [.allow: allow])

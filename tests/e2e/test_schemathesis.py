@@ -5,7 +5,8 @@ Bounded in examples and time.
 
 The deployment is set so that the document's promises are the only rules in play: per-payout maxima at the
 document's maximum amount (they are configuration, not API), and the addresses the fuzzer draws (schemathesis_hooks.py) on the DIRECT
-allowlist. KYC approvals, which are signatures over the request, are left out of positive generation by the hooks."""
+allowlist, and no processor (payouts to fuzzed addresses stay accepted and unpaid, so they cannot trip the breaker).
+KYC approvals, which are signatures over the request, are left out of positive generation by the hooks."""
 import os
 import subprocess
 
@@ -47,7 +48,8 @@ def test_schemathesis_with_every_check_finds_nothing(tmp_path):
     _, devnet, server, sidecar, gateway = full_stack(tmp_path, gateway_args=["--no-rate-limits"], rpc_env={
         "PAYMENT_RPC_LIMITS_V0_MAX_UNITS": MAX_PAYOUT, "PAYMENT_RPC_LIMITS_KYC_MAX_UNITS": MAX_PAYOUT,
         "PAYMENT_RPC_LIMITS_DIRECT_MAX_UNITS": MAX_PAYOUT, "PAYMENT_RPC_LIMITS_HOURLY_UNITS": str(10**16),
-        "PAYMENT_RPC_LIMITS_DAILY_UNITS": str(10**16), "PAYMENT_RPC_ROUTERS_DIRECT_ALLOWLIST": ",".join(ADDRESSES)})
+        "PAYMENT_RPC_LIMITS_DAILY_UNITS": str(2 * 10**16), "PAYMENT_RPC_ROUTERS_DIRECT_ALLOWLIST": ",".join(ADDRESSES),
+        "PAYMENT_RPC_PROCESSOR_ENABLED": "false"})
     try:
         token = gateway.token("fuzzer", "admin")
         env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks",
@@ -56,7 +58,10 @@ def test_schemathesis_with_every_check_finds_nothing(tmp_path):
             ["st", "run", str(ROOT / "openapi" / "payment.openapi.yaml"), "--url", gateway.url,
              "-H", f"Authorization: Bearer {token}", "--checks", "all",
              "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", "30", "--workers", "2",
-             "--request-timeout", "10", "--max-failures", "40", "--warnings", "off"],
+             "--request-timeout", "10", "--max-failures", "40", "--warnings", "off",
+             # TripBreaker stops every payout by design (503 until a reset): fuzzing it would turn the rest of
+             # the run into 503s. It is tested in PaymentRPCTests and test_grpc_e2e.py.
+             "--exclude-operation-id", "TripBreaker"],
             capture_output=True, text=True, timeout=600, env=env, cwd=tmp_path)
         print(result.stdout[-8000:])
         assert result.returncode == 0, result.stdout[-12000:] + result.stderr[-2000:]
