@@ -254,7 +254,11 @@ public struct OpenAPIRenderer {
         case .enumeration(let name): return reference(name)
         case .message(let name):
             switch name {
-            case "google.protobuf.Timestamp": return .object([("type", .string("string")), ("format", .string("date-time"))])
+            case "google.protobuf.Timestamp":
+                // RFC 3339 as proto3 JSON parsers take it: years 0001-9999, upper-case T and Z, offsets to ±13:59.
+                return .object([
+                    ("type", .string("string")), ("format", .string("date-time")), ("pattern", .string(Self.timestampPattern)),
+                ])
             case "google.protobuf.Duration", "google.protobuf.FieldMask": return .object([("type", .string("string"))])
             case "google.protobuf.Empty", "google.protobuf.Struct", "google.protobuf.Any": return .object([("type", .string("object"))])
             default: return reference(name)
@@ -263,6 +267,9 @@ public struct OpenAPIRenderer {
             return .object([("type", .string("object")), ("additionalProperties", kindSchema(value))])
         }
     }
+
+    static let timestampPattern =
+        "^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])$"
 
     func reference(_ name: String) -> DocumentValue { .object([("$ref", .string("#/components/schemas/\(name)"))]) }
 
