@@ -323,7 +323,7 @@ public nonisolated struct Lucid_Payment_V1_CreatePayoutRequest: Sendable {
   public var recipientAddress: String = String()
 
   /// Required. The amount in USDT base units (1 USDT = 1,000,000), greater than 0 and at most the router's
-  /// per-payout maximum.
+  /// per-payout maximum (and never more than 1,000,000,000 USDT).
   public var amountUnits: Int64 = 0
 
   /// Required. Why this payout is made, 1-256 characters. Stored and shown in listings.
@@ -612,7 +612,8 @@ public nonisolated struct Lucid_Payment_V1_BatchItem: Sendable {
   /// Required. The TRON base58check address to pay.
   public var recipientAddress: String = String()
 
-  /// Required. The amount in USDT base units, greater than 0 and at most the router's per-payout maximum.
+  /// Required. The amount in USDT base units, greater than 0 and at most the router's per-payout maximum (and never
+  /// more than 1,000,000,000 USDT).
   public var amountUnits: Int64 = 0
 
   /// Required. Why this payout is made, 1-256 characters.
