@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the committed OpenAPI documents (openapi/) and the codegen golden fixtures (Tests/CodegenTests/Fixtures)
+# Regenerates the committed OpenAPI documents (openapi/), the gateway shim, the server's request checks
+# (Sources/PaymentAPI/Generated/payment.constraints.swift) and the codegen golden fixtures (Tests/CodegenTests/Fixtures)
 # with Debian's protoc and protoc-gen-lucid-rest. Descriptor sets are committed so the golden tests need no protoc.
 #   needs: apt-get install -y protobuf-compiler golang-github-gogo-googleapis-dev
 set -euo pipefail
@@ -14,10 +15,11 @@ protoc -I proto -I "$GOOGLEAPIS" --plugin=protoc-gen-lucid-rest="$PLUGIN" --luci
   --lucid-rest_opt="title=payment,rate_limits=$RATES" proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto
 protoc -I proto -I "$GOOGLEAPIS" --include_imports --include_source_info --descriptor_set_out="$FIX/payment.pb" \
   proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto
-protoc -I "$FIX" -I "$GOOGLEAPIS" --include_imports --include_source_info --descriptor_set_out="$FIX/http_forms.pb" \
+protoc -I "$FIX" -I proto -I "$GOOGLEAPIS" --include_imports --include_source_info --descriptor_set_out="$FIX/http_forms.pb" \
   "$FIX/http_forms.proto"
-protoc -I "$FIX" -I "$GOOGLEAPIS" --plugin=protoc-gen-lucid-rest="$PLUGIN" --lucid-rest_out="$FIX" \
+protoc -I "$FIX" -I proto -I "$GOOGLEAPIS" --plugin=protoc-gen-lucid-rest="$PLUGIN" --lucid-rest_out="$FIX" \
   --lucid-rest_opt="title=http_forms,rate_limits=GetBook:60;CreateBook:10" "$FIX/http_forms.proto"
 cp openapi/payment.openapi.json openapi/payment.openapi.yaml "$FIX/"
 mv openapi/payment.rest.swift Sources/PaymentGateway/Generated/payment.rest.swift
+mv openapi/payment.constraints.swift Sources/PaymentAPI/Generated/payment.constraints.swift
 echo "generated: $(ls openapi) and fixtures in $FIX"

@@ -9,13 +9,18 @@ public enum DescriptorReader {
         public var description: String
     }
 
-    /// The extensions protoc must decode for us.
-    public static let extensions: [any AnyMessageExtension] = [Google_Api_Extensions_http]
+    /// The extensions protoc must decode for us: the HTTP rules and the request constraints.
+    public static let extensions: [any AnyMessageExtension] = [
+        Google_Api_Extensions_http, Lucid_Api_V1_Extensions_field, Lucid_Api_V1_Extensions_method,
+    ]
+
+    static var namer: SwiftProtobufNamer { SwiftProtobufNamer() }
 
     public static func read(files: [FileDescriptor], title: String) throws -> HTTPAPI {
         var operations: [HTTPOperation] = []
         var messages: [String: MessageModel] = [:]
         var enums: [String: EnumModel] = [:]
+        var requests: [String] = []
         for file in files {
             for service in file.services {
                 for method in service.methods where method.options.hasGoogle_Api_http {
@@ -24,12 +29,33 @@ public enum DescriptorReader {
                     for (index, binding) in bindings.enumerated() {
                         operations.append(try operation(method, service: service, binding: binding, index: index))
                     }
-                    if let input = method.inputType { collect(input, into: &messages, enums: &enums) }
-                    if let output = method.outputType { collect(output, into: &messages, enums: &enums) }
+                    if let input = method.inputType {
+                        try collect(input, into: &messages, enums: &enums)
+                        try requireBounds(input, seen: &requests)
+                    }
+                    if let output = method.outputType { try collect(output, into: &messages, enums: &enums) }
                 }
             }
         }
-        return HTTPAPI(title: title, operations: operations, messages: messages, enums: enums)
+        return HTTPAPI(
+            title: title, operations: operations, messages: messages, enums: enums, requestMessages: requests.sorted())
+    }
+
+    /// Every string and repeated field a request can carry must declare its maximum, so no request holds unbounded
+    /// work; `seen` collects the request messages (full names) for the server's checks.
+    static func requireBounds(_ message: Descriptor, seen: inout [String]) throws {
+        guard !message.fullName.hasPrefix("google.protobuf."), !seen.contains(message.fullName) else { return }
+        seen.append(message.fullName)
+        for descriptor in message.fields {
+            let constraints = try FieldConstraints.read(descriptor)
+            if descriptor.type == .string, constraints.maxLength == nil {
+                throw Failure(description: "\(descriptor.fullName): a request string needs (lucid.api.v1.field).max_length")
+            }
+            if descriptor.isRepeated, constraints.maxItems == nil {
+                throw Failure(description: "\(descriptor.fullName): a repeated request field needs (lucid.api.v1.field).max_items")
+            }
+            if let type = descriptor.messageType, !descriptor.isMap { try requireBounds(type, seen: &seen) }
+        }
     }
 
     static func operation(_ method: MethodDescriptor, service: ServiceDescriptor, binding: Google_Api_HttpRule, index: Int) throws -> HTTPOperation {
@@ -47,8 +73,10 @@ public enum DescriptorReader {
         guard let input = method.inputType, let output = method.outputType else {
             throw Failure(description: "\(method.fullName): input or output type not resolved")
         }
-        let pathParameters = variables.map { variable in
-            PathParameter(fieldPath: variable.field, pattern: variable.pattern, field: input.fields.first { $0.name == variable.field }.map(field))
+        let pathParameters = try variables.map { variable in
+            PathParameter(
+                fieldPath: variable.field, pattern: variable.pattern,
+                field: try input.fields.first { $0.name == variable.field }.map(field))
         }
         let body: HTTPOperation.Body
         switch binding.body {
@@ -65,7 +93,7 @@ public enum DescriptorReader {
         if body != .whole {
             for candidate in input.fields where !bound.contains(candidate.name) {
                 if case .field(let name) = body, name == candidate.name { continue }
-                query.append(field(candidate))
+                query.append(try field(candidate))
             }
         }
         let responseBody = binding.responseBody.isEmpty ? nil : binding.responseBody
@@ -74,7 +102,9 @@ public enum DescriptorReader {
             operationID: index == 0 ? method.name : "\(method.name)\(index + 1)", method: verb, path: path,
             pathParameters: pathParameters, queryParameters: query, body: body, responseBody: responseBody,
             inputType: input.fullName, outputType: output.fullName, comment: comment(method.protoSourceComments()),
-            idempotencyKeyField: input.fields.contains { $0.name == "idempotency_key" } ? "idempotency_key" : nil)
+            idempotencyKeyField: input.fields.contains { $0.name == "idempotency_key" } ? "idempotency_key" : nil,
+            maxRequestBytes: method.options.hasLucid_Api_V1_method && method.options.Lucid_Api_V1_method.hasMaxRequestBytes
+                ? Int(method.options.Lucid_Api_V1_method.maxRequestBytes) : nil)
     }
 
     /// "/v1/{name=shelves/*}/books" → ("/v1/{name}/books", [(name, "shelves/*")]).
@@ -103,11 +133,19 @@ public enum DescriptorReader {
         return (path, variables)
     }
 
-    static func field(_ descriptor: FieldDescriptor) -> FieldModel {
+    static func field(_ descriptor: FieldDescriptor) throws -> FieldModel {
         let text = comment(descriptor.protoSourceComments())
+        let constraints = try FieldConstraints.read(descriptor)
+        // The comment may say "Required." for readers; the rule is what is enforced, so the two must agree.
+        if text.hasPrefix("Required."), !constraints.required {
+            throw Failure(
+                description: "\(descriptor.fullName): documented as Required. but without (lucid.api.v1.field).required")
+        }
+        let names = namer.messagePropertyNames(field: descriptor, prefixed: "_", includeHasAndClear: true)
         return FieldModel(
             name: descriptor.name, jsonName: descriptor.jsonName ?? descriptor.name, kind: kind(descriptor),
-            repeated: descriptor.isRepeated && !descriptor.isMap, comment: text, required: text.hasPrefix("Required."))
+            repeated: descriptor.isRepeated && !descriptor.isMap, comment: text, constraints: constraints,
+            swiftName: names.name, swiftHasName: names.has)
     }
 
     static func kind(_ descriptor: FieldDescriptor) -> FieldModel.Kind {
@@ -143,17 +181,17 @@ public enum DescriptorReader {
     }
 
     /// Messages and enums reachable from a message, well-known types excluded (they map to plain JSON types).
-    static func collect(_ message: Descriptor, into messages: inout [String: MessageModel], enums: inout [String: EnumModel]) {
+    static func collect(_ message: Descriptor, into messages: inout [String: MessageModel], enums: inout [String: EnumModel]) throws {
         guard messages[message.fullName] == nil, !message.fullName.hasPrefix("google.protobuf.") else { return }
         messages[message.fullName] = MessageModel(
-            fullName: message.fullName, comment: comment(message.protoSourceComments()),
-            fields: message.fields.map(field))
+            fullName: message.fullName, swiftName: namer.fullName(message: message),
+            comment: comment(message.protoSourceComments()), fields: try message.fields.map(field))
         for descriptor in message.fields {
             if let type = descriptor.messageType {
                 if descriptor.isMap, let value = type.fields[1].messageType {
-                    collect(value, into: &messages, enums: &enums)
+                    try collect(value, into: &messages, enums: &enums)
                 } else if !descriptor.isMap {
-                    collect(type, into: &messages, enums: &enums)
+                    try collect(type, into: &messages, enums: &enums)
                 }
             }
             if let type = descriptor.enumType, enums[type.fullName] == nil {

@@ -8,6 +8,9 @@ public struct HTTPAPI: Sendable, Equatable {
     public var messages: [String: MessageModel]
     /// Every enum reachable from an operation, by full proto name.
     public var enums: [String: EnumModel]
+    /// The messages a request can carry (inputs and the messages inside them), sorted full names: the ones the
+    /// server's constraint checks cover.
+    public var requestMessages: [String]
 }
 
 /// One HTTP binding of one RPC.
@@ -39,6 +42,8 @@ public struct HTTPOperation: Sendable, Equatable {
     public var comment: String
     /// The idempotency key field, when the request has one ("idempotency_key").
     public var idempotencyKeyField: String?
+    /// `(lucid.api.v1.method).max_request_bytes`: the largest request message the RPC accepts.
+    public var maxRequestBytes: Int?
 }
 
 /// A `{field}` or `{field=pattern}` path variable.
@@ -52,6 +57,8 @@ public struct PathParameter: Sendable, Equatable {
 
 public struct MessageModel: Sendable, Equatable {
     public var fullName: String
+    /// The Swift type swift-protobuf generates for it ("Lucid_Payment_V1_BatchItem").
+    public var swiftName: String
     public var comment: String
     public var fields: [FieldModel]
 }
@@ -69,8 +76,13 @@ public struct FieldModel: Sendable, Equatable {
     public var kind: Kind
     public var repeated: Bool
     public var comment: String
-    /// By convention, a field whose comment starts with "Required." is required.
-    public var required: Bool
+    /// `(lucid.api.v1.field)`: the field's rules (empty when it declares none).
+    public var constraints: FieldConstraints
+    /// The Swift property swift-protobuf generates for it, and its `has` property for message fields.
+    public var swiftName: String
+    public var swiftHasName: String
+    /// Whether the field must be given (`required: true` in its rules).
+    public var required: Bool { constraints.required }
 }
 
 public struct EnumModel: Sendable, Equatable {

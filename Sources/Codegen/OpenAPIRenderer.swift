@@ -19,11 +19,11 @@ public struct OpenAPIRenderer {
 
     /// gRPC status → HTTP status, as grpc-gateway maps them; every operation documents these error responses.
     public static let errorResponses: [(status: String, description: String)] = [
-        ("400", "INVALID_ARGUMENT, FAILED_PRECONDITION or OUT_OF_RANGE: the request is wrong; `message` names the field"),
+        ("400", "INVALID_ARGUMENT or OUT_OF_RANGE: the request is wrong; `message` names the field"),
         ("401", "UNAUTHENTICATED: no valid bearer token"),
         ("403", "PERMISSION_DENIED: the caller's role may not do this"),
         ("404", "NOT_FOUND"),
-        ("409", "ALREADY_EXISTS or ABORTED"),
+        ("409", "FAILED_PRECONDITION, ALREADY_EXISTS or ABORTED: the request conflicts with stored state (an idempotency key used for another request, a payout already signed)"),
         ("429", "RESOURCE_EXHAUSTED: a rate limit or a payout limit; `message` names it"),
         ("500", "INTERNAL or UNKNOWN"),
         ("503", "UNAVAILABLE: try again later"),
@@ -89,9 +89,17 @@ public struct OpenAPIRenderer {
         switch operation.body {
         case .none: break
         case .whole:
+            // Fields bound by the path are taken from the path, so the body of such an operation is the message
+            // without them (inline); the gateway refuses them in the body.
+            let bound = Set(operation.pathParameters.map { $0.fieldPath.split(separator: ".").first.map(String.init) ?? $0.fieldPath })
+            var schema = reference(operation.inputType)
+            if !bound.isEmpty, var message = api.messages[operation.inputType] {
+                message.fields.removeAll { bound.contains($0.name) }
+                schema = messageSchema(message)
+            }
             members.append(("requestBody", .object([
                 ("required", .bool(true)),
-                ("content", .object([("application/json", .object([("schema", reference(operation.inputType))]))])),
+                ("content", .object([("application/json", .object([("schema", schema)]))])),
             ])))
         case .field(let name):
             let field = api.messages[operation.inputType]?.fields.first { $0.name == name }
@@ -135,7 +143,7 @@ public struct OpenAPIRenderer {
     func description(of operation: HTTPOperation) -> String {
         var text = operation.comment
         if operation.idempotencyKeyField != nil {
-            text += "\n\nIdempotency: `idempotencyKey` is required. Repeating a request with the same key returns the first result; the same key with a different request is refused (400, FAILED_PRECONDITION)."
+            text += "\n\nIdempotency: `idempotencyKey` is required. Repeating a request with the same key returns the first result; the same key with a different request is refused (409, FAILED_PRECONDITION)."
         }
         return text
     }
@@ -161,21 +169,72 @@ public struct OpenAPIRenderer {
     func enumSchema(_ model: EnumModel) -> DocumentValue {
         var description = model.comment
         for value in model.values where !value.comment.isEmpty { description += "\n- \(value.name): \(value.comment)" }
+        // proto3 JSON takes an enum by name or by number; responses always carry the name.
         return .object([
-            ("type", .string("string")), ("description", .string(description)),
-            ("enum", .array(model.values.map { .string($0.name) })),
+            ("description", .string(description)),
+            ("oneOf", .array([
+                .object([("type", .string("string")), ("enum", .array(model.values.map { .string($0.name) }))]),
+                .object([("type", .string("integer")), ("enum", .array(model.values.map { .integer(Int($0.number)) }))]),
+            ])),
         ])
     }
 
     func fieldSchema(_ field: FieldModel) -> DocumentValue {
-        var schema = kindSchema(field.kind)
-        if field.repeated { schema = .object([("type", .string("array")), ("items", schema)]) }
+        var schema = Self.constrained(kindSchema(field.kind), field.kind, field.constraints)
+        let rules = field.constraints
+        if field.repeated {
+            var members: [(String, DocumentValue)] = [("type", .string("array")), ("items", schema)]
+            if let minimum = rules.minItems { members.append(("minItems", .integer(minimum))) }
+            if let maximum = rules.maxItems { members.append(("maxItems", .integer(maximum))) }
+            schema = .object(members)
+        } else if case .map = field.kind, case .object(var members) = schema {
+            if let minimum = rules.minItems { members.append(("minProperties", .integer(minimum))) }
+            if let maximum = rules.maxItems { members.append(("maxProperties", .integer(maximum))) }
+            schema = .object(members)
+        }
         guard !field.comment.isEmpty else { return schema }
         if case .object(var members) = schema, !members.contains(where: { $0.0 == "$ref" }) {
             members.append(("description", .string(field.comment)))
             return .object(members)
         }
         return .object([("allOf", .array([schema])), ("description", .string(field.comment))])
+    }
+
+    /// A scalar's schema with the field's per-value rules: lengths and pattern for strings, minimum and maximum for
+    /// JSON integers, and for 64-bit integers (JSON strings) a pattern matching exactly the decimals in the range.
+    static func constrained(_ schema: DocumentValue, _ kind: FieldModel.Kind, _ rules: FieldConstraints) -> DocumentValue {
+        guard case .object(var members) = schema, !members.contains(where: { $0.0 == "$ref" }) else { return schema }
+        switch kind {
+        case .scalar("string"):
+            if let minimum = rules.minLength { members.append(("minLength", .integer(minimum))) }
+            if let maximum = rules.maxLength { members.append(("maxLength", .integer(maximum))) }
+            if let pattern = rules.pattern { members.append(("pattern", .string(pattern))) }
+            if let format = rules.format { members.append(("format", .string(format))) }
+        case .scalar("int32"), .scalar("sint32"), .scalar("sfixed32"), .scalar("uint32"), .scalar("fixed32"):
+            if let minimum = rules.minimum {
+                members.removeAll { $0.0 == "minimum" }
+                members.append(("minimum", .integer(Int(minimum))))
+            }
+            if let maximum = rules.maximum { members.append(("maximum", .integer(Int(maximum)))) }
+        case .scalar("int64"), .scalar("sint64"), .scalar("sfixed64"), .scalar("uint64"), .scalar("fixed64"):
+            if rules.minimum != nil || rules.maximum != nil {
+                // proto3 JSON takes a 64-bit integer as a decimal string or as a JSON number, so the document
+                // states both: the string within the range, and the number within the range and within what a JSON
+                // number carries exactly (±2^53), beyond which the string form must be used.
+                let unsigned = kind == .scalar("uint64") || kind == .scalar("fixed64")
+                let minimum = rules.minimum ?? (unsigned ? 0 : .min)
+                let maximum = rules.maximum ?? .max
+                members.append(("pattern", .string(IntegerPattern.regex(minimum: minimum, maximum: maximum))))
+                let exact: Int64 = 1 << 53
+                let number: DocumentValue = .object([
+                    ("type", .string("integer")), ("format", .string("int64")),
+                    ("minimum", .integer(Int(max(minimum, -exact)))), ("maximum", .integer(Int(min(maximum, exact)))),
+                ])
+                return .object([("oneOf", .array([.object(members), number]))])
+            }
+        default: break
+        }
+        return .object(members)
     }
 
     func kindSchema(_ kind: FieldModel.Kind) -> DocumentValue {
@@ -195,7 +254,11 @@ public struct OpenAPIRenderer {
         case .enumeration(let name): return reference(name)
         case .message(let name):
             switch name {
-            case "google.protobuf.Timestamp": return .object([("type", .string("string")), ("format", .string("date-time"))])
+            case "google.protobuf.Timestamp":
+                // RFC 3339 as proto3 JSON parsers take it: years 0001-9999, upper-case T and Z, offsets to ±13:59.
+                return .object([
+                    ("type", .string("string")), ("format", .string("date-time")), ("pattern", .string(Self.timestampPattern)),
+                ])
             case "google.protobuf.Duration", "google.protobuf.FieldMask": return .object([("type", .string("string"))])
             case "google.protobuf.Empty", "google.protobuf.Struct", "google.protobuf.Any": return .object([("type", .string("object"))])
             default: return reference(name)
@@ -204,6 +267,9 @@ public struct OpenAPIRenderer {
             return .object([("type", .string("object")), ("additionalProperties", kindSchema(value))])
         }
     }
+
+    static let timestampPattern =
+        "^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?(?:Z|[+-](?:0[0-9]|1[0-3]):[0-5][0-9])$"
 
     func reference(_ name: String) -> DocumentValue { .object([("$ref", .string("#/components/schemas/\(name)"))]) }
 

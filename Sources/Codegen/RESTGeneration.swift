@@ -11,10 +11,11 @@ public enum RESTGeneration {
             if parts.count == 2, let limit = Int(parts[1]) { options.rateLimits[String(parts[0])] = limit }
         }
         let document = OpenAPIRenderer(api: api, options: options).document()
-        let shimName = title.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined() + "RESTShim"
+        let typeName = title.split(separator: "_").map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
         return [
             ("\(title).openapi.json", document.json() + "\n"), ("\(title).openapi.yaml", document.yaml()),
-            ("\(title).rest.swift", ShimRenderer(api: api, enumName: shimName).source()),
+            ("\(title).rest.swift", ShimRenderer(api: api, enumName: typeName + "RESTShim").source()),
+            ("\(title).constraints.swift", ConstraintRenderer(api: api, enumName: typeName + "RequestLimits").source()),
         ]
     }
 }

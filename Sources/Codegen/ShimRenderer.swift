@@ -79,6 +79,7 @@ public struct ShimRenderer {
         case .scalar("bool"): return ".bool"
         case .scalar("int32"), .scalar("sint32"), .scalar("sfixed32"), .scalar("uint32"), .scalar("fixed32"): return ".integer"
         case .scalar("double"), .scalar("float"): return ".number"
+        case .enumeration: return ".enumeration"
         default: return ".string"
         }
     }

@@ -48,13 +48,14 @@ public struct GatewayApp: Sendable {
 
     public func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: GatewayMiddleware(corsOrigins: settings.corsOrigins))
+        router.add(middleware: GatewayMiddleware(corsOrigins: settings.corsOrigins, methods: MethodNotAllowed.Table(operations)))
         for operation in operations {
             let method = HTTPRequest.Method(operation.httpMethod) ?? .post
             router.on(RouterPath(operation.routerPath), method: method) { request, context in
                 await self.handle(operation, request: request, context: context)
             }
         }
+        MethodNotAllowed.register(on: router, operations: operations)
         router.get("/api/payment/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: settings.openAPIJSON)))
         }
@@ -214,6 +215,8 @@ extension GatewayRequestContext {
 struct GatewayMiddleware: RouterMiddleware {
     typealias Context = GatewayRequestContext
     let corsOrigins: Set<String>
+    /// Known paths with their methods, so an unknown method on a known path answers 405, not 404.
+    var methods = MethodNotAllowed.Table()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -233,8 +236,11 @@ struct GatewayMiddleware: RouterMiddleware {
             do {
                 response = try await next(request, context)
             } catch let error as HTTPError where error.status == .notFound {
-                response = GatewayApp.errorResponse(
-                    RESTError(status: 404, code: .notFound, message: "no such endpoint"))
+                if let allow = methods.allow(forPath: request.uri.path) {
+                    response = MethodNotAllowed.response(for: request.method, allow: allow)
+                } else {
+                    response = GatewayApp.errorResponse(RESTError(status: 404, code: .notFound, message: "no such endpoint"))
+                }
             } catch {
                 response = GatewayApp.errorResponse(
                     RESTError(status: 500, code: .internalError, message: "internal error"))

@@ -66,6 +66,11 @@ public struct RESTOperation: Sendable {
         if !body.isEmpty, bodyValue == nil, !body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
             throw RESTError(status: 400, code: 3, message: "the request body is not valid JSON")
         }
+        if let bodyValue, let path = Self.nullPath(in: bodyValue) {
+            // proto3 JSON would read null as "not set"; the document has no nullable field, so it is refused here,
+            // as unknown fields are, instead of being silently taken for a default.
+            throw RESTError(status: 400, code: 3, message: "\(path.isEmpty ? "the body" : path) is null; leave the field out instead")
+        }
         switch self.body {
         case .none:
             if bodyValue != nil { throw RESTError(status: 400, code: 3, message: "this operation takes no request body") }
@@ -75,6 +80,9 @@ public struct RESTOperation: Sendable {
                 throw RESTError(status: 400, code: 3, message: "the request body must be a JSON object")
             }
             object = dictionary
+            for parameter in pathParameters where object[parameter.jsonName] != nil {
+                throw RESTError(status: 400, code: 3, message: "\(parameter.jsonName) is set by the path, not the body")
+            }
         case .field(let name):
             guard let bodyValue else { throw RESTError(status: 400, code: 3, message: "a JSON request body (the \(name) field) is required") }
             object[name] = bodyValue
@@ -99,6 +107,21 @@ public struct RESTOperation: Sendable {
         } catch {
             throw RESTError(status: 400, code: 3, message: "the request cannot be encoded")
         }
+    }
+
+    /// The path of the first JSON null in a parsed body ("items[2].kyc"), or nil when there is none.
+    static func nullPath(in value: Any, at path: String = "") -> String? {
+        if value is NSNull { return path }
+        if let object = value as? [String: Any] {
+            for key in object.keys.sorted() {
+                if let found = nullPath(in: object[key]!, at: path.isEmpty ? key : "\(path).\(key)") { return found }
+            }
+        } else if let array = value as? [Any] {
+            for (index, item) in array.enumerated() {
+                if let found = nullPath(in: item, at: "\(path)[\(index)]") { return found }
+            }
+        }
+        return nil
     }
 
     /// The answer's JSON: the whole response, or its `response_body` field.
@@ -141,10 +164,13 @@ public struct RESTQueryParameter: Sendable {
 /// How a path or query string becomes a JSON value for proto3 JSON parsing.
 public enum RESTValueKind: Sendable {
     case string, integer, number, bool
+    /// An enum: by name, or by number (proto3 JSON takes both; a query string cannot tell them apart otherwise).
+    case enumeration
 
     func convert(_ text: String, name: String) throws(RESTError) -> Any {
         switch self {
         case .string: return text
+        case .enumeration: return Int(text).map { $0 as Any } ?? text
         case .integer:
             guard let value = Int(text) else { throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not an integer") }
             return value
@@ -172,10 +198,13 @@ public struct RESTError: Error, Sendable {
         self.headers = headers
     }
 
-    /// gRPC status → HTTP status, grpc-gateway's table.
+    /// gRPC status → HTTP status, grpc-gateway's table, except FAILED_PRECONDITION: 409 Conflict, because here it
+    /// always means the request conflicts with stored state (an idempotency key used for another request, a payout
+    /// already signed), never that the request is malformed; 400 is kept for requests the document refuses.
     public static func http(for code: RPCError.Code) -> Int {
         switch code {
-        case .invalidArgument, .failedPrecondition, .outOfRange: 400
+        case .failedPrecondition: 409
+        case .invalidArgument, .outOfRange: 400
         case .unauthenticated: 401
         case .permissionDenied: 403
         case .notFound: 404

@@ -53,7 +53,7 @@ public struct PaymentServer: Sendable {
 
     /// The interceptors every gRPC server of `config` runs: identity checks (`IdentityInterceptor`).
     public static func interceptors(config: PaymentRPCConfig) -> [any ServerInterceptor] {
-        [IdentityInterceptor(requireIdentity: config.environment.requiresSidecar)]
+        [IdentityInterceptor(requireIdentity: config.environment.requiresSidecar), RequestConstraintsInterceptor()]
     }
 
     /// Runs until SIGTERM/SIGINT.

@@ -32,8 +32,17 @@ public enum Base58 {
         return String(decoding: text, as: UTF8.self)
     }
 
-    /// Decodes text; fails on the first character outside the alphabet.
-    public static func decode(_ text: String) throws(Base58Error) -> [UInt8] {
+    /// The longest text `decode` accepts by default: decoding is quadratic in the length, and nothing TRON writes in
+    /// Base58 is longer than a 34-character address, so anything past this is refused before any work.
+    public static let defaultMaxLength = 128
+
+    /// Decodes text; fails on over-long text (checked first, in O(1) for ASCII) and on the first character
+    /// outside the alphabet.
+    public static func decode(_ text: String, maxLength: Int = defaultMaxLength) throws(Base58Error) -> [UInt8] {
+        // utf8.count is O(1) for native strings; a scalar count can only be smaller, so this bound is safe.
+        if text.utf8.count > maxLength, text.unicodeScalars.count > maxLength {
+            throw .tooLong(text.unicodeScalars.count, maximum: maxLength)
+        }
         let scalars = Array(text.unicodeScalars)
         let zeros = scalars.prefix { $0 == "1" }.count
         var bytes: [UInt8] = []
@@ -64,6 +73,8 @@ public enum Base58Error: Error, Equatable, Sendable, CustomStringConvertible {
     case tooShort
     /// The last 4 bytes are not the double-SHA-256 checksum of the rest.
     case badChecksum
+    /// Longer than the decoder accepts (characters, maximum); refused before decoding.
+    case tooLong(Int, maximum: Int)
 
     public var description: String {
         switch self {
@@ -71,6 +82,7 @@ public enum Base58Error: Error, Equatable, Sendable, CustomStringConvertible {
             "invalid base58 character '\(character)' at position \(offset)"
         case .tooShort: "too short to hold a base58check checksum"
         case .badChecksum: "base58check checksum does not match"
+        case .tooLong(let length, let maximum): "\(length) characters, more than the \(maximum) base58 accepts here"
         }
     }
 }

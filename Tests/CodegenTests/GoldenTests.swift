@@ -32,12 +32,17 @@ struct GoldenTests {
         let first = try RESTGeneration.render(files: input, title: "payment", rateLimits: Self.paymentRates)
         let second = try RESTGeneration.render(files: input, title: "payment", rateLimits: Self.paymentRates)
         #expect(first.map(\.1) == second.map(\.1), "same input, same bytes")
-        #expect(first.map(\.0) == ["payment.openapi.json", "payment.openapi.yaml", "payment.rest.swift"])
+        #expect(
+            first.map(\.0) == ["payment.openapi.json", "payment.openapi.yaml", "payment.rest.swift", "payment.constraints.swift"])
         for (name, contents) in first.prefix(2) { #expect(contents == (try golden(name)), "\(name) differs from the golden file") }
         // The shim's golden file is the one the gateway compiles.
         let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../Sources/PaymentGateway/Generated/payment.rest.swift")
         #expect(first[2].1 == (try String(contentsOf: committed, encoding: .utf8)), "the committed gateway shim is stale")
+        // So are the request checks payment-rpc compiles.
+        let checks = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../Sources/PaymentAPI/Generated/payment.constraints.swift")
+        #expect(first[3].1 == (try String(contentsOf: checks, encoding: .utf8)), "the committed request checks are stale")
     }
 
     @Test("every google.api.http form: verbs, custom, {field=pattern}, body field and *, response_body, additional bindings")
@@ -68,11 +73,13 @@ struct GoldenTests {
         let input = try files("http_forms.pb", ["http_forms.proto"])
         let renderer = OpenAPIRenderer(api: try DescriptorReader.read(files: input, title: "t"))
         let book = renderer.messageSchema(renderer.api.messages["codegen.test.v1.Book"]!).json()
-        #expect(book.contains("\"pages\": {\n      \"type\": \"string\",\n      \"format\": \"int64\""))
+        // A bounded int64: a decimal string (proto3 JSON's form) or an exact JSON number, both within the range.
+        #expect(book.contains("\"pages\": {\n      \"oneOf\": [\n        {\n          \"type\": \"string\",\n          \"format\": \"int64\""))
+        #expect(book.contains("\"minimum\": 1,\n          \"maximum\": 100000"))
         #expect(book.contains("\"format\": \"date-time\""))
         #expect(book.contains("\"additionalProperties\": {\n        \"type\": \"string\""))
         #expect(book.contains("\"format\": \"byte\""))
-        #expect(book.contains("\"required\": [\n    \"id\"\n  ]"))
+        #expect(book.contains("\"required\": [\n    \"id\"\n  ]"), "required comes from (lucid.api.v1.field).required")
         #expect(book.contains("\"additionalProperties\": false"), "unknown JSON fields are refused")
     }
 

@@ -141,7 +141,7 @@ struct PaymentServiceTests {
                     $0.status = .cancelled
                 })
             }
-            #expect(mixed?.code == .invalidArgument)
+            #expect(mixed?.code == .notFound, "a well-formed token that names no page of this listing")
             #expect(mixed?.message.contains("other filters") == true)
             let filtered = try await server.payments.listPayouts(.with {
                 $0.requestedBy = "anonymous"

@@ -90,6 +90,16 @@ struct EncodingTests {
         #expect(throws: Base58Error.self) { try Base58.decode("TR7NHqjé") }
     }
 
+    @Test("over-long text is refused before decoding, whatever its characters")
+    func tooLong() throws {
+        let long = String(repeating: "z", count: 200_000)
+        #expect(throws: Base58Error.tooLong(200_000, maximum: Base58.defaultMaxLength)) { try Base58.decode(long) }
+        #expect(throws: Base58Error.tooLong(129, maximum: 128)) { try Base58.decode(String(repeating: "é", count: 129)) }
+        #expect(throws: TronAddressError.base58(.tooLong(200_001, maximum: 128))) { try TronAddress(base58: "T" + long) }
+        // 128 is still accepted, so the limit does not cut into anything real.
+        #expect(try Base58.decode(String(repeating: "1", count: 128)) == [UInt8](repeating: 0, count: 128))
+    }
+
     @Test("hex is strict")
     func hex() {
         #expect(Hex.decode("0aFf") == [0x0a, 0xff])

@@ -238,7 +238,8 @@ extension Lucid_Payment_V1_PaymentService {
         /// > Source IDL Documentation:
         /// >
         /// > Lists payouts, newest first, filtered and paginated with opaque page tokens.
-        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token).
+        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token), NOT_FOUND (a well-formed page token that names
+        /// > no page of this listing).
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Lucid_Payment_V1_ListPayoutsRequest` messages.
@@ -421,7 +422,8 @@ extension Lucid_Payment_V1_PaymentService {
         /// > Source IDL Documentation:
         /// >
         /// > Lists payouts, newest first, filtered and paginated with opaque page tokens.
-        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token).
+        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token), NOT_FOUND (a well-formed page token that names
+        /// > no page of this listing).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Lucid_Payment_V1_ListPayoutsRequest` message.
@@ -602,7 +604,8 @@ extension Lucid_Payment_V1_PaymentService {
         /// > Source IDL Documentation:
         /// >
         /// > Lists payouts, newest first, filtered and paginated with opaque page tokens.
-        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token).
+        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token), NOT_FOUND (a well-formed page token that names
+        /// > no page of this listing).
         ///
         /// - Parameters:
         ///   - request: A `Lucid_Payment_V1_ListPayoutsRequest` message.
@@ -1127,7 +1130,8 @@ extension Lucid_Payment_V1_PaymentService {
         /// > Source IDL Documentation:
         /// >
         /// > Lists payouts, newest first, filtered and paginated with opaque page tokens.
-        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token).
+        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token), NOT_FOUND (a well-formed page token that names
+        /// > no page of this listing).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Lucid_Payment_V1_ListPayoutsRequest` message.
@@ -1385,7 +1389,8 @@ extension Lucid_Payment_V1_PaymentService {
         /// > Source IDL Documentation:
         /// >
         /// > Lists payouts, newest first, filtered and paginated with opaque page tokens.
-        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token).
+        /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token), NOT_FOUND (a well-formed page token that names
+        /// > no page of this listing).
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Lucid_Payment_V1_ListPayoutsRequest` message.
@@ -1694,7 +1699,8 @@ extension Lucid_Payment_V1_PaymentService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Lists payouts, newest first, filtered and paginated with opaque page tokens.
-    /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token).
+    /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token), NOT_FOUND (a well-formed page token that names
+    /// > no page of this listing).
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Lucid_Payment_V1_ListPayoutsRequest` message.
@@ -1975,7 +1981,8 @@ extension Lucid_Payment_V1_PaymentService.ClientProtocol {
     /// > Source IDL Documentation:
     /// >
     /// > Lists payouts, newest first, filtered and paginated with opaque page tokens.
-    /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token).
+    /// > Errors: INVALID_ARGUMENT (bad filter, page size or page token), NOT_FOUND (a well-formed page token that names
+    /// > no page of this listing).
     ///
     /// - Parameters:
     ///   - message: request message to send.

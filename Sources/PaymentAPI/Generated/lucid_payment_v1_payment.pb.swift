@@ -316,9 +316,10 @@ public nonisolated struct Lucid_Payment_V1_KycAttestation: Sendable {
   /// Base64 Ed25519 signature of the compliance authority over the canonical text above.
   public var complianceSignature: String = String()
 
-  /// Required. The last second (Unix time, UTC) at which the server accepts this approval: a payout accepted
-  /// later is refused with FAILED_PRECONDITION (ask the authority for a new approval). At most 30 days after the
-  /// server's clock at acceptance (INVALID_ARGUMENT otherwise), so no approval stays usable for long.
+  /// The last second (Unix time, UTC) at which the server accepts this approval; needed whenever the
+  /// attestation is used (INVALID_ARGUMENT when missing). A payout accepted later is refused with
+  /// FAILED_PRECONDITION (ask the authority for a new approval). At most 30 days after the server's clock at
+  /// acceptance (INVALID_ARGUMENT otherwise), so no approval stays usable for long.
   public var notAfterUnixSeconds: Int64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -341,7 +342,7 @@ public nonisolated struct Lucid_Payment_V1_CreatePayoutRequest: Sendable {
   public var recipientAddress: String = String()
 
   /// Required. The amount in USDT base units (1 USDT = 1,000,000), greater than 0 and at most the router's
-  /// per-payout maximum.
+  /// per-payout maximum (and never more than 1,000,000,000 USDT).
   public var amountUnits: Int64 = 0
 
   /// Required. Why this payout is made, 1-256 characters. Stored and shown in listings.
@@ -630,7 +631,8 @@ public nonisolated struct Lucid_Payment_V1_BatchItem: Sendable {
   /// Required. The TRON base58check address to pay.
   public var recipientAddress: String = String()
 
-  /// Required. The amount in USDT base units, greater than 0 and at most the router's per-payout maximum.
+  /// Required. The amount in USDT base units, greater than 0 and at most the router's per-payout maximum (and never
+  /// more than 1,000,000,000 USDT).
   public var amountUnits: Int64 = 0
 
   /// Required. Why this payout is made, 1-256 characters.

@@ -243,9 +243,8 @@ extension PayoutFilter {
         }
         if !proto.requestedBy.isEmpty { requestedBy = proto.requestedBy }
         if proto.hasCreatedAfter { createdFrom = proto.createdAfter.date }
+        // An empty or inverted time range is not an error: it matches nothing, as the filters' AND says (and as
+        // the OpenAPI document, which cannot relate two fields, allows).
         if proto.hasCreatedBefore { createdBefore = proto.createdBefore.date }
-        if let createdFrom, let createdBefore, createdFrom >= createdBefore {
-            throw .invalid("created_before", "must be later than created_after")
-        }
     }
 }

@@ -23,7 +23,7 @@ extension PaymentServer {
             let tcp = GRPCServer(
                 transport: .http2NIOPosix(
                     address: .ipv4(host: config.grpcListen.host, port: config.grpcListen.port),
-                    transportSecurity: .plaintext),
+                    transportSecurity: .plaintext, config: RequestConstraintsInterceptor.transportConfig),
                 services: services, interceptors: interceptors)
             listeners.append(
                 .init(service: GRPCServerService(server: tcp, name: "tcp \(config.grpcListen)", logger: logger)))
@@ -31,9 +31,8 @@ extension PaymentServer {
         if let socket = config.grpcUnixSocket {
             try Self.prepareSocketPath(socket)
             let gate = PeerCredentialGate(allowedUIDs: config.allowedPeerUIDs, logger: logger)
-            let transportConfig = HTTP2ServerTransport.Posix.Config.defaults { config in
-                config.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in gate.check(channel) }
-            }
+            var transportConfig = RequestConstraintsInterceptor.transportConfig
+            transportConfig.channelDebuggingCallbacks.onAcceptTCPConnection = { channel in gate.check(channel) }
             let unix = GRPCServer(
                 transport: .http2NIOPosix(
                     address: .unixDomainSocket(path: socket), transportSecurity: .plaintext, config: transportConfig),

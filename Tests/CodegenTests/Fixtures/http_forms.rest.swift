@@ -83,7 +83,7 @@ public enum HttpFormsRESTShim {
                 operationID: "ListBooks", grpcMethod: "/codegen.test.v1.Library/ListBooks",
                 httpMethod: "GET", path: "/v1/shelves/{shelf}/books",
                 pathParameters: [RESTPathParameter(name: "shelf", jsonName: "shelf", kind: .string)],
-                queryParameters: [RESTQueryParameter(jsonName: "pageSize", kind: .integer, repeated: false), RESTQueryParameter(jsonName: "publishedAfter", kind: .string, repeated: false), RESTQueryParameter(jsonName: "state", kind: .string, repeated: false)],
+                queryParameters: [RESTQueryParameter(jsonName: "pageSize", kind: .integer, repeated: false), RESTQueryParameter(jsonName: "publishedAfter", kind: .string, repeated: false), RESTQueryParameter(jsonName: "state", kind: .enumeration, repeated: false)],
                 body: .none, responseBody: "books",
                 call: { json, metadata, options in
                     let request = try Codegen_Test_V1_ListBooksRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
