@@ -220,6 +220,7 @@ extension Lucid_Payment_V1_KycAttestation: ConstraintChecked {
         try FieldCheck.pattern(kycHash, Self.kycHashPattern, field: prefix + "kyc_hash")
         try FieldCheck.pattern(nodeID, Self.nodeIDPattern, field: prefix + "node_id")
         try FieldCheck.pattern(complianceSignature, Self.complianceSignaturePattern, field: prefix + "compliance_signature")
+        try FieldCheck.number(Int64(notAfterUnixSeconds), min: 0, max: 253402300799, required: false, field: prefix + "not_after_unix_seconds")
     }
     static let kycHashPattern = FieldPattern("^([0-9A-Fa-f]{64})?$")
     static let nodeIDPattern = FieldPattern("^[A-Za-z0-9._:-]*$")
