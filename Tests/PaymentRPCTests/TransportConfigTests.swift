@@ -42,11 +42,11 @@ struct TransportConfigTests {
         #expect(config.adminAllowedCallers == ["ops/api-gateway", "ops/payctl"])
     }
 
-    @Test("config/development.yaml lets ops/api-gateway administer")
+    @Test("config/development.yaml lets the identities the shipped ACL sends to AdminService administer")
     func developmentFile() throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../config/development.yaml").path
         let config = try PaymentRPCConfig.load(file: file, environment: [:])
-        #expect(config.adminAllowedCallers == ["ops/api-gateway"])
+        #expect(config.adminAllowedCallers == ["ops/api-gateway", "ops/payment-admin"])
         #expect(config.environment == .development)
     }
 
