@@ -75,9 +75,9 @@ extension PayoutStep {
         if case .included(let receipt) = primary.solidityLookup {
             return finish(receipt, lookAgain: lookAgain)
         }
-        for check in evidence?.crossChecks ?? [] {
-            if case .included(let receipt) = check.lookup { return finish(receipt, lookAgain: lookAgain) }
-        }
+        // A cross-check node's receipt never finishes a payout: one node alone must not be able to mark a payout
+        // CONFIRMED (or FAILED) that the primary's solid chain does not show. Its "included" only blocks a retire
+        // (below); the payout stays in flight, shown as such, until the primary's solidity endpoint reports it.
         // In a block that is not solid yet (the full node sees it first).
         if case .included(let receipt) = primary.fullNodeLookup {
             if transaction.recordedBlockNumber != receipt.blockNumber || transaction.status == .signed {

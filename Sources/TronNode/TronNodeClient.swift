@@ -64,7 +64,11 @@ public struct TronNodeClient: TronNodeAPI {
         var attempt = 0
         while true {
             attempt += 1
-            let json = try await call("/wallet/broadcasthex", ["transaction": Hex.encode(transaction.transactionBytes)])
+            // One HTTP attempt per send: after a transport error, a timeout or a 5xx the bytes may have reached the
+            // node, so resending them here would hide that; the caller learns "unanswered" and treats the bytes as
+            // possibly accepted (PayoutProcessor rule 7). SERVER_BUSY and NO_CONNECTION below mean "not taken".
+            let json = try await call(
+                "/wallet/broadcasthex", ["transaction": Hex.encode(transaction.transactionBytes)], attempts: 1)
             if let error = json["Error"] as? String { throw TronNodeError.node(error) }
             let code = json["code"] as? String
             let reply = BroadcastReply(
@@ -169,8 +173,12 @@ public struct TronNodeClient: TronNodeAPI {
         return parameters
     }
 
-    /// POSTs JSON, retrying transport errors and 5xx with jittered exponential backoff.
-    func call(_ path: String, _ body: [String: Any], solidity: Bool = false) async throws -> [String: Any] {
+    /// POSTs JSON, retrying transport errors and 5xx with jittered exponential backoff, up to `attempts` tries
+    /// (`configuration.maxAttempts` when nil).
+    func call(
+        _ path: String, _ body: [String: Any], solidity: Bool = false, attempts: Int? = nil
+    ) async throws -> [String: Any] {
+        let maxAttempts = attempts ?? configuration.maxAttempts
         let base = solidity ? configuration.solidityNodeURL : configuration.fullNodeURL
         var request = HTTPClientRequest(url: base + path)
         request.method = .POST
@@ -191,9 +199,9 @@ public struct TronNodeClient: TronNodeAPI {
                 return json
             } catch let error as TronNodeError {
                 if case .node = error { throw error }
-                guard attempt < configuration.maxAttempts else { throw error }
+                guard attempt < maxAttempts else { throw error }
             } catch {
-                guard attempt < configuration.maxAttempts else { throw TronNodeError.unreachable("\(path): \(error)") }
+                guard attempt < maxAttempts else { throw TronNodeError.unreachable("\(path): \(error)") }
             }
             logger.debug("retrying TRON node call", metadata: ["path": "\(path)", "attempt": "\(attempt)"])
             try await backoff(attempt)

@@ -159,24 +159,27 @@ struct PayoutStepDecideTests {
             solidity: .absent, fullNode: .absent, evidence: F.cleanEvidence,
             expected: .retire(failed: false, retryAt: F.retryAt, reason: "transaction ab expired unconfirmed")),
         .init(
-            name: "lying node ahead of the clock, honest cross-check holds it: confirmed", transaction: F.tx(),
-            solid: F.aheadSolid, solidity: .absent, fullNode: .absent,
+            name: "lying node ahead of the clock, honest cross-check holds it: wait (one node never finishes)",
+            transaction: F.tx(), solid: F.aheadSolid, solidity: .absent, fullNode: .absent,
             evidence: .init(
                 primaryTransactionByID: .absent,
                 crossChecks: [
                     .init(node: "honest", solid: .success(F.pastSolid), lookup: .included(F.success))
                 ]),
-            expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
+            expected: .wait(
+                until: F.lookAgain, why: .solidBlockAheadOfClock(node: "primary", aheadMilliseconds: 10_001))),
         // Rule 1c: cross-check nodes.
         .init(
-            name: "lagging primary says {}; cross-check holds it in a solid block: confirmed", transaction: F.tx(),
-            solid: F.pastSolid, solidity: .absent, fullNode: .absent,
+            name: "lagging primary says {}; cross-check holds it in a solid block: wait, never retire",
+            transaction: F.tx(), solid: F.pastSolid, solidity: .absent, fullNode: .absent,
             evidence: .init(
                 primaryTransactionByID: .absent,
                 crossChecks: [
                     .init(node: "honest", solid: .success(F.pastSolid), lookup: .included(F.success))
                 ]),
-            expected: .finish(confirmed: true, receipt: F.success, reason: nil)),
+            expected: .wait(
+                until: F.lookAgain,
+                why: .crossCheckDisagrees(node: "honest", message: "the transaction is in a block"))),
         .init(
             name: "two cross-checks agree: retire", transaction: F.tx(), solid: F.pastSolid, solidity: .absent,
             fullNode: .absent,
@@ -216,16 +219,15 @@ struct PayoutStepDecideTests {
             evidence: .init(primaryTransactionByID: .absent, crossChecks: [F.agree("a", solid: F.aheadSolid)]),
             expected: .wait(until: F.lookAgain, why: .solidBlockAheadOfClock(node: "a", aheadMilliseconds: 10_001))),
         .init(
-            name: "cross-check holds a REVERT: failed on chain", transaction: F.tx(), solid: F.pastSolid,
-            solidity: .absent, fullNode: .absent,
+            name: "cross-check holds a REVERT: wait (only the primary's solid chain fails a payout)",
+            transaction: F.tx(), solid: F.pastSolid, solidity: .absent, fullNode: .absent,
             evidence: .init(
                 primaryTransactionByID: .absent,
                 crossChecks: [
                     .init(node: "a", solid: .success(F.pastSolid), lookup: .included(F.revert))
                 ]),
-            expected: .finish(
-                confirmed: false, receipt: F.revert,
-                reason: "REVERT: REVERT opcode executed; the fee of 9 sun was burned")),
+            expected: .wait(
+                until: F.lookAgain, why: .crossCheckDisagrees(node: "a", message: "the transaction is in a block"))),
     ]
 
     @Test("in-flight table", arguments: cases)

@@ -51,6 +51,7 @@ struct ConfigTests {
         ("limits:\n  daily_units: -1\n", "limits.daily_units", "greater than 0"),
         ("limits:\n  daily_untis: 5\n", "limits.daily_untis", "not a known setting"),
         ("environment: production\n", "tron.network", "must be mainnet"),
+        ("tron:\n  network: mainnet\n", "environment", "must be production when tron.network is mainnet"),
         ("environment: testing\n", "environment", "one of development, staging, production"),
         ("grpc:\n  listen: nowhere\n", "grpc.listen", "host:port"),
         ("compliance:\n  authority_public_key: abc\n", "compliance.authority_public_key", "Ed25519"),

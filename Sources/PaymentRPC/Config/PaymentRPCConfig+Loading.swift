@@ -129,6 +129,12 @@ extension PaymentRPCConfig {
                 throw ConfigError(key: "tron.network", "must be mainnet when environment is production, got \(network.rawValue)")
             }
         }
+        // Real money is only paid under production's rules: development's unauthenticated TCP and open
+        // AdminService (and staging's test-network purpose) must never hold a mainnet hot wallet.
+        if network == .mainnet, environment != .production {
+            throw ConfigError(
+                key: "environment", "must be production when tron.network is mainnet, got \(environment.rawValue)")
+        }
     }
 
     /// Flattens nested YAML mappings into dotted keys; refuses unknown keys and non-scalar values.

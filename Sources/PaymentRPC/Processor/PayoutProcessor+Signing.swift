@@ -38,10 +38,13 @@ extension PayoutProcessor {
                 break
             }
             let to = try TronAddress(base58: payout.recipient)
+            // A node's head timestamp is outside input: an absurd one must stop the round, not trap the process.
+            let (expiration, overflow) = head.timestamp.addingReportingOverflow(settings.expirationMilliseconds)
+            guard !overflow else { throw TronNodeError.node("head block timestamp \(head.timestamp) is out of range") }
             let raw = try TronTransaction.trc20Transfer(
                 owner: key.address, to: to, amount: payout.amountUnits, contract: settings.usdtContract,
                 reference: reference, timestamp: timestamps.next(after: clock.now().milliseconds),
-                expiration: head.timestamp + settings.expirationMilliseconds, feeLimit: settings.feeLimitSun)
+                expiration: expiration, feeLimit: settings.feeLimitSun)
             let signed = try TronTransaction.sign(rawBytes: try TronTransaction.serialize(raw), with: key)
             do {
                 // Signed at `now`: the same instant the outflow window was checked against (rule 8).

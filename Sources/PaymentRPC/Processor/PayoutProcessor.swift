@@ -40,12 +40,12 @@ import TronNode
 //    be includable at any moment; the ones before it are provably never includable. So at most one lands.
 // 5. One processor per ledger (SQLite is one process). A shared PostgreSQL ledger would claim payouts with
 //    FOR UPDATE SKIP LOCKED; that store is not built yet.
-// 6. A payout is final only from a receipt in a solid block, read at a solidity endpoint (the primary's or a
-//    cross-check node's): CONFIRMED needs `receipt.result == "SUCCESS"`; a failed receipt is FAILED with its
+// 6. A payout is final only from a receipt in a solid block, read at the primary's solidity endpoint (a
+//    cross-check node's receipt only blocks a retire: one node alone never finishes a payout): CONFIRMED needs `receipt.result == "SUCCESS"`; a failed receipt is FAILED with its
 //    reason; a receipt without a result (an anomaly for a TRC-20 transfer) is neither: it waits, is logged as an
 //    error and counted in `tron_payout_receipt_anomalies_total`.
 // 7. A refused broadcast fails a payout only on the first send of freshly signed bytes (nothing was ever
-//    accepted). Bytes that were accepted (BROADCAST) or may have been (SIGNED: sent before a crash or unanswered)
+//    accepted; a send is one HTTP attempt, so an unanswered one is "may have been accepted"). Bytes that were accepted (BROADCAST) or may have been (SIGNED: sent before a crash or unanswered)
 //    stay live whatever a later broadcast answers (SIGERROR, CONTRACT_VALIDATE_ERROR, any refusal), because the
 //    first broadcast may still land: such a payout is FAILED only by 6 or by 1 after `max_attempts` transactions.
 // 8. Outflow: the processor never signs more than `limits.hourly_units` in one UTC hour or `limits.daily_units`
