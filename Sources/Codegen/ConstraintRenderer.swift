@@ -23,7 +23,9 @@ public struct ConstraintRenderer {
         }
         let sizes = api.operations.filter { $0.maxRequestBytes != nil }
         var seen: Set<String> = []
-        let entries = sizes.filter { seen.insert($0.grpcPath).inserted }.map { "        \(quoted($0.grpcPath)): \($0.maxRequestBytes!)," }
+        let entries = sizes.filter { seen.insert($0.grpcPath).inserted }.map {
+            "        \(quoted($0.grpcPath)): \($0.maxRequestBytes!),"
+        }
         out += """
 
             /// The largest serialized request each RPC accepts, in bytes (`(lucid.api.v1.method).max_request_bytes`).
@@ -53,11 +55,13 @@ public struct ConstraintRenderer {
             if field.repeated {
                 if rules.minItems != nil || rules.maxItems != nil || rules.required {
                     lengths.append(
-                        "try FieldCheck.count(\(value).count, min: \(optional(rules.minItems)), max: \(optional(rules.maxItems)), required: \(rules.required), field: \(path))")
+                        "try FieldCheck.count(\(value).count, min: \(optional(rules.minItems)), max: \(optional(rules.maxItems)), required: \(rules.required), field: \(path))"
+                    )
                 }
             } else if case .map = field.kind {
                 lengths.append(
-                    "try FieldCheck.count(\(value).count, min: \(optional(rules.minItems)), max: \(optional(rules.maxItems)), required: \(rules.required), field: \(path))")
+                    "try FieldCheck.count(\(value).count, min: \(optional(rules.minItems)), max: \(optional(rules.maxItems)), required: \(rules.required), field: \(path))"
+                )
                 continue
             }
             let item = field.repeated ? "item" : value
@@ -68,7 +72,8 @@ public struct ConstraintRenderer {
             case .scalar("string"):
                 if rules.minLength != nil || rules.maxLength != nil || (rules.required && !field.repeated) {
                     itemLengths.append(
-                        "try FieldCheck.length(\(item), min: \(optional(rules.minLength)), max: \(optional(rules.maxLength)), required: \(rules.required && !field.repeated), field: \(itemPath))")
+                        "try FieldCheck.length(\(item), min: \(optional(rules.minLength)), max: \(optional(rules.maxLength)), required: \(rules.required && !field.repeated), field: \(itemPath))"
+                    )
                 }
                 if let pattern = rules.pattern {
                     let name = "\(field.swiftName)Pattern"
@@ -77,24 +82,33 @@ public struct ConstraintRenderer {
                 }
             case .scalar(let type) where Self.integerTypes.contains(type):
                 if rules.minimum != nil || rules.maximum != nil || (rules.required && !field.repeated) {
-                    let converted = type.hasPrefix("u") || type.hasPrefix("fixed") ? "Int64(clamping: \(item))" : "Int64(\(item))"
+                    let converted =
+                        type.hasPrefix("u") || type.hasPrefix("fixed") ? "Int64(clamping: \(item))" : "Int64(\(item))"
                     itemValues.append(
-                        "try FieldCheck.number(\(converted), min: \(optional(rules.minimum)), max: \(optional(rules.maximum)), required: \(rules.required && !field.repeated), field: \(itemPath))")
+                        "try FieldCheck.number(\(converted), min: \(optional(rules.minimum)), max: \(optional(rules.maximum)), required: \(rules.required && !field.repeated), field: \(itemPath))"
+                    )
                 }
             case .enumeration:
                 if rules.minimum != nil || rules.maximum != nil || (rules.required && !field.repeated) {
                     itemValues.append(
-                        "try FieldCheck.number(Int64(\(item).rawValue), min: \(optional(rules.minimum)), max: \(optional(rules.maximum)), required: \(rules.required && !field.repeated), field: \(itemPath))")
+                        "try FieldCheck.number(Int64(\(item).rawValue), min: \(optional(rules.minimum)), max: \(optional(rules.maximum)), required: \(rules.required && !field.repeated), field: \(itemPath))"
+                    )
                 }
             case .message:
                 if rules.required && !field.repeated {
                     itemLengths.append("try FieldCheck.present(\(field.swiftHasName), field: \(itemPath))")
                 }
                 if nested != nil {
-                    let childPrefix = field.repeated ? "prefix + \"\(field.name)[\\(index)].\"" : "prefix + \(quoted(field.name + "."))"
+                    let childPrefix =
+                        field.repeated
+                        ? "prefix + \"\(field.name)[\\(index)].\"" : "prefix + \(quoted(field.name + "."))"
                     let guardHas = field.repeated ? "" : "if \(field.swiftHasName) "
-                    itemLengths.append("\(guardHas.isEmpty ? "" : guardHas + "{ ")try \(item).checkLengths(\(childPrefix))\(guardHas.isEmpty ? "" : " }")")
-                    itemValues.append("\(guardHas.isEmpty ? "" : guardHas + "{ ")try \(item).checkValues(\(childPrefix))\(guardHas.isEmpty ? "" : " }")")
+                    itemLengths.append(
+                        "\(guardHas.isEmpty ? "" : guardHas + "{ ")try \(item).checkLengths(\(childPrefix))\(guardHas.isEmpty ? "" : " }")"
+                    )
+                    itemValues.append(
+                        "\(guardHas.isEmpty ? "" : guardHas + "{ ")try \(item).checkValues(\(childPrefix))\(guardHas.isEmpty ? "" : " }")"
+                    )
                 }
             default:
                 break
@@ -140,7 +154,8 @@ public struct ConstraintRenderer {
     }
 
     func loop(_ collection: String, _ lines: [String]) -> String {
-        "for (index, item) in \(collection).enumerated() {\n" + lines.map { "            " + $0 }.joined(separator: "\n")
+        "for (index, item) in \(collection).enumerated() {\n"
+            + lines.map { "            " + $0 }.joined(separator: "\n")
             + "\n        }"
     }
 

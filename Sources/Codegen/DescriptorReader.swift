@@ -49,16 +49,21 @@ public enum DescriptorReader {
         for descriptor in message.fields {
             let constraints = try FieldConstraints.read(descriptor)
             if descriptor.type == .string, constraints.maxLength == nil {
-                throw Failure(description: "\(descriptor.fullName): a request string needs (lucid.api.v1.field).max_length")
+                throw Failure(
+                    description: "\(descriptor.fullName): a request string needs (lucid.api.v1.field).max_length")
             }
             if descriptor.isRepeated, constraints.maxItems == nil {
-                throw Failure(description: "\(descriptor.fullName): a repeated request field needs (lucid.api.v1.field).max_items")
+                throw Failure(
+                    description: "\(descriptor.fullName): a repeated request field needs (lucid.api.v1.field).max_items"
+                )
             }
             if let type = descriptor.messageType, !descriptor.isMap { try requireBounds(type, seen: &seen) }
         }
     }
 
-    static func operation(_ method: MethodDescriptor, service: ServiceDescriptor, binding: Google_Api_HttpRule, index: Int) throws -> HTTPOperation {
+    static func operation(
+        _ method: MethodDescriptor, service: ServiceDescriptor, binding: Google_Api_HttpRule, index: Int
+    ) throws -> HTTPOperation {
         let (verb, template): (String, String)
         switch binding.pattern {
         case .get(let path): (verb, template) = ("get", path)
@@ -103,13 +108,18 @@ public enum DescriptorReader {
             pathParameters: pathParameters, queryParameters: query, body: body, responseBody: responseBody,
             inputType: input.fullName, outputType: output.fullName, comment: comment(method.protoSourceComments()),
             idempotencyKeyField: input.fields.contains { $0.name == "idempotency_key" } ? "idempotency_key" : nil,
-            maxRequestBytes: method.options.hasLucid_Api_V1_method && method.options.Lucid_Api_V1_method.hasMaxRequestBytes
+            maxRequestBytes: method.options.hasLucid_Api_V1_method
+                && method.options.Lucid_Api_V1_method.hasMaxRequestBytes
                 ? Int(method.options.Lucid_Api_V1_method.maxRequestBytes) : nil)
     }
 
     /// "/v1/{name=shelves/*}/books" → ("/v1/{name}/books", [(name, "shelves/*")]).
-    static func parse(template: String, method: MethodDescriptor) throws -> (String, [(field: String, pattern: String?)]) {
-        guard template.hasPrefix("/") else { throw Failure(description: "\(method.fullName): path \"\(template)\" must start with /") }
+    static func parse(template: String, method: MethodDescriptor) throws -> (
+        String, [(field: String, pattern: String?)]
+    ) {
+        guard template.hasPrefix("/") else {
+            throw Failure(description: "\(method.fullName): path \"\(template)\" must start with /")
+        }
         var path = ""
         var variables: [(String, String?)] = []
         var index = template.startIndex
@@ -121,7 +131,9 @@ public enum DescriptorReader {
                 }
                 let inside = template[template.index(after: index)..<close]
                 let parts = inside.split(separator: "=", maxSplits: 1).map(String.init)
-                guard let name = parts.first, !name.isEmpty else { throw Failure(description: "\(method.fullName): empty variable in \"\(template)\"") }
+                guard let name = parts.first, !name.isEmpty else {
+                    throw Failure(description: "\(method.fullName): empty variable in \"\(template)\"")
+                }
                 variables.append((name, parts.count == 2 ? parts[1] : nil))
                 path += "{\(name)}"
                 index = template.index(after: close)
@@ -139,7 +151,8 @@ public enum DescriptorReader {
         // The comment may say "Required." for readers; the rule is what is enforced, so the two must agree.
         if text.hasPrefix("Required."), !constraints.required {
             throw Failure(
-                description: "\(descriptor.fullName): documented as Required. but without (lucid.api.v1.field).required")
+                description: "\(descriptor.fullName): documented as Required. but without (lucid.api.v1.field).required"
+            )
         }
         let names = namer.messagePropertyNames(field: descriptor, prefixed: "_", includeHasAndClear: true)
         return FieldModel(
@@ -181,7 +194,9 @@ public enum DescriptorReader {
     }
 
     /// Messages and enums reachable from a message, well-known types excluded (they map to plain JSON types).
-    static func collect(_ message: Descriptor, into messages: inout [String: MessageModel], enums: inout [String: EnumModel]) throws {
+    static func collect(
+        _ message: Descriptor, into messages: inout [String: MessageModel], enums: inout [String: EnumModel]
+    ) throws {
         guard messages[message.fullName] == nil, !message.fullName.hasPrefix("google.protobuf.") else { return }
         messages[message.fullName] = MessageModel(
             fullName: message.fullName, swiftName: namer.fullName(message: message),
@@ -207,7 +222,11 @@ public enum DescriptorReader {
         raw.split(separator: "\n", omittingEmptySubsequences: false)
             .map { line -> String in
                 var text = line.trimmingCharacters(in: .whitespaces)
-                if text.hasPrefix("///") { text = String(text.dropFirst(3)) } else if text.hasPrefix("//") { text = String(text.dropFirst(2)) }
+                if text.hasPrefix("///") {
+                    text = String(text.dropFirst(3))
+                } else if text.hasPrefix("//") {
+                    text = String(text.dropFirst(2))
+                }
                 return text.hasPrefix(" ") ? String(text.dropFirst()) : text
             }
             .joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines)

@@ -22,7 +22,9 @@ public struct FieldConstraints: Sendable, Equatable {
     public var isEmpty: Bool { self == FieldConstraints() }
 
     /// Whether the rules hold anything checked before any pattern or range: a length, a count or presence.
-    public var hasCheapRules: Bool { minLength != nil || maxLength != nil || minItems != nil || maxItems != nil || required }
+    public var hasCheapRules: Bool {
+        minLength != nil || maxLength != nil || minItems != nil || maxItems != nil || required
+    }
 
     /// Whether the rules hold a pattern or a range.
     public var hasValueRules: Bool { pattern != nil || minimum != nil || maximum != nil }
@@ -61,14 +63,18 @@ extension FieldConstraints {
         if minLength != nil || maxLength != nil || pattern != nil || format != nil, !isString {
             throw fail("min_length, max_length, pattern and format apply to string fields only")
         }
-        if minimum != nil || maximum != nil, !isInteger { throw fail("minimum and maximum apply to integer fields only") }
+        if minimum != nil || maximum != nil, !isInteger {
+            throw fail("minimum and maximum apply to integer fields only")
+        }
         if minItems != nil || maxItems != nil, !descriptor.isRepeated {
             throw fail("min_items and max_items apply to repeated fields only")
         }
         if let pattern, !(pattern.hasPrefix("^") && pattern.hasSuffix("$")) {
             throw fail("pattern \"\(pattern)\" must be anchored with ^ and $")
         }
-        if let pattern, (try? Regex(pattern)) == nil { throw fail("pattern \"\(pattern)\" is not a valid regular expression") }
+        if let pattern, (try? Regex(pattern)) == nil {
+            throw fail("pattern \"\(pattern)\" is not a valid regular expression")
+        }
         if let minLength, let maxLength, minLength > maxLength { throw fail("min_length is above max_length") }
         if let minimum, let maximum, minimum > maximum { throw fail("minimum is above maximum") }
         if let minItems, let maxItems, minItems > maxItems { throw fail("min_items is above max_items") }

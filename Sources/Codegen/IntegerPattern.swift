@@ -20,7 +20,9 @@ enum IntegerPattern {
         var fullLengths: ClosedRange<Int>?
         func flush() {
             guard let lengths = fullLengths else { return }
-            let tail = lengths.lowerBound == lengths.upperBound ? "{\(lengths.lowerBound - 1)}" : "{\(lengths.lowerBound - 1),\(lengths.upperBound - 1)}"
+            let tail =
+                lengths.lowerBound == lengths.upperBound
+                ? "{\(lengths.lowerBound - 1)}" : "{\(lengths.lowerBound - 1),\(lengths.upperBound - 1)}"
             out.append(lengths.upperBound == 1 ? "[1-9]" : "[1-9][0-9]" + tail)
             fullLengths = nil
         }

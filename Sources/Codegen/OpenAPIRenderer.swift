@@ -23,7 +23,10 @@ public struct OpenAPIRenderer {
         ("401", "UNAUTHENTICATED: no valid bearer token"),
         ("403", "PERMISSION_DENIED: the caller's role may not do this"),
         ("404", "NOT_FOUND"),
-        ("409", "FAILED_PRECONDITION, ALREADY_EXISTS or ABORTED: the request conflicts with stored state (an idempotency key used for another request, a payout already signed)"),
+        (
+            "409",
+            "FAILED_PRECONDITION, ALREADY_EXISTS or ABORTED: the request conflicts with stored state (an idempotency key used for another request, a payout already signed)"
+        ),
         ("429", "RESOURCE_EXHAUSTED: a rate limit or a payout limit; `message` names it"),
         ("500", "INTERNAL or UNKNOWN"),
         ("503", "UNAVAILABLE: try again later"),
@@ -35,29 +38,56 @@ public struct OpenAPIRenderer {
         let byPath = Dictionary(grouping: api.operations, by: \.path)
         for path in byPath.keys.sorted() {
             let operations = byPath[path]!.sorted {
-                (Self.methodOrder($0.method), $0.method, $0.operationID) < (Self.methodOrder($1.method), $1.method, $1.operationID)
+                (Self.methodOrder($0.method), $0.method, $0.operationID) < (
+                    Self.methodOrder($1.method), $1.method, $1.operationID
+                )
             }
             // OpenAPI has no custom HTTP methods: a google.api.http `custom` binding is kept as an x-custom-<kind>
             // extension of its path item.
-            paths.append((path, .object(operations.map { (Self.standardMethods.contains($0.method) ? $0.method : "x-custom-\($0.method)", operation($0)) })))
+            paths.append(
+                (
+                    path,
+                    .object(
+                        operations.map {
+                            (
+                                Self.standardMethods.contains($0.method) ? $0.method : "x-custom-\($0.method)",
+                                operation($0)
+                            )
+                        })
+                ))
         }
         var schemas: [(String, DocumentValue)] = [("lucid.Error", errorSchema)]
         for name in api.messages.keys.sorted() { schemas.append((name, messageSchema(api.messages[name]!))) }
         for name in api.enums.keys.sorted() { schemas.append((name, enumSchema(api.enums[name]!))) }
         return .object([
             ("openapi", .string("3.0.3")),
-            ("info", .object([
-                ("title", .string(api.title)), ("version", .string(options.version)),
-                ("description", .string("Generated from the proto files by protoc-gen-lucid-rest. DO NOT EDIT.")),
-            ])),
+            (
+                "info",
+                .object([
+                    ("title", .string(api.title)), ("version", .string(options.version)),
+                    ("description", .string("Generated from the proto files by protoc-gen-lucid-rest. DO NOT EDIT.")),
+                ])
+            ),
             ("security", .array([.object([("bearerAuth", .array([]))])])),
             ("paths", .object(paths)),
-            ("components", .object([
-                ("securitySchemes", .object([("bearerAuth", .object([
-                    ("type", .string("http")), ("scheme", .string("bearer")), ("bearerFormat", .string("JWT")),
-                ]))])),
-                ("schemas", .object(schemas)),
-            ])),
+            (
+                "components",
+                .object([
+                    (
+                        "securitySchemes",
+                        .object([
+                            (
+                                "bearerAuth",
+                                .object([
+                                    ("type", .string("http")), ("scheme", .string("bearer")),
+                                    ("bearerFormat", .string("JWT")),
+                                ])
+                            )
+                        ])
+                    ),
+                    ("schemas", .object(schemas)),
+                ])
+            ),
         ])
     }
 
@@ -66,7 +96,10 @@ public struct OpenAPIRenderer {
             ("operationId", .string(operation.operationID)),
             ("summary", .string(Self.firstSentence(operation.comment))),
             ("description", .string(description(of: operation))),
-            ("tags", .array([.string(operation.service.split(separator: ".").last.map(String.init) ?? operation.service)])),
+            (
+                "tags",
+                .array([.string(operation.service.split(separator: ".").last.map(String.init) ?? operation.service)])
+            ),
         ]
         var parameters: [DocumentValue] = operation.pathParameters.map { parameter in
             var schema = parameter.field.map(fieldSchema) ?? .object([("type", .string("string"))])
@@ -91,22 +124,37 @@ public struct OpenAPIRenderer {
         case .whole:
             // Fields bound by the path are taken from the path, so the body of such an operation is the message
             // without them (inline); the gateway refuses them in the body.
-            let bound = Set(operation.pathParameters.map { $0.fieldPath.split(separator: ".").first.map(String.init) ?? $0.fieldPath })
+            let bound = Set(
+                operation.pathParameters.map {
+                    $0.fieldPath.split(separator: ".").first.map(String.init) ?? $0.fieldPath
+                })
             var schema = reference(operation.inputType)
             if !bound.isEmpty, var message = api.messages[operation.inputType] {
                 message.fields.removeAll { bound.contains($0.name) }
                 schema = messageSchema(message)
             }
-            members.append(("requestBody", .object([
-                ("required", .bool(true)),
-                ("content", .object([("application/json", .object([("schema", schema)]))])),
-            ])))
+            members.append(
+                (
+                    "requestBody",
+                    .object([
+                        ("required", .bool(true)),
+                        ("content", .object([("application/json", .object([("schema", schema)]))])),
+                    ])
+                ))
         case .field(let name):
             let field = api.messages[operation.inputType]?.fields.first { $0.name == name }
-            members.append(("requestBody", .object([
-                ("required", .bool(true)),
-                ("content", .object([("application/json", .object([("schema", field.map(fieldSchema) ?? .object([]))]))])),
-            ])))
+            members.append(
+                (
+                    "requestBody",
+                    .object([
+                        ("required", .bool(true)),
+                        (
+                            "content",
+                            .object([("application/json", .object([("schema", field.map(fieldSchema) ?? .object([]))]))]
+                            )
+                        ),
+                    ])
+                ))
         }
         let responseSchema: DocumentValue
         if let responseBody = operation.responseBody,
@@ -117,20 +165,27 @@ public struct OpenAPIRenderer {
             responseSchema = reference(operation.outputType)
         }
         var responses: [(String, DocumentValue)] = [
-            ("200", .object([
-                ("description", .string("OK")),
-                ("content", .object([("application/json", .object([("schema", responseSchema)]))])),
-            ])),
+            (
+                "200",
+                .object([
+                    ("description", .string("OK")),
+                    ("content", .object([("application/json", .object([("schema", responseSchema)]))])),
+                ])
+            )
         ]
         for (status, text) in Self.errorResponses {
             var description = text
             if status == "429", let limit = options.rateLimits[operation.operationID] {
                 description += "; at most \(limit) requests a minute per principal, see the Retry-After header"
             }
-            responses.append((status, .object([
-                ("description", .string(description)),
-                ("content", .object([("application/json", .object([("schema", reference("lucid.Error"))]))])),
-            ])))
+            responses.append(
+                (
+                    status,
+                    .object([
+                        ("description", .string(description)),
+                        ("content", .object([("application/json", .object([("schema", reference("lucid.Error"))]))])),
+                    ])
+                ))
         }
         members.append(("responses", .object(responses)))
         if let limit = options.rateLimits[operation.operationID] {
@@ -143,7 +198,8 @@ public struct OpenAPIRenderer {
     func description(of operation: HTTPOperation) -> String {
         var text = operation.comment
         if operation.idempotencyKeyField != nil {
-            text += "\n\nIdempotency: `idempotencyKey` is required. Repeating a request with the same key returns the first result; the same key with a different request is refused (409, FAILED_PRECONDITION)."
+            text +=
+                "\n\nIdempotency: `idempotencyKey` is required. Repeating a request with the same key returns the first result; the same key with a different request is refused (409, FAILED_PRECONDITION)."
         }
         return text
     }
@@ -172,10 +228,15 @@ public struct OpenAPIRenderer {
         // proto3 JSON takes an enum by name or by number; responses always carry the name.
         return .object([
             ("description", .string(description)),
-            ("oneOf", .array([
-                .object([("type", .string("string")), ("enum", .array(model.values.map { .string($0.name) }))]),
-                .object([("type", .string("integer")), ("enum", .array(model.values.map { .integer(Int($0.number)) }))]),
-            ])),
+            (
+                "oneOf",
+                .array([
+                    .object([("type", .string("string")), ("enum", .array(model.values.map { .string($0.name) }))]),
+                    .object([
+                        ("type", .string("integer")), ("enum", .array(model.values.map { .integer(Int($0.number)) })),
+                    ]),
+                ])
+            ),
         ])
     }
 
@@ -202,7 +263,9 @@ public struct OpenAPIRenderer {
 
     /// A scalar's schema with the field's per-value rules: lengths and pattern for strings, minimum and maximum for
     /// JSON integers, and for 64-bit integers (JSON strings) a pattern matching exactly the decimals in the range.
-    static func constrained(_ schema: DocumentValue, _ kind: FieldModel.Kind, _ rules: FieldConstraints) -> DocumentValue {
+    static func constrained(_ schema: DocumentValue, _ kind: FieldModel.Kind, _ rules: FieldConstraints)
+        -> DocumentValue
+    {
         guard case .object(var members) = schema, !members.contains(where: { $0.0 == "$ref" }) else { return schema }
         switch kind {
         case .scalar("string"):
@@ -241,10 +304,13 @@ public struct OpenAPIRenderer {
         switch kind {
         case .scalar(let type):
             switch type {
-            case "int64", "sint64", "sfixed64": return .object([("type", .string("string")), ("format", .string("int64"))])
+            case "int64", "sint64", "sfixed64":
+                return .object([("type", .string("string")), ("format", .string("int64"))])
             case "uint64", "fixed64": return .object([("type", .string("string")), ("format", .string("uint64"))])
-            case "int32", "sint32", "sfixed32": return .object([("type", .string("integer")), ("format", .string("int32"))])
-            case "uint32", "fixed32": return .object([("type", .string("integer")), ("format", .string("int64")), ("minimum", .integer(0))])
+            case "int32", "sint32", "sfixed32":
+                return .object([("type", .string("integer")), ("format", .string("int32"))])
+            case "uint32", "fixed32":
+                return .object([("type", .string("integer")), ("format", .string("int64")), ("minimum", .integer(0))])
             case "double": return .object([("type", .string("number")), ("format", .string("double"))])
             case "float": return .object([("type", .string("number")), ("format", .string("float"))])
             case "bool": return .object([("type", .string("boolean"))])
@@ -257,10 +323,12 @@ public struct OpenAPIRenderer {
             case "google.protobuf.Timestamp":
                 // RFC 3339 as proto3 JSON parsers take it: years 0001-9999, upper-case T and Z, offsets to ±13:59.
                 return .object([
-                    ("type", .string("string")), ("format", .string("date-time")), ("pattern", .string(Self.timestampPattern)),
+                    ("type", .string("string")), ("format", .string("date-time")),
+                    ("pattern", .string(Self.timestampPattern)),
                 ])
             case "google.protobuf.Duration", "google.protobuf.FieldMask": return .object([("type", .string("string"))])
-            case "google.protobuf.Empty", "google.protobuf.Struct", "google.protobuf.Any": return .object([("type", .string("object"))])
+            case "google.protobuf.Empty", "google.protobuf.Struct", "google.protobuf.Any":
+                return .object([("type", .string("object"))])
             default: return reference(name)
             }
         case .map(_, let value):
@@ -278,11 +346,29 @@ public struct OpenAPIRenderer {
             ("type", .string("object")),
             ("description", .string("The error body of every non-2xx answer.")),
             ("required", .array([.string("code"), .string("message")])),
-            ("properties", .object([
-                ("code", .object([("type", .string("integer")), ("format", .string("int32")), ("description", .string("The gRPC status code."))])),
-                ("message", .object([("type", .string("string")), ("description", .string("What was wrong; names the field or limit."))])),
-                ("details", .object([("type", .string("array")), ("items", .object([("type", .string("object"))]))])),
-            ])),
+            (
+                "properties",
+                .object([
+                    (
+                        "code",
+                        .object([
+                            ("type", .string("integer")), ("format", .string("int32")),
+                            ("description", .string("The gRPC status code.")),
+                        ])
+                    ),
+                    (
+                        "message",
+                        .object([
+                            ("type", .string("string")),
+                            ("description", .string("What was wrong; names the field or limit.")),
+                        ])
+                    ),
+                    (
+                        "details",
+                        .object([("type", .string("array")), ("items", .object([("type", .string("object"))]))])
+                    ),
+                ])
+            ),
         ])
     }
 

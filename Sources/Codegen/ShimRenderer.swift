@@ -47,11 +47,13 @@ public struct ShimRenderer {
         case .none: body = ".none"
         case .whole: body = ".whole"
         case .field(let name):
-            body = ".field(\(quoted(api.messages[operation.inputType]?.fields.first { $0.name == name }?.jsonName ?? name)))"
+            body =
+                ".field(\(quoted(api.messages[operation.inputType]?.fields.first { $0.name == name }?.jsonName ?? name)))"
         }
-        let responseBody = operation.responseBody.map { name in
-            quoted(api.messages[operation.outputType]?.fields.first { $0.name == name }?.jsonName ?? name)
-        } ?? "nil"
+        let responseBody =
+            operation.responseBody.map { name in
+                quoted(api.messages[operation.outputType]?.fields.first { $0.name == name }?.jsonName ?? name)
+            } ?? "nil"
         let input = swiftType(operation.inputType)
         let method = operation.grpcPath.split(separator: "/").last.map(String.init) ?? ""
         let call = lowerFirst(method)
@@ -77,7 +79,8 @@ public struct ShimRenderer {
         guard let field else { return ".string" }
         switch field.kind {
         case .scalar("bool"): return ".bool"
-        case .scalar("int32"), .scalar("sint32"), .scalar("sfixed32"), .scalar("uint32"), .scalar("fixed32"): return ".integer"
+        case .scalar("int32"), .scalar("sint32"), .scalar("sfixed32"), .scalar("uint32"), .scalar("fixed32"):
+            return ".integer"
         case .scalar("double"), .scalar("float"): return ".number"
         case .enumeration: return ".enumeration"
         default: return ".string"

@@ -35,17 +35,20 @@ enum FieldCheck {
         if required, bytes == 0 { throw FieldConstraintViolation(field: field(), message: "is required") }
         if let max, bytes > max {
             if bytes > 4 * max {
-                throw FieldConstraintViolation(field: field(), message: "must be at most \(max) characters, got more than \(4 * max)")
+                throw FieldConstraintViolation(
+                    field: field(), message: "must be at most \(max) characters, got more than \(4 * max)")
             }
             let count = value.unicodeScalars.count
             if count > max {
-                throw FieldConstraintViolation(field: field(), message: "must be at most \(max) characters, got \(count)")
+                throw FieldConstraintViolation(
+                    field: field(), message: "must be at most \(max) characters, got \(count)")
             }
         }
         if let min, bytes < 4 * min {
             let count = value.unicodeScalars.count
             if count < min {
-                throw FieldConstraintViolation(field: field(), message: "must be at least \(min) characters, got \(count)")
+                throw FieldConstraintViolation(
+                    field: field(), message: "must be at least \(min) characters, got \(count)")
             }
         }
     }
@@ -54,7 +57,9 @@ enum FieldCheck {
     static func count(
         _ count: Int, min: Int?, max: Int?, required: Bool, field: @autoclosure () -> String
     ) throws(FieldConstraintViolation) {
-        if required, count == 0 { throw FieldConstraintViolation(field: field(), message: "is required: give at least one item") }
+        if required, count == 0 {
+            throw FieldConstraintViolation(field: field(), message: "is required: give at least one item")
+        }
         if let max, count > max {
             throw FieldConstraintViolation(field: field(), message: "must hold at most \(max) items, got \(count)")
         }
@@ -84,7 +89,9 @@ enum FieldCheck {
     }
 
     /// A string matching its field's pattern as a whole.
-    static func pattern(_ value: String, _ pattern: FieldPattern, field: @autoclosure () -> String) throws(FieldConstraintViolation) {
+    static func pattern(_ value: String, _ pattern: FieldPattern, field: @autoclosure () -> String)
+        throws(FieldConstraintViolation)
+    {
         if !pattern.matches(value) {
             throw FieldConstraintViolation(field: field(), message: "must match \(pattern.source)")
         }

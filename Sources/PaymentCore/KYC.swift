@@ -123,7 +123,8 @@ public struct ComplianceAuthority: Sendable {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         let raw = Hex.decode(trimmed) ?? Data(base64Encoded: trimmed).map { [UInt8]($0) }
         guard let raw, raw.count == 32, let key = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
-            throw PaymentError(.invalidArgument, "must be a 32-byte Ed25519 public key in hex (64 characters) or base64")
+            throw PaymentError(
+                .invalidArgument, "must be a 32-byte Ed25519 public key in hex (64 characters) or base64")
         }
         self.publicKey = key
     }

@@ -44,10 +44,14 @@ public struct LimitUsage: Sendable, Equatable {
         let (day, dayOverflow) = dayUnits.addingReportingOverflow(amountUnits)
         let (hour, hourOverflow) = hourUnits.addingReportingOverflow(amountUnits)
         guard !dayOverflow else {
-            throw PaymentError(.resourceExhausted, "daily limit: today's payouts would pass the largest countable amount", limit: "daily")
+            throw PaymentError(
+                .resourceExhausted, "daily limit: today's payouts would pass the largest countable amount",
+                limit: "daily")
         }
         guard !hourOverflow else {
-            throw PaymentError(.resourceExhausted, "hourly limit: this hour's payouts would pass the largest countable amount", limit: "hourly")
+            throw PaymentError(
+                .resourceExhausted, "hourly limit: this hour's payouts would pass the largest countable amount",
+                limit: "hourly")
         }
         return LimitUsage(dayUnits: day, hourUnits: hour)
     }

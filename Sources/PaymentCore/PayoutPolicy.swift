@@ -10,7 +10,9 @@ public struct PayoutDraft: Sendable, Equatable {
     public var router: Router?
     public var kyc: KYCAttestation?
 
-    public init(recipient: String, amountUnits: Int64, reason: String, router: Router? = nil, kyc: KYCAttestation? = nil) {
+    public init(
+        recipient: String, amountUnits: Int64, reason: String, router: Router? = nil, kyc: KYCAttestation? = nil
+    ) {
         self.recipient = recipient
         self.amountUnits = amountUnits
         self.reason = reason
@@ -42,7 +44,9 @@ public struct PayoutPolicy: Sendable {
     /// Verifies KYC approvals; KYC payouts are refused while it is nil.
     public var complianceAuthority: ComplianceAuthority?
 
-    public init(maxPerPayout: [Router: Int64], directAllowlist: Set<TronAddress>, complianceAuthority: ComplianceAuthority?) {
+    public init(
+        maxPerPayout: [Router: Int64], directAllowlist: Set<TronAddress>, complianceAuthority: ComplianceAuthority?
+    ) {
         self.maxPerPayout = maxPerPayout
         self.directAllowlist = directAllowlist
         self.complianceAuthority = complianceAuthority
@@ -68,7 +72,8 @@ public struct PayoutPolicy: Sendable {
         }
         let reasonLength = draft.reason.unicodeScalars.count
         guard (1...256).contains(reasonLength) else {
-            throw .invalid("reason", reasonLength == 0 ? "is required" : "must be at most 256 characters, got \(reasonLength)")
+            throw .invalid(
+                "reason", reasonLength == 0 ? "is required" : "must be at most 256 characters, got \(reasonLength)")
         }
         guard !draft.reason.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw .invalid("reason", "must not contain control characters")
@@ -127,7 +132,8 @@ public struct PayoutPolicy: Sendable {
         guard kyc.notAfterUnixSeconds <= latest else {
             throw .invalid(
                 "kyc.not_after_unix_seconds",
-                "is more than 30 days ahead of the server's clock (\(kyc.notAfterUnixSeconds) > \(latest)); approvals live at most 30 days")
+                "is more than 30 days ahead of the server's clock (\(kyc.notAfterUnixSeconds) > \(latest)); approvals live at most 30 days"
+            )
         }
         let text = KYCApproval.canonicalText(
             domain: approval, recipient: draft.recipient, amountUnits: draft.amountUnits, nodeID: kyc.nodeID,

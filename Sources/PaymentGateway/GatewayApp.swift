@@ -48,7 +48,9 @@ public struct GatewayApp: Sendable {
 
     public func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
-        router.add(middleware: GatewayMiddleware(corsOrigins: settings.corsOrigins, methods: MethodNotAllowed.Table(operations)))
+        router.add(
+            middleware: GatewayMiddleware(
+                corsOrigins: settings.corsOrigins, methods: MethodNotAllowed.Table(operations)))
         for operation in operations {
             let method = HTTPRequest.Method(operation.httpMethod) ?? .post
             router.on(RouterPath(operation.routerPath), method: method) { request, context in
@@ -57,10 +59,14 @@ public struct GatewayApp: Sendable {
         }
         MethodNotAllowed.register(on: router, operations: operations)
         router.get("/api/payment/openapi.json") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: settings.openAPIJSON)))
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: settings.openAPIJSON)))
         }
         router.get("/api/payment/openapi.yaml") { _, _ in
-            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: settings.openAPIYAML)))
+            Response(
+                status: .ok, headers: [.contentType: "application/yaml"],
+                body: .init(byteBuffer: ByteBuffer(bytes: settings.openAPIYAML)))
         }
         router.get("/api/payment/health") { request, context in
             do {
@@ -74,7 +80,9 @@ public struct GatewayApp: Sendable {
             let (ok, checks) = await health()
             let body: [String: Any] = ["status": ok ? "ok" : "degraded", "checks": checks]
             let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()
-            return Response(status: ok ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(
+                status: ok ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         return router
     }
@@ -138,7 +146,9 @@ public struct GatewayApp: Sendable {
             }
             var headers = HTTPFields()
             headers[.contentType] = "application/json"
-            response = Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: operation.responseJSON(output))))
+            response = Response(
+                status: .ok, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(bytes: operation.responseJSON(output))))
         } catch let error as RESTError {
             response = Self.errorResponse(error)
         } catch {
@@ -183,7 +193,8 @@ public struct GatewayApp: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         for (name, value) in rest.headers { if let field = HTTPField.Name(name) { headers[field] = value } }
-        return Response(status: .init(code: rest.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rest.body)))
+        return Response(
+            status: .init(code: rest.status), headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: rest.body)))
     }
 }
 
@@ -201,7 +212,8 @@ final class GatewayMetrics: Sendable {
             Metrics.Timer(label: "gateway_request_duration_seconds", dimensions: [("operation", operation)])
         }.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         counters.handle(for: Key(operation: operation, status: status)) {
-            Counter(label: "gateway_requests_total", dimensions: [("operation", operation), ("status", String(status))])
+            Counter(
+                label: "gateway_requests_total", dimensions: [("operation", operation), ("status", String(status))])
         }.increment()
     }
 }
@@ -218,10 +230,16 @@ struct GatewayMiddleware: RouterMiddleware {
     /// Known paths with their methods, so an unknown method on a known path answers 405, not 404.
     var methods = MethodNotAllowed.Table()
 
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+        -> Response
+    {
         var context = context
         let given = request.headers[HTTPField.Name("X-Request-ID")!]
-        let requestID = given.flatMap { $0.count <= 128 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) } ? $0 : nil }
+        let requestID =
+            given.flatMap {
+                $0.count <= 128 && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+                    ? $0 : nil
+            }
             ?? UUID().uuidString.lowercased()
         context.logger[metadataKey: "request_id"] = "\(requestID)"
         let origin = request.headers[HTTPField.Name("Origin")!]
@@ -230,7 +248,8 @@ struct GatewayMiddleware: RouterMiddleware {
         if request.method == .options, allowed {
             response = Response(status: .noContent)
             response.headers[HTTPField.Name("Access-Control-Allow-Methods")!] = "GET, POST, OPTIONS"
-            response.headers[HTTPField.Name("Access-Control-Allow-Headers")!] = "Authorization, Content-Type, X-Request-ID"
+            response.headers[HTTPField.Name("Access-Control-Allow-Headers")!] =
+                "Authorization, Content-Type, X-Request-ID"
             response.headers[HTTPField.Name("Access-Control-Max-Age")!] = "600"
         } else {
             do {
@@ -239,7 +258,8 @@ struct GatewayMiddleware: RouterMiddleware {
                 if let allow = methods.allow(forPath: request.uri.path) {
                     response = MethodNotAllowed.response(for: request.method, allow: allow)
                 } else {
-                    response = GatewayApp.errorResponse(RESTError(status: 404, code: .notFound, message: "no such endpoint"))
+                    response = GatewayApp.errorResponse(
+                        RESTError(status: 404, code: .notFound, message: "no such endpoint"))
                 }
             } catch {
                 response = GatewayApp.errorResponse(
@@ -249,7 +269,8 @@ struct GatewayMiddleware: RouterMiddleware {
         if allowed, let origin {
             response.headers[HTTPField.Name("Access-Control-Allow-Origin")!] = origin
             response.headers[HTTPField.Name("Vary")!] = "Origin"
-            response.headers[HTTPField.Name("Access-Control-Expose-Headers")!] = "X-Request-ID, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
+            response.headers[HTTPField.Name("Access-Control-Expose-Headers")!] =
+                "X-Request-ID, Retry-After, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset"
         }
         response.headers[HTTPField.Name("X-Request-ID")!] = requestID
         return response

@@ -56,20 +56,29 @@ public struct TokenVerifier: Sendable {
 
     public func principal(authorization: String?) async throws(RESTError) -> Principal {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
-            throw RESTError(status: 401, code: .unauthenticated, message: "a bearer token is required", headers: [("WWW-Authenticate", "Bearer")])
+            throw RESTError(
+                status: 401, code: .unauthenticated, message: "a bearer token is required",
+                headers: [("WWW-Authenticate", "Bearer")])
         }
         let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
         let claims: GatewayClaims
         do {
             claims = try await keys.verify(token, as: GatewayClaims.self)
         } catch {
-            throw RESTError(status: 401, code: .unauthenticated, message: "the bearer token is not valid (signature, algorithm, expiry or not-before)", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+            throw RESTError(
+                status: 401, code: .unauthenticated,
+                message: "the bearer token is not valid (signature, algorithm, expiry or not-before)",
+                headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
         }
         guard claims.iss.value == issuer else {
-            throw RESTError(status: 401, code: .unauthenticated, message: "the bearer token has the wrong issuer", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+            throw RESTError(
+                status: 401, code: .unauthenticated, message: "the bearer token has the wrong issuer",
+                headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
         }
         guard claims.aud.value.contains(audience) else {
-            throw RESTError(status: 401, code: .unauthenticated, message: "the bearer token is not for this audience", headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
+            throw RESTError(
+                status: 401, code: .unauthenticated, message: "the bearer token is not for this audience",
+                headers: [("WWW-Authenticate", "Bearer error=\"invalid_token\"")])
         }
         guard let role = Role(rawValue: claims.role) else {
             throw RESTError(status: 403, code: .permissionDenied, message: "unknown role \"\(claims.role)\"")
@@ -78,7 +87,9 @@ public struct TokenVerifier: Sendable {
     }
 
     /// A development token (HS256) — for the local stack's example and the tests.
-    public static func developmentToken(secret: String, subject: String, role: String, issuer: String, audience: String, lifetime: TimeInterval = 3600) async throws -> String {
+    public static func developmentToken(
+        secret: String, subject: String, role: String, issuer: String, audience: String, lifetime: TimeInterval = 3600
+    ) async throws -> String {
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         let claims = GatewayClaims(
@@ -107,7 +118,11 @@ public enum AccessPolicy {
 
     public static func authorize(_ principal: Principal, operation: String) throws(RESTError) {
         guard let entry = permissions[operation], entry.roles.contains(principal.role) else {
-            throw RESTError(status: 403, code: .permissionDenied, message: "role \(principal.role.rawValue) lacks \(permissions[operation]?.permission ?? "permission") for \(operation)")
+            throw RESTError(
+                status: 403, code: .permissionDenied,
+                message:
+                    "role \(principal.role.rawValue) lacks \(permissions[operation]?.permission ?? "permission") for \(operation)"
+            )
         }
     }
 }

@@ -29,7 +29,8 @@ enum MethodNotAllowed {
             for method in methods where !declared.contains(method.rawValue) {
                 // The router answers HEAD from a GET route itself.
                 if method == .head, declared.contains("GET") { continue }
-                router.on(RouterPath(path), method: method) { request, _ in response(for: request.method, allow: allow) }
+                router.on(RouterPath(path), method: method) { request, _ in response(for: request.method, allow: allow)
+                }
             }
         }
     }
@@ -45,7 +46,9 @@ enum MethodNotAllowed {
             entries = MethodNotAllowed.declared(operations).map { path, methods in
                 (path.split(separator: "/"), MethodNotAllowed.allow(methods))
             }
-                .sorted { $0.segments.filter { !$0.hasPrefix(":") }.count > $1.segments.filter { !$0.hasPrefix(":") }.count }
+            .sorted {
+                $0.segments.filter { !$0.hasPrefix(":") }.count > $1.segments.filter { !$0.hasPrefix(":") }.count
+            }
         }
 
         /// The `Allow` value of the declared path `path` matches, if any.
@@ -53,7 +56,9 @@ enum MethodNotAllowed {
             let segments = path.split(separator: "/")
             return entries.first { entry in
                 entry.segments.count == segments.count
-                    && zip(entry.segments, segments).allSatisfy { template, segment in template.hasPrefix(":") || template == segment }
+                    && zip(entry.segments, segments).allSatisfy { template, segment in
+                        template.hasPrefix(":") || template == segment
+                    }
             }?.allow
         }
     }

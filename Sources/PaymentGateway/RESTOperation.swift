@@ -11,7 +11,8 @@ public struct RESTOperation: Sendable {
         case field(String)
     }
 
-    public typealias Call = @Sendable (_ json: [UInt8], _ metadata: Metadata, _ options: CallOptions) async throws -> [UInt8]
+    public typealias Call =
+        @Sendable (_ json: [UInt8], _ metadata: Metadata, _ options: CallOptions) async throws -> [UInt8]
 
     public var operationID: String
     public var grpcMethod: String
@@ -58,7 +59,9 @@ public struct RESTOperation: Sendable {
     }
 
     /// The request message's JSON: the body (whole, or under its field), then query and path parameters.
-    public func requestJSON(body: [UInt8], query: [(String, String)], path: [String: String]) throws(RESTError) -> [UInt8] {
+    public func requestJSON(body: [UInt8], query: [(String, String)], path: [String: String]) throws(RESTError)
+        -> [UInt8]
+    {
         var object: [String: Any] = [:]
         let bodyValue: Any? =
             body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 })
@@ -69,13 +72,19 @@ public struct RESTOperation: Sendable {
         if let bodyValue, let path = Self.nullPath(in: bodyValue) {
             // proto3 JSON would read null as "not set"; the document has no nullable field, so it is refused here,
             // as unknown fields are, instead of being silently taken for a default.
-            throw RESTError(status: 400, code: 3, message: "\(path.isEmpty ? "the body" : path) is null; leave the field out instead")
+            throw RESTError(
+                status: 400, code: 3,
+                message: "\(path.isEmpty ? "the body" : path) is null; leave the field out instead")
         }
         switch self.body {
         case .none:
-            if bodyValue != nil { throw RESTError(status: 400, code: 3, message: "this operation takes no request body") }
+            if bodyValue != nil {
+                throw RESTError(status: 400, code: 3, message: "this operation takes no request body")
+            }
         case .whole:
-            guard let bodyValue else { throw RESTError(status: 400, code: 3, message: "a JSON object request body is required") }
+            guard let bodyValue else {
+                throw RESTError(status: 400, code: 3, message: "a JSON object request body is required")
+            }
             guard let dictionary = bodyValue as? [String: Any] else {
                 throw RESTError(status: 400, code: 3, message: "the request body must be a JSON object")
             }
@@ -84,7 +93,9 @@ public struct RESTOperation: Sendable {
                 throw RESTError(status: 400, code: 3, message: "\(parameter.jsonName) is set by the path, not the body")
             }
         case .field(let name):
-            guard let bodyValue else { throw RESTError(status: 400, code: 3, message: "a JSON request body (the \(name) field) is required") }
+            guard let bodyValue else {
+                throw RESTError(status: 400, code: 3, message: "a JSON request body (the \(name) field) is required")
+            }
             object[name] = bodyValue
         }
         for (name, value) in query {
@@ -172,13 +183,19 @@ public enum RESTValueKind: Sendable {
         case .string: return text
         case .enumeration: return Int(text).map { $0 as Any } ?? text
         case .integer:
-            guard let value = Int(text) else { throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not an integer") }
+            guard let value = Int(text) else {
+                throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not an integer")
+            }
             return value
         case .number:
-            guard let value = Double(text) else { throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not a number") }
+            guard let value = Double(text) else {
+                throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not a number")
+            }
             return value
         case .bool:
-            guard let value = Bool(text) else { throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not true or false") }
+            guard let value = Bool(text) else {
+                throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not true or false")
+            }
             return value
         }
     }

@@ -44,7 +44,8 @@ public struct PaymentServer: Sendable {
             services: ["lucid.payment.v1.PaymentService", "lucid.payment.v1.AdminService"],
             readiness: { await AdminHTTP.Checks.run(ledger: ledger, breaker: breaker).store })
         let services: [any RegistrableRPCService] = [
-            PaymentService(desk: desk, chainHead: chainHead, metrics: PaymentMetrics(), outflow: outflow, logger: logger),
+            PaymentService(
+                desk: desk, chainHead: chainHead, metrics: PaymentMetrics(), outflow: outflow, logger: logger),
             AdminService(breaker: breaker, authorization: AdminAuthorization(config: config)),
             health,
         ]
@@ -84,12 +85,17 @@ public struct PaymentServer: Sendable {
         runnable.append(
             .init(
                 service: MetricsRefresher(
-                    ledger: ledger, breaker: breaker, metrics: PaymentMetrics(), interval: .seconds(5), logger: logger)))
+                    ledger: ledger, breaker: breaker, metrics: PaymentMetrics(), interval: .seconds(5), logger: logger))
+        )
 
         if config.processorEnabled {
-            guard let walletKey else { throw ConfigError(key: "wallet.key_file", "is required when processor.enabled is true") }
+            guard let walletKey else {
+                throw ConfigError(key: "wallet.key_file", "is required when processor.enabled is true")
+            }
             runnable.append(
-                .init(service: try processor(ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead, outflow: outflow)))
+                .init(
+                    service: try processor(
+                        ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead, outflow: outflow)))
         }
 
         let group = ServiceGroup(
@@ -147,7 +153,8 @@ extension PaymentServer {
         logger.info(
             "TRON node",
             metadata: [
-                "network": "\(network.name)", "node": "\(network.fullNodeURL)", "solidity": "\(network.solidityNodeURL)",
+                "network": "\(network.name)", "node": "\(network.fullNodeURL)",
+                "solidity": "\(network.solidityNodeURL)",
                 "cross_check": "\(config.crossCheckURLs)",
             ])
         if crossChecks.isEmpty, config.environment == .production {

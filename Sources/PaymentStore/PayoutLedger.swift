@@ -22,7 +22,8 @@ public protocol PayoutLedger: Sendable {
     func payouts(ids: [String]) async throws -> [Payout]
 
     /// A page of payouts, newest first, after the cursor of the previous page.
-    func listPayouts(_ filter: PayoutFilter, limit: Int, after cursor: PayoutCursor?, now: Date) async throws -> PayoutPage
+    func listPayouts(_ filter: PayoutFilter, limit: Int, after cursor: PayoutCursor?, now: Date) async throws
+        -> PayoutPage
 
     /// Cancels a payout that is not signed yet and gives its amount back to the limits. Cancelling a cancelled
     /// payout returns it unchanged.

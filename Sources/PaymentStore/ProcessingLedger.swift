@@ -23,7 +23,8 @@ public protocol ProcessingLedger: PayoutLedger {
 
     /// The live transaction provably cannot land (expired, not on chain): retired, the payout counts an attempt
     /// and waits until `retryAt` for a new transaction, or fails when `failReason` is given.
-    func retireTransaction(payoutID: String, txid: String, failReason: String?, retryAt: Date, error: String, at now: Date) async throws
+    func retireTransaction(
+        payoutID: String, txid: String, failReason: String?, retryAt: Date, error: String, at now: Date) async throws
 
     /// The payout reached a final state with its receipt: CONFIRMED, or FAILED with the reason.
     func recordFinal(payoutID: String, txid: String?, outcome: FinalOutcome, at now: Date) async throws

@@ -41,7 +41,8 @@ extension SQLiteLedger {
             guard let batchID = existing.batchID, let stored = try fetchBatch(id: batchID, db: db) else {
                 throw PaymentError(
                     .failedPrecondition,
-                    "idempotency_key \"\(batch.idempotencyKey)\" was already used for payout \(existing.payoutID ?? "?"), not for a batch")
+                    "idempotency_key \"\(batch.idempotencyKey)\" was already used for payout \(existing.payoutID ?? "?"), not for a batch"
+                )
             }
             return .replayed(stored)
         }
@@ -68,7 +69,8 @@ extension SQLiteLedger {
                 INSERT INTO batches (id, idempotency_key, batch_type, item_count, total_units, scheduled_for_ms,
                                      created_at_ms, requested_by)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(
+                """
+        ).execute(
             arguments: [
                 batch.id, batch.idempotencyKey, batch.batchType.rawValue, batch.itemCount, batch.totalUnits,
                 batch.scheduledFor.milliseconds, batch.createdAt.milliseconds, batch.requestedBy,
@@ -92,7 +94,8 @@ extension SQLiteLedger {
                                      batch_id, batch_index, requested_by, node_id, kyc_hash, created_at_ms,
                                      updated_at_ms, scheduled_for_ms, txid, failure_reason)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(
+                """
+        ).execute(
             arguments: [
                 payout.id, payout.idempotencyKey, payout.recipient, payout.amountUnits, payout.reason,
                 payout.router.rawValue, payout.priority.rawValue, payout.status.rawValue, payout.batchID, batchIndex,
@@ -110,7 +113,8 @@ struct IdempotencyRecord {
 
     static func find(scope: String, key: String, db: Database) throws -> IdempotencyRecord? {
         try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT fingerprint, payout_id, batch_id FROM idempotency_keys WHERE scope = ? AND key = ?"),
+            db.cachedStatement(
+                sql: "SELECT fingerprint, payout_id, batch_id FROM idempotency_keys WHERE scope = ? AND key = ?"),
             arguments: [scope, key]
         ).map { IdempotencyRecord(fingerprint: $0["fingerprint"], payoutID: $0["payout_id"], batchID: $0["batch_id"]) }
     }
@@ -122,7 +126,8 @@ struct IdempotencyRecord {
             sql: """
                 INSERT INTO idempotency_keys (scope, key, fingerprint, payout_id, batch_id, created_at_ms)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """).execute(
+                """
+        ).execute(
             arguments: [scope, key, fingerprint, payoutID, batchID, at.milliseconds])
     }
 
@@ -131,7 +136,8 @@ struct IdempotencyRecord {
             let target = payoutID.map { "payout \($0)" } ?? batchID.map { "batch \($0)" } ?? "another request"
             throw PaymentError(
                 .failedPrecondition,
-                "idempotency_key \"\(key)\" was already used for a different request (\(target)); use a new key for a new payout")
+                "idempotency_key \"\(key)\" was already used for a different request (\(target)); use a new key for a new payout"
+            )
         }
     }
 }
@@ -145,8 +151,12 @@ struct LimitUsageWindows {
     init(at instant: Date, db: Database) throws {
         dayKey = Self.dayKey(instant)
         hourKey = Self.hourKey(instant)
-        let day = try Int64.fetchOne(db.cachedStatement(sql: "SELECT units FROM limit_usage WHERE window = ?"), arguments: [dayKey]) ?? 0
-        let hour = try Int64.fetchOne(db.cachedStatement(sql: "SELECT units FROM limit_usage WHERE window = ?"), arguments: [hourKey]) ?? 0
+        let day =
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT units FROM limit_usage WHERE window = ?"), arguments: [dayKey]) ?? 0
+        let hour =
+            try Int64.fetchOne(
+                db.cachedStatement(sql: "SELECT units FROM limit_usage WHERE window = ?"), arguments: [hourKey]) ?? 0
         usage = LimitUsage(dayUnits: day, hourUnits: hour)
     }
 
@@ -157,11 +167,14 @@ struct LimitUsageWindows {
     func save(db: Database) throws {
         for (key, units) in [(dayKey, usage.dayUnits), (hourKey, usage.hourUnits)] {
             try db.cachedStatement(
-                sql: "INSERT INTO limit_usage (window, units) VALUES (?, ?) ON CONFLICT(window) DO UPDATE SET units = excluded.units"
+                sql:
+                    "INSERT INTO limit_usage (window, units) VALUES (?, ?) ON CONFLICT(window) DO UPDATE SET units = excluded.units"
             ).execute(arguments: [key, units])
         }
     }
 
     static func dayKey(_ instant: Date) -> String { "day:\(Int64(UTCWindow.dayStart(instant).timeIntervalSince1970))" }
-    static func hourKey(_ instant: Date) -> String { "hour:\(Int64(UTCWindow.hourStart(instant).timeIntervalSince1970))" }
+    static func hourKey(_ instant: Date) -> String {
+        "hour:\(Int64(UTCWindow.hourStart(instant).timeIntervalSince1970))"
+    }
 }

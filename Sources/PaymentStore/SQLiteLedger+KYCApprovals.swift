@@ -9,7 +9,8 @@ enum KYCApprovalRecord {
     static func requireUsable(_ approval: KYCApprovalUse, at now: Date, db: Database) throws {
         try approval.requireUnexpired(at: now)
         if let payoutID = try String.fetchOne(
-            db.cachedStatement(sql: "SELECT payout_id FROM kyc_approvals WHERE digest = ?"), arguments: [approval.digest])
+            db.cachedStatement(sql: "SELECT payout_id FROM kyc_approvals WHERE digest = ?"),
+            arguments: [approval.digest])
         {
             throw PaymentError(
                 .failedPrecondition,

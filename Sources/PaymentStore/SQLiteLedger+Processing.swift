@@ -42,20 +42,27 @@ extension SQLiteLedger: ProcessingLedger {
         try await pool.write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
             try Self.requireMove(payout, to: .signed)
-            let live = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM payout_transactions WHERE payout_id = ? AND outcome = 'LIVE'",
-                arguments: [payoutID]) ?? 0
+            let live =
+                try Int.fetchOne(
+                    db, sql: "SELECT COUNT(*) FROM payout_transactions WHERE payout_id = ? AND outcome = 'LIVE'",
+                    arguments: [payoutID]) ?? 0
             guard live == 0 else {
-                throw PaymentError(.failedPrecondition, "payout \(payoutID) still has a live transaction; retire it before signing another")
+                throw PaymentError(
+                    .failedPrecondition,
+                    "payout \(payoutID) still has a live transaction; retire it before signing another")
             }
             try db.execute(
                 sql: """
                     INSERT INTO payout_transactions (txid, payout_id, transaction_bytes, expiration_ms, created_at_ms)
                     VALUES (?, ?, ?, ?, ?)
                     """,
-                arguments: [transaction.txid, payoutID, Data(transaction.transactionBytes), transaction.expirationMilliseconds, now.milliseconds])
+                arguments: [
+                    transaction.txid, payoutID, Data(transaction.transactionBytes), transaction.expirationMilliseconds,
+                    now.milliseconds,
+                ])
             try db.execute(
-                sql: "UPDATE payouts SET status = 'SIGNED', txid = ?, updated_at_ms = ?, last_error = NULL WHERE id = ?",
+                sql:
+                    "UPDATE payouts SET status = 'SIGNED', txid = ?, updated_at_ms = ?, last_error = NULL WHERE id = ?",
                 arguments: [transaction.txid, now.milliseconds, payoutID])
         }
     }
@@ -72,7 +79,9 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
-    public func recordIncluded(payoutID: String, txid: String, blockNumber: Int64, blockTime: Date, at now: Date) async throws {
+    public func recordIncluded(payoutID: String, txid: String, blockNumber: Int64, blockTime: Date, at now: Date)
+        async throws
+    {
         try await pool.write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
             guard payout.txid == txid, !payout.status.isFinal else { return }
@@ -92,7 +101,8 @@ extension SQLiteLedger: ProcessingLedger {
             let payout = try Self.requirePayout(payoutID, db: db)
             guard payout.txid == txid, !payout.status.isFinal else { return }
             try db.execute(
-                sql: "UPDATE payout_transactions SET outcome = 'EXPIRED' WHERE txid = ? AND outcome = 'LIVE'", arguments: [txid])
+                sql: "UPDATE payout_transactions SET outcome = 'EXPIRED' WHERE txid = ? AND outcome = 'LIVE'",
+                arguments: [txid])
             if let failReason {
                 try db.execute(
                     sql: """
@@ -126,12 +136,14 @@ extension SQLiteLedger: ProcessingLedger {
                         updated_at_ms = ? WHERE id = ?
                     """,
                 arguments: [
-                    status.rawValue, outcome.reason, outcome.blockNumber, outcome.blockTime?.milliseconds, outcome.feeSun,
+                    status.rawValue, outcome.reason, outcome.blockNumber, outcome.blockTime?.milliseconds,
+                    outcome.feeSun,
                     outcome.energyUsed, outcome.bandwidthUsed, now.milliseconds, payoutID,
                 ])
             if let txid {
                 try db.execute(
-                    sql: "UPDATE payout_transactions SET outcome = ? WHERE txid = ?", arguments: [status.rawValue, txid])
+                    sql: "UPDATE payout_transactions SET outcome = ? WHERE txid = ?",
+                    arguments: [status.rawValue, txid])
             }
         }
     }
@@ -186,13 +198,17 @@ extension SQLiteLedger: ProcessingLedger {
     }
 
     static func requirePayout(_ id: String, db: Database) throws -> Payout {
-        guard let payout = try fetchPayout(id: id, db: db) else { throw PaymentError(.notFound, "payout \(id) does not exist") }
+        guard let payout = try fetchPayout(id: id, db: db) else {
+            throw PaymentError(.notFound, "payout \(id) does not exist")
+        }
         return payout
     }
 
     static func requireMove(_ payout: Payout, to next: PayoutStatus) throws {
         guard payout.status.canMove(to: next) else {
-            throw PaymentError(.failedPrecondition, "payout \(payout.id) cannot move from \(payout.status.rawValue) to \(next.rawValue)")
+            throw PaymentError(
+                .failedPrecondition,
+                "payout \(payout.id) cannot move from \(payout.status.rawValue) to \(next.rawValue)")
         }
     }
 }

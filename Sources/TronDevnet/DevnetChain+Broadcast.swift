@@ -27,7 +27,9 @@ extension DevnetChain {
         let outcome: BroadcastOutcome = state.withLock { state in
             let head = state.blocks.last!
             let raw = signed.raw
-            guard let contract = raw.contract.first else { return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract!") }
+            guard let contract = raw.contract.first else {
+                return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract!")
+            }
             let slot = Int64(max(config.blockIntervalMilliseconds, 0))
             if raw.expiration < head.timestamp + slot && slot > 0 {
                 return fail("TRANSACTION_EXPIRATION_ERROR", "Transaction expired")
@@ -35,7 +37,9 @@ extension DevnetChain {
             guard let owner = Self.owner(of: contract) else {
                 return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : Invalid ownerAddress")
             }
-            guard !signed.signature.isEmpty else { return fail("SIGERROR", "Validate signature error: miss sig or contract") }
+            guard !signed.signature.isEmpty else {
+                return fail("SIGERROR", "Validate signature error: miss sig or contract")
+            }
             guard signed.signature.count >= 65 else {
                 return fail("SIGERROR", "Validate signature error: Signature size is \(signed.signature.count)")
             }
@@ -45,7 +49,8 @@ extension DevnetChain {
             guard signer == owner else {
                 return fail(
                     "SIGERROR",
-                    "Validate signature error: \(Hex.encode(signed.signature)) is signed by \(signer.base58) but it is not contained of permission.")
+                    "Validate signature error: \(Hex.encode(signed.signature)) is signed by \(signer.base58) but it is not contained of permission."
+                )
             }
             guard Self.taposMatches(raw, blocks: state.blocks) else { return fail("TAPOS_ERROR", "Tapos check error.") }
             if raw.expiration <= head.timestamp || raw.expiration > head.timestamp + 86_400_000 {
@@ -65,20 +70,27 @@ extension DevnetChain {
                     return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract!")
                 }
                 guard (0...config.maxFeeLimit).contains(raw.feeLimit) else {
-                    return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : feeLimit must be >= 0 and <= \(config.maxFeeLimit)")
+                    return fail(
+                        "CONTRACT_VALIDATE_ERROR",
+                        "Contract validate error : feeLimit must be >= 0 and <= \(config.maxFeeLimit)")
                 }
                 guard [UInt8](trigger.contractAddress) == config.usdtContract.bytes else {
-                    return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract or not a smart contract")
+                    return fail(
+                        "CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract or not a smart contract")
                 }
             case .transferContract:
                 guard let transfer = try? Protocol_TransferContract(unpackingAny: contract.parameter) else {
                     return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract!")
                 }
                 guard transfer.amount > 0, trx >= transfer.amount + netFee else {
-                    return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : Validate TransferContract error, balance is not sufficient.")
+                    return fail(
+                        "CONTRACT_VALIDATE_ERROR",
+                        "Contract validate error : Validate TransferContract error, balance is not sufficient.")
                 }
             default:
-                return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : contract type \(contract.type) is not supported by the devnet")
+                return fail(
+                    "CONTRACT_VALIDATE_ERROR",
+                    "Contract validate error : contract type \(contract.type) is not supported by the devnet")
             }
             if !drop {
                 state.transactions[txid] = DevnetState.Transaction(
@@ -87,16 +99,22 @@ extension DevnetChain {
             }
             return BroadcastOutcome(code: nil, message: "", txid: txid)
         }
-        if outcome.accepted && drop { logger.debug("broadcast dropped by fault injection", metadata: ["txid": "\(txid)"]) }
+        if outcome.accepted && drop {
+            logger.debug("broadcast dropped by fault injection", metadata: ["txid": "\(txid)"])
+        }
         return outcome
     }
 
     static func owner(of contract: Protocol_Transaction.Contract) -> TronAddress? {
         switch contract.type {
         case .triggerSmartContract:
-            (try? Protocol_TriggerSmartContract(unpackingAny: contract.parameter)).flatMap { try? TronAddress(bytes: [UInt8]($0.ownerAddress)) }
+            (try? Protocol_TriggerSmartContract(unpackingAny: contract.parameter)).flatMap {
+                try? TronAddress(bytes: [UInt8]($0.ownerAddress))
+            }
         case .transferContract:
-            (try? Protocol_TransferContract(unpackingAny: contract.parameter)).flatMap { try? TronAddress(bytes: [UInt8]($0.ownerAddress)) }
+            (try? Protocol_TransferContract(unpackingAny: contract.parameter)).flatMap {
+                try? TronAddress(bytes: [UInt8]($0.ownerAddress))
+            }
         default:
             nil
         }
@@ -105,7 +123,9 @@ extension DevnetChain {
     /// The reference block must be one of the last 65,536 blocks with the same id bytes 8..<16.
     static func taposMatches(_ raw: Protocol_Transaction.raw, blocks: [DevnetState.Block]) -> Bool {
         guard raw.refBlockBytes.count == 2, raw.refBlockHash.count == 8 else { return false }
-        let low = Int64(raw.refBlockBytes[raw.refBlockBytes.startIndex]) << 8 | Int64(raw.refBlockBytes[raw.refBlockBytes.startIndex + 1])
+        let low =
+            Int64(raw.refBlockBytes[raw.refBlockBytes.startIndex]) << 8
+            | Int64(raw.refBlockBytes[raw.refBlockBytes.startIndex + 1])
         for block in blocks.suffix(65_536).reversed() where block.number & 0xffff == low {
             return Hex.decode(block.id).map { Array($0[8..<16]) == [UInt8](raw.refBlockHash) } ?? false
         }

@@ -11,7 +11,9 @@ extension DevnetChain {
 
     /// Runs a transaction inside a block: bandwidth is burned from TRX, USDT moves or the call reverts or runs out
     /// of energy (the fee is burned either way), TRX moves for TransferContract.
-    func execute(_ signed: SignedTronTransaction, blockTimestamp: Int64, state: inout DevnetState) -> DevnetState.Receipt {
+    func execute(_ signed: SignedTronTransaction, blockTimestamp: Int64, state: inout DevnetState)
+        -> DevnetState.Receipt
+    {
         let contract = signed.raw.contract[0]
         let owner = Self.owner(of: contract)!.hex
         let netUsage = Int64(signed.transactionBytes.count + 64)
@@ -21,7 +23,9 @@ extension DevnetChain {
             blockTimestamp: blockTimestamp, contractResult: nil, failed: false, energyUsage: 0, energyFee: 0,
             netUsage: netUsage, netFee: netFee, transferLog: nil)
 
-        if contract.type == .transferContract, let transfer = try? Protocol_TransferContract(unpackingAny: contract.parameter) {
+        if contract.type == .transferContract,
+            let transfer = try? Protocol_TransferContract(unpackingAny: contract.parameter)
+        {
             let amount = min(transfer.amount, state.trx[owner] ?? 0)
             state.trx[owner, default: 0] -= amount
             state.trx[Hex.encode(transfer.toAddress), default: 0] += amount
@@ -38,7 +42,8 @@ extension DevnetChain {
         let available = min(signed.raw.feeLimit, state.trx[owner] ?? 0) / config.energyFee
         let forcedRevert = mainFaults.current.revertRecipients.contains(call.to.base58)
         let reverts = forcedRevert || (state.usdt[owner] ?? 0) < call.amount
-        let needed = reverts ? Self.energyOnRevert : ((state.usdt[to] ?? 0) > 0 ? Self.energyToHolder : Self.energyToNewHolder)
+        let needed =
+            reverts ? Self.energyOnRevert : ((state.usdt[to] ?? 0) > 0 ? Self.energyToHolder : Self.energyToNewHolder)
         if available < needed {
             receipt.contractResult = "OUT_OF_ENERGY"
             receipt.failed = true

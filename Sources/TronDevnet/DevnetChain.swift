@@ -25,7 +25,8 @@ public final class DevnetChain: Sendable {
         var loaded: DevnetState?
         if let path = config.stateFile, FileManager.default.fileExists(atPath: path) {
             loaded = try JSONDecoder().decode(DevnetState.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-            logger.info("devnet state loaded", metadata: ["path": "\(path)", "head": "\(loaded!.blocks.last?.number ?? 0)"])
+            logger.info(
+                "devnet state loaded", metadata: ["path": "\(path)", "head": "\(loaded!.blocks.last?.number ?? 0)"])
         }
         var state = loaded ?? DevnetState()
         if state.blocks.isEmpty {
@@ -34,7 +35,9 @@ public final class DevnetChain: Sendable {
                 state.trx[address.hex, default: 0] += account.trxSun
                 state.usdt[address.hex, default: 0] += account.usdtUnits
             }
-            state.blocks.append(try Self.makeBlock(number: 0, parent: [UInt8](repeating: 0, count: 32), timestamp: now.milliseconds, txids: []))
+            state.blocks.append(
+                try Self.makeBlock(
+                    number: 0, parent: [UInt8](repeating: 0, count: 32), timestamp: now.milliseconds, txids: []))
         }
         self.state = Mutex(state)
         try persist()
@@ -82,7 +85,10 @@ public final class DevnetChain: Sendable {
 
     public func balances(of address: TronAddress) -> (trx: Int64, usdt: Int64, exists: Bool) {
         state.withLock { state in
-            (state.trx[address.hex] ?? 0, state.usdt[address.hex] ?? 0, state.trx[address.hex] != nil || state.usdt[address.hex] != nil)
+            (
+                state.trx[address.hex] ?? 0, state.usdt[address.hex] ?? 0,
+                state.trx[address.hex] != nil || state.usdt[address.hex] != nil
+            )
         }
     }
 
@@ -130,14 +136,16 @@ public final class DevnetChain: Sendable {
             }
             state.pending = waiting
             state.blocks.append(
-                try Self.makeBlock(number: number, parent: Hex.decode(parent.id)!, timestamp: timestamp, txids: included))
+                try Self.makeBlock(
+                    number: number, parent: Hex.decode(parent.id)!, timestamp: timestamp, txids: included))
             return number
         }
         try persist(throttled: true)
         return number
     }
 
-    static func makeBlock(number: Int64, parent: [UInt8], timestamp: Int64, txids: [String]) throws -> DevnetState.Block {
+    static func makeBlock(number: Int64, parent: [UInt8], timestamp: Int64, txids: [String]) throws -> DevnetState.Block
+    {
         let root = Array(SHA256.hash(data: txids.flatMap { Hex.decode($0) ?? [] }))
         let header = Protocol_BlockHeader.raw.with {
             $0.number = number
@@ -180,7 +188,8 @@ public final class DevnetChain: Sendable {
         guard let signed = try? SignedTronTransaction(transactionBytes: Hex.decode(stored.transactionHex) ?? []) else {
             return nil
         }
-        return TransactionView(txid: stored.txid, signed: signed, blockNumber: stored.blockNumber, receipt: stored.receipt)
+        return TransactionView(
+            txid: stored.txid, signed: signed, blockNumber: stored.blockNumber, receipt: stored.receipt)
     }
 }
 

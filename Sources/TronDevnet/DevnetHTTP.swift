@@ -25,12 +25,17 @@ public enum DevnetHTTP {
                 var body: [String: Any] = [:]
                 let buffer = try await request.body.collect(upTo: 4 << 20)
                 if buffer.readableBytes > 0 {
-                    guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
+                    guard
+                        let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView))
+                            as? [String: Any]
+                    else {
                         return json(["Error": "class org.tron.json.JSONException : invalid JSON body"])
                     }
                     body = object
                 }
-                for (key, value) in request.uri.queryParameters { body[String(key)] = body[String(key)] ?? String(value) }
+                for (key, value) in request.uri.queryParameters {
+                    body[String(key)] = body[String(key)] ?? String(value)
+                }
                 let visible = (body["visible"] as? Bool) ?? ((body["visible"] as? String) == "true")
                 do {
                     return json(try await handler(body, visible))
@@ -54,47 +59,64 @@ public enum DevnetHTTP {
             let solid = view.solid()
             return [
                 "block": "Num:\(head.number),ID:\(head.id)", "solidityBlock": "Num:\(solid.number),ID:\(solid.id)",
-                "beginSyncNum": head.number, "activeConnectCount": 0, "currentConnectCount": 0, "passiveConnectCount": 0,
+                "beginSyncNum": head.number, "activeConnectCount": 0, "currentConnectCount": 0,
+                "passiveConnectCount": 0,
                 "configNodeInfo": ["codeVersion": "devnet", "versionNum": "1"], "machineInfo": ["cpuCount": 2],
             ] as [String: Any]
         }
         route("/wallet/getchainparameters") { _, _ in
-            ["chainParameter": [
-                ["key": "getEnergyFee", "value": chain.config.energyFee],
-                ["key": "getTransactionFee", "value": chain.config.transactionFee],
-                ["key": "getMaxFeeLimit", "value": chain.config.maxFeeLimit],
-                ["key": "getCreateAccountFee", "value": 100_000],
-            ]]
+            [
+                "chainParameter": [
+                    ["key": "getEnergyFee", "value": chain.config.energyFee],
+                    ["key": "getTransactionFee", "value": chain.config.transactionFee],
+                    ["key": "getMaxFeeLimit", "value": chain.config.maxFeeLimit],
+                    ["key": "getCreateAccountFee", "value": 100_000],
+                ]
+            ]
         }
         route("/wallet/broadcasthex") { body, _ in
-            guard let bytes = (body["transaction"] as? String).flatMap(Hex.decode), let signed = try? SignedTronTransaction(transactionBytes: bytes) else {
+            guard let bytes = (body["transaction"] as? String).flatMap(Hex.decode),
+                let signed = try? SignedTronTransaction(transactionBytes: bytes)
+            else {
                 return ["Error": "class com.google.protobuf.InvalidProtocolBufferException : invalid transaction hex"]
             }
             let outcome = view.broadcast(signed)
             return [
                 "result": outcome.accepted, "code": outcome.code ?? "SUCCESS", "message": outcome.message,
-                "transaction": DevnetJSON.encode(DevnetJSON.unsignedTransaction(signed.raw, rawBytes: signed.rawBytes, visible: true)),
+                "transaction": DevnetJSON.encode(
+                    DevnetJSON.unsignedTransaction(signed.raw, rawBytes: signed.rawBytes, visible: true)),
                 "txid": outcome.txid,
             ] as [String: Any]
         }
         route("/wallet/broadcasttransaction") { body, visible in
-            guard let rawJSON = body["raw_data"] as? [String: Any] else { return ["Error": "class java.lang.NullPointerException : null"] }
+            guard let rawJSON = body["raw_data"] as? [String: Any] else {
+                return ["Error": "class java.lang.NullPointerException : null"]
+            }
             let raw = try DevnetRequest.raw(rawJSON)
             let rawBytes = try TronTransaction.serialize(raw)
             let signature = (body["signature"] as? [String])?.first.flatMap(Hex.decode) ?? []
-            let signed = SignedTronTransaction(rawBytes: rawBytes, raw: raw, txid: TronTransaction.txid(rawBytes: rawBytes), signature: signature)
+            let signed = SignedTronTransaction(
+                rawBytes: rawBytes, raw: raw, txid: TronTransaction.txid(rawBytes: rawBytes), signature: signature)
             let outcome = view.broadcast(signed)
             if outcome.accepted { return ["result": true, "txid": outcome.txid] as [String: Any] }
-            return ["code": outcome.code!, "message": visible ? outcome.message : Hex.encode(Array(outcome.message.utf8)), "txid": outcome.txid]
+            return [
+                "code": outcome.code!, "message": visible ? outcome.message : Hex.encode(Array(outcome.message.utf8)),
+                "txid": outcome.txid,
+            ]
         }
         route("/wallet/gettransactionbyid") { body, visible in
-            view.transaction(id: body["value"] as? String ?? "").map { DevnetJSON.transaction($0, visible: visible) } ?? [:]
+            view.transaction(id: body["value"] as? String ?? "").map { DevnetJSON.transaction($0, visible: visible) }
+                ?? [:]
         }
         route("/walletsolidity/gettransactionbyid") { body, visible in
-            view.transaction(id: body["value"] as? String ?? "", solidOnly: true).map { DevnetJSON.transaction($0, visible: visible) } ?? [:]
+            view.transaction(id: body["value"] as? String ?? "", solidOnly: true).map {
+                DevnetJSON.transaction($0, visible: visible)
+            } ?? [:]
         }
         route("/wallet/gettransactioninfobyid") { body, visible in
-            view.transaction(id: body["value"] as? String ?? "").map { DevnetJSON.info($0, usdt: chain.config.usdtContract, visible: visible) } ?? [:]
+            view.transaction(id: body["value"] as? String ?? "").map {
+                DevnetJSON.info($0, usdt: chain.config.usdtContract, visible: visible)
+            } ?? [:]
         }
         route("/walletsolidity/gettransactioninfobyid") { body, visible in
             view.transaction(id: body["value"] as? String ?? "", solidOnly: true).map {
@@ -106,23 +128,29 @@ public enum DevnetHTTP {
                 let address = try DevnetRequest.address(body["address"])
                 let balances = chain.balances(of: address)
                 guard balances.exists else { return [:] }
-                var json: [String: Any] = ["address": DevnetJSON.address(address.bytes, visible: visible), "create_time": 0]
+                var json: [String: Any] = [
+                    "address": DevnetJSON.address(address.bytes, visible: visible), "create_time": 0,
+                ]
                 if balances.trx != 0 { json["balance"] = balances.trx }
                 return json
             }
         }
         route("/wallet/getaccountresource") { body, _ in
             _ = try DevnetRequest.address(body["address"])
-            return ["freeNetLimit": 600, "TotalNetLimit": 43_200_000_000, "TotalEnergyLimit": 180_000_000_000] as [String: Any]
+            return ["freeNetLimit": 600, "TotalNetLimit": 43_200_000_000, "TotalEnergyLimit": 180_000_000_000]
+                as [String: Any]
         }
         route("/wallet/triggerconstantcontract") { body, _ in try constantCall(chain: chain, body: body) }
         route("/walletsolidity/triggerconstantcontract") { body, _ in try constantCall(chain: chain, body: body) }
-        route("/wallet/triggersmartcontract") { body, visible in try buildTrigger(chain: chain, body: body, visible: visible) }
+        route("/wallet/triggersmartcontract") { body, visible in
+            try buildTrigger(chain: chain, body: body, visible: visible)
+        }
         route("/wallet/getcontract") { body, visible in
             let address = try DevnetRequest.address(body["value"])
             guard address == chain.config.usdtContract else { return [:] }
             return [
-                "bytecode": "", "name": "TetherToken", "consume_user_resource_percent": 100, "origin_energy_limit": 10_000_000,
+                "bytecode": "", "name": "TetherToken", "consume_user_resource_percent": 100,
+                "origin_energy_limit": 10_000_000,
                 "origin_address": DevnetJSON.address(DevnetChain.witness.bytes, visible: visible),
                 "contract_address": DevnetJSON.address(address.bytes, visible: visible),
                 "abi": ["entrys": DevnetJSON.usdtABI],
@@ -132,11 +160,19 @@ public enum DevnetHTTP {
             let raw = try DevnetRequest.raw(body["raw_data"] as? [String: Any] ?? [:])
             let rawBytes = try TronTransaction.serialize(raw)
             let unsigned = DevnetJSON.unsignedTransaction(raw, rawBytes: rawBytes, visible: visible)
-            guard let contract = raw.contract.first, let owner = DevnetChain.owner(of: contract), chain.balances(of: owner).exists else {
-                return ["result": ["code": "PERMISSION_ERROR", "message": "Account does not exist!"], "transaction": ["result": ["result": true], "txid": unsigned["txID"]!, "transaction": unsigned]]
+            guard let contract = raw.contract.first, let owner = DevnetChain.owner(of: contract),
+                chain.balances(of: owner).exists
+            else {
+                return [
+                    "result": ["code": "PERMISSION_ERROR", "message": "Account does not exist!"],
+                    "transaction": ["result": ["result": true], "txid": unsigned["txID"]!, "transaction": unsigned],
+                ]
             }
             return [
-                "permission": ["type": "Owner", "permission_name": "owner", "threshold": 1, "keys": [["address": owner.hex, "weight": 1]]],
+                "permission": [
+                    "type": "Owner", "permission_name": "owner", "threshold": 1,
+                    "keys": [["address": owner.hex, "weight": 1]],
+                ],
                 "result": ["code": "NOT_ENOUGH_PERMISSION"],
                 "transaction": ["result": ["result": true], "txid": unsigned["txID"]!, "transaction": unsigned],
             ] as [String: Any]
@@ -145,7 +181,9 @@ public enum DevnetHTTP {
         // Admin: mint, produce blocks now, this listener's faults and broadcast counts, balances, USDT transfers.
         route("/admin/mint", faults: false) { body, _ in
             let address = try DevnetRequest.address(body["address"])
-            try chain.mint(address, trxSun: DevnetRequest.int64(body["trx_sun"]), usdtUnits: DevnetRequest.int64(body["usdt_units"]))
+            try chain.mint(
+                address, trxSun: DevnetRequest.int64(body["trx_sun"]),
+                usdtUnits: DevnetRequest.int64(body["usdt_units"]))
             let balances = chain.balances(of: address)
             return ["address": address.base58, "trx_sun": balances.trx, "usdt_units": balances.usdt] as [String: Any]
         }
@@ -208,7 +246,8 @@ public enum DevnetHTTP {
     /// 5xx and slow answers, by the configured shares.
     static func inject(_ faults: DevnetFaults) async throws -> Response? {
         if faults.httpErrorRate > 0, Double.random(in: 0..<1) < faults.httpErrorRate {
-            return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "injected fault\n")))
+            return Response(
+                status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "injected fault\n")))
         }
         if faults.timeoutRate > 0, Double.random(in: 0..<1) < faults.timeoutRate {
             try await Task.sleep(for: .milliseconds(Int(faults.timeoutSeconds * 1000)))
@@ -219,7 +258,12 @@ public enum DevnetHTTP {
     static func constantCall(chain: DevnetChain, body: [String: Any]) throws -> Any {
         let contract = try DevnetRequest.address(body["contract_address"])
         guard contract == chain.config.usdtContract else {
-            return ["result": ["code": "CONTRACT_VALIDATE_ERROR", "message": Hex.encode(Array("No contract or not a valid smart contract".utf8))]]
+            return [
+                "result": [
+                    "code": "CONTRACT_VALIDATE_ERROR",
+                    "message": Hex.encode(Array("No contract or not a valid smart contract".utf8)),
+                ]
+            ]
         }
         let selector = body["function_selector"] as? String ?? ""
         let parameter = DevnetRequest.bytes(body["parameter"])
@@ -233,9 +277,13 @@ public enum DevnetHTTP {
         case "decimals()":
             result = TRC20.word(amount: 6)
         default:
-            return ["result": ["result": true, "message": Hex.encode(Array("REVERT opcode executed".utf8))], "constant_result": [""]]
+            return [
+                "result": ["result": true, "message": Hex.encode(Array("REVERT opcode executed".utf8))],
+                "constant_result": [""],
+            ]
         }
-        return ["result": ["result": true], "energy_used": 935, "constant_result": [Hex.encode(result)]] as [String: Any]
+        return ["result": ["result": true], "energy_used": 935, "constant_result": [Hex.encode(result)]]
+            as [String: Any]
     }
 
     /// Builds an unsigned USDT transfer the way java-tron's builder does: solid reference block, head + 60 s.
@@ -249,7 +297,12 @@ public enum DevnetHTTP {
             data = DevnetRequest.bytes(body["data"])
         }
         guard contract == chain.config.usdtContract else {
-            return ["result": ["code": "CONTRACT_VALIDATE_ERROR", "message": Hex.encode(Array("No contract or not a valid smart contract".utf8))]]
+            return [
+                "result": [
+                    "code": "CONTRACT_VALIDATE_ERROR",
+                    "message": Hex.encode(Array("No contract or not a valid smart contract".utf8)),
+                ]
+            ]
         }
         let head = chain.head()
         let reference = try ReferenceBlock(blockID: Hex.decode(chain.solid().id)!)
@@ -270,6 +323,9 @@ public enum DevnetHTTP {
             }, typePrefix: "type.googleapis.com")
         raw.contract = [entry]
         let rawBytes = try TronTransaction.serialize(raw)
-        return ["result": ["result": true], "transaction": DevnetJSON.unsignedTransaction(raw, rawBytes: rawBytes, visible: visible)] as [String: Any]
+        return [
+            "result": ["result": true],
+            "transaction": DevnetJSON.unsignedTransaction(raw, rawBytes: rawBytes, visible: visible),
+        ] as [String: Any]
     }
 }

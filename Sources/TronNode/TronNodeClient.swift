@@ -75,7 +75,8 @@ public struct TronNodeClient: TronNodeAPI {
                 code: (json["result"] as? Bool) == true || code == "SUCCESS" ? nil : (code ?? "OTHER_ERROR"),
                 message: json["message"] as? String ?? "", txid: json["txid"] as? String ?? transaction.txidHex)
             // The node is busy or has no peers: the same bytes may be sent again.
-            if let code = reply.code, code == "SERVER_BUSY" || code == "NO_CONNECTION" || code == "NOT_ENOUGH_EFFECTIVE_CONNECTION",
+            if let code = reply.code,
+                code == "SERVER_BUSY" || code == "NO_CONNECTION" || code == "NOT_ENOUGH_EFFECTIVE_CONNECTION",
                 attempt < configuration.maxAttempts
             {
                 try await backoff(attempt)
@@ -99,13 +100,16 @@ public struct TronNodeClient: TronNodeAPI {
         guard let id = json["id"] as? String, id.lowercased() == txid.lowercased() else {
             throw TronNodeError.node("\(path) answered without the transaction's id (keys \(json.keys.sorted()))")
         }
-        guard let number = Self.int(json["blockNumber"]), number >= 0, let time = Self.int(json["blockTimeStamp"]) else {
+        guard let number = Self.int(json["blockNumber"]), number >= 0, let time = Self.int(json["blockTimeStamp"])
+        else {
             throw TronNodeError.node("\(path) answered a receipt without blockNumber and blockTimeStamp")
         }
         let receipt = json["receipt"] as? [String: Any] ?? [:]
         let netUsage = Self.int(receipt["net_usage"]) ?? 0
         let netFee = Self.int(receipt["net_fee"]) ?? 0
-        let message = (json["resMessage"] as? String).map { Hex.decode($0).map { String(decoding: $0, as: UTF8.self) } ?? $0 }
+        let message = (json["resMessage"] as? String).map {
+            Hex.decode($0).map { String(decoding: $0, as: UTF8.self) } ?? $0
+        }
         return TransactionReceipt(
             txid: id, blockNumber: number, blockTimestamp: time,
             fee: Self.int(json["fee"]) ?? 0, energyUsed: Self.int(receipt["energy_usage_total"]) ?? 0,
@@ -189,11 +193,21 @@ public struct TronNodeClient: TronNodeAPI {
         while true {
             attempt += 1
             do {
-                let response = try await http.execute(request, timeout: .nanoseconds(Int64(configuration.timeout.components.seconds) * 1_000_000_000 + configuration.timeout.components.attoseconds / 1_000_000_000))
+                let response = try await http.execute(
+                    request,
+                    timeout: .nanoseconds(
+                        Int64(configuration.timeout.components.seconds) * 1_000_000_000 + configuration.timeout
+                            .components.attoseconds / 1_000_000_000))
                 let bytes = try await response.body.collect(upTo: 16 << 20)
-                guard response.status.code < 500 else { throw TronNodeError.unreachable("HTTP \(response.status.code) from \(path)") }
-                guard response.status.code == 200 else { throw TronNodeError.node("HTTP \(response.status.code) from \(path)") }
-                guard let json = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any] else {
+                guard response.status.code < 500 else {
+                    throw TronNodeError.unreachable("HTTP \(response.status.code) from \(path)")
+                }
+                guard response.status.code == 200 else {
+                    throw TronNodeError.node("HTTP \(response.status.code) from \(path)")
+                }
+                guard
+                    let json = try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView)) as? [String: Any]
+                else {
                     throw TronNodeError.node("\(path) answered something other than a JSON object")
                 }
                 return json
@@ -211,7 +225,8 @@ public struct TronNodeClient: TronNodeAPI {
     /// base × 2^(attempt−1), with full jitter.
     func backoff(_ attempt: Int) async throws {
         let ceiling = configuration.backoffBase * (1 << min(attempt - 1, 6))
-        let nanoseconds = Int64(ceiling.components.seconds) * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
+        let nanoseconds =
+            Int64(ceiling.components.seconds) * 1_000_000_000 + ceiling.components.attoseconds / 1_000_000_000
         try await Task.sleep(for: .nanoseconds(Int64.random(in: 0...max(1, nanoseconds))))
     }
 

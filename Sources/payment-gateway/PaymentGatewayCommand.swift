@@ -22,24 +22,30 @@ func readSecret(_ path: String) throws -> String {
     let attributes = try FileManager.default.attributesOfItem(atPath: path)
     let mode = (attributes[.posixPermissions] as? Int ?? 0) & 0o777
     guard mode & 0o077 == 0 else {
-        throw ValidationError("--jwt-secret-file: \(path) has mode \(String(mode, radix: 8)); it must be readable by its owner only (chmod 600)")
+        throw ValidationError(
+            "--jwt-secret-file: \(path) has mode \(String(mode, radix: 8)); it must be readable by its owner only (chmod 600)"
+        )
     }
     return try String(contentsOfFile: path, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
 }
 
 struct Serve: AsyncParsableCommand {
     @Option(help: "HTTP listener, host:port.") var listen = "127.0.0.1:8080"
-    @Option(name: .customLong("admin-listen"), help: "Admin HTTP (/metrics), host:port.") var adminListen = "127.0.0.1:9080"
+    @Option(name: .customLong("admin-listen"), help: "Admin HTTP (/metrics), host:port.") var adminListen =
+        "127.0.0.1:9080"
     @Option(help: "payment-rpc's sidecar, host:port (mTLS).") var sidecar = "localhost:50443"
     @Option(help: "The gateway's client certificate (ops/api-gateway), PEM.") var cert: String
     @Option(help: "Its private key, PEM.") var key: String
     @Option(help: "The CA that signed the sidecar's certificate, PEM.") var ca: String
-    @Option(name: .customLong("jwt-secret-file"), help: "HS256 secret (development), mode 0600.") var jwtSecretFile: String?
+    @Option(name: .customLong("jwt-secret-file"), help: "HS256 secret (development), mode 0600.") var jwtSecretFile:
+        String?
     @Option(help: "A JWKS file with RS256/ES256/EdDSA public keys (production).") var jwks: String?
     @Option(help: "Expected iss.") var issuer = "lucid-dev"
     @Option(help: "Expected aud.") var audience = "payment-api"
-    @Option(name: .customLong("cors-origin"), help: "An allowed CORS origin (repeatable); none by default.") var corsOrigins: [String] = []
-    @Flag(name: .customLong("no-rate-limits"), help: "Lift the per-principal rate limits (benchmarks).") var noRateLimits = false
+    @Option(name: .customLong("cors-origin"), help: "An allowed CORS origin (repeatable); none by default.")
+    var corsOrigins: [String] = []
+    @Flag(name: .customLong("no-rate-limits"), help: "Lift the per-principal rate limits (benchmarks).")
+    var noRateLimits = false
     @Option(
         name: .customLong("rate-limit-max-keys"),
         help: "At most this many (operation, caller) keys tracked per one-minute window (new callers: 429).")
@@ -84,7 +90,9 @@ struct Serve: AsyncParsableCommand {
         }
         let transport = try HTTP2ClientTransport.Posix(
             target: .dns(host: String(sidecar[..<colon]), port: port),
-            transportSecurity: .mTLS(certificateChain: [.file(path: cert, format: .pem)], privateKey: .file(path: key, format: .pem)) {
+            transportSecurity: .mTLS(
+                certificateChain: [.file(path: cert, format: .pem)], privateKey: .file(path: key, format: .pem)
+            ) {
                 $0.trustRoots = .certificates([.file(path: ca, format: .pem)])
             })
         let client = GRPCClient(transport: transport)
@@ -92,8 +100,10 @@ struct Serve: AsyncParsableCommand {
         settings.corsOrigins = Set(corsOrigins)
         settings.requestTimeout = .milliseconds(timeoutMs)
         settings.clientAddress = clientAddress
-        settings.openAPIJSON = Array((FileManager.default.contents(atPath: "\(openAPIDir)/payment.openapi.json") ?? Data()))
-        settings.openAPIYAML = Array((FileManager.default.contents(atPath: "\(openAPIDir)/payment.openapi.yaml") ?? Data()))
+        settings.openAPIJSON = Array(
+            (FileManager.default.contents(atPath: "\(openAPIDir)/payment.openapi.json") ?? Data()))
+        settings.openAPIYAML = Array(
+            (FileManager.default.contents(atPath: "\(openAPIDir)/payment.openapi.yaml") ?? Data()))
         let health = Grpc_Health_V1_Health.Client(wrapping: client)
         let gateway = GatewayApp(
             operations: PaymentRESTShim.operations(client: client), verifier: verifier,
@@ -104,24 +114,32 @@ struct Serve: AsyncParsableCommand {
                 let status = try? await health.check(.init(), options: options).status
                 return (status == .serving, ["gateway": "ok", "sidecar": status.map { "\($0)" } ?? "unreachable"])
             }, logger: logger)
-        guard let listenColon = listen.lastIndex(of: ":"), let listenPort = Int(listen[listen.index(after: listenColon)...]),
-            let adminColon = adminListen.lastIndex(of: ":"), let adminPort = Int(adminListen[adminListen.index(after: adminColon)...])
+        guard let listenColon = listen.lastIndex(of: ":"),
+            let listenPort = Int(listen[listen.index(after: listenColon)...]),
+            let adminColon = adminListen.lastIndex(of: ":"),
+            let adminPort = Int(adminListen[adminListen.index(after: adminColon)...])
         else { throw ValidationError("--listen and --admin-listen take host:port") }
         let app = Application(
-            router: gateway.router(), configuration: .init(address: .hostname(String(listen[..<listenColon]), port: listenPort)),
+            router: gateway.router(),
+            configuration: .init(address: .hostname(String(listen[..<listenColon]), port: listenPort)),
             logger: logger)
         let adminRouter = Hummingbird.Router()
         adminRouter.get("/metrics") { _, _ in
             var bytes: [UInt8] = []
             registry.emit(into: &bytes)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         let admin = Application(
-            router: adminRouter, configuration: .init(address: .hostname(String(adminListen[..<adminColon]), port: adminPort)),
+            router: adminRouter,
+            configuration: .init(address: .hostname(String(adminListen[..<adminColon]), port: adminPort)),
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [.init(service: GRPCClientService(client: client)), .init(service: app), .init(service: admin)],
+                services: [
+                    .init(service: GRPCClientService(client: client)), .init(service: app), .init(service: admin),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
@@ -158,8 +176,9 @@ struct Token: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.message)
         }
-        print(try await TokenVerifier.developmentToken(
-            secret: secret, subject: subject, role: role, issuer: issuer, audience: audience,
-            lifetime: lifetime))
+        print(
+            try await TokenVerifier.developmentToken(
+                secret: secret, subject: subject, role: role, issuer: issuer, audience: audience,
+                lifetime: lifetime))
     }
 }

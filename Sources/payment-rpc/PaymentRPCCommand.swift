@@ -7,7 +7,7 @@ import Prometheus
 import TronKit
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 @main
@@ -57,7 +57,8 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "payment-rpc")
         let clock = settings.wallClock
         if clock is ScaledWallClock {
-            logger.notice("development clock", metadata: ["now": "\(clock.now())", "rate": "\(settings.developmentClockRate)"])
+            logger.notice(
+                "development clock", metadata: ["now": "\(clock.now())", "rate": "\(settings.developmentClockRate)"])
         }
         let server = PaymentServer(
             config: settings, walletKey: walletKey, clock: clock, registry: registry, logger: logger)
@@ -74,9 +75,12 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         let settings = loadConfig(file)
-        let grpc = settings.environment.requiresSidecar
+        let grpc =
+            settings.environment.requiresSidecar
             ? "unix:\(settings.grpcUnixSocket ?? "-") only" : "\(settings.grpcListen) (unauthenticated TCP)"
-        print("configuration OK: grpc \(grpc), admin \(settings.adminListen), network \(settings.network.rawValue), environment \(settings.environment.rawValue)")
+        print(
+            "configuration OK: grpc \(grpc), admin \(settings.adminListen), network \(settings.network.rawValue), environment \(settings.environment.rawValue)"
+        )
     }
 }
 

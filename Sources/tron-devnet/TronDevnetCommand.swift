@@ -35,7 +35,8 @@ struct TronDevnetCommand: AsyncParsableCommand {
     var lagBlocks: Int64?
     @Option(help: "Main listener: milliseconds added to the timestamps of the block headers it serves (a clock ahead).")
     var clockOffsetMs: Int64?
-    @Option(help: "Main listener: refuse a rebroadcast with this code (e.g. SIGERROR) instead of DUP_TRANSACTION_ERROR.")
+    @Option(
+        help: "Main listener: refuse a rebroadcast with this code (e.g. SIGERROR) instead of DUP_TRANSACTION_ERROR.")
     var refuseRebroadcastCode: String?
     @Option(help: "Log level.") var logLevel = "info"
 
@@ -54,7 +55,9 @@ struct TronDevnetCommand: AsyncParsableCommand {
         config.solidLag = solidLag
         if let genesis {
             struct Genesis: Decodable { var accounts: [GenesisAccount] }
-            config.genesis = try JSONDecoder().decode(Genesis.self, from: Data(contentsOf: URL(fileURLWithPath: genesis))).accounts
+            config.genesis = try JSONDecoder().decode(
+                Genesis.self, from: Data(contentsOf: URL(fileURLWithPath: genesis))
+            ).accounts
         }
         for entry in fund {
             let parts = entry.split(separator: ":")
@@ -64,7 +67,8 @@ struct TronDevnetCommand: AsyncParsableCommand {
             config.genesis.append(GenesisAccount(address: String(parts[0]), trxSun: trx, usdtUnits: usdt))
         }
         if let faults {
-            config.faults = try JSONDecoder().decode(DevnetFaults.self, from: Data(contentsOf: URL(fileURLWithPath: faults)))
+            config.faults = try JSONDecoder().decode(
+                DevnetFaults.self, from: Data(contentsOf: URL(fileURLWithPath: faults)))
         }
         if let lookupMode {
             guard let mode = DevnetFaults.LookupMode(rawValue: lookupMode) else {

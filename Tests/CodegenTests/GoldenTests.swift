@@ -24,7 +24,8 @@ struct GoldenTests {
         try String(contentsOf: Self.fixtures.appendingPathComponent(name), encoding: .utf8)
     }
 
-    static let paymentRates = "CreatePayout:10;GetPayout:60;ListPayouts:30;CancelPayout:10;CreateBatch:5;GetBatch:60;GetTransactionStatus:60;BatchGetTransactionStatus:30;GetStats:20;GetBreaker:20;TripBreaker:5;ResetBreaker:5"
+    static let paymentRates =
+        "CreatePayout:10;GetPayout:60;ListPayouts:30;CancelPayout:10;CreateBatch:5;GetBatch:60;GetTransactionStatus:60;BatchGetTransactionStatus:30;GetStats:20;GetBreaker:20;TripBreaker:5;ResetBreaker:5"
 
     @Test("the payment API's OpenAPI document, JSON and YAML, byte for byte and deterministic")
     func payment() throws {
@@ -33,23 +34,34 @@ struct GoldenTests {
         let second = try RESTGeneration.render(files: input, title: "payment", rateLimits: Self.paymentRates)
         #expect(first.map(\.1) == second.map(\.1), "same input, same bytes")
         #expect(
-            first.map(\.0) == ["payment.openapi.json", "payment.openapi.yaml", "payment.rest.swift", "payment.constraints.swift"])
-        for (name, contents) in first.prefix(2) { #expect(contents == (try golden(name)), "\(name) differs from the golden file") }
+            first.map(\.0) == [
+                "payment.openapi.json", "payment.openapi.yaml", "payment.rest.swift", "payment.constraints.swift",
+            ])
+        for (name, contents) in first.prefix(2) {
+            #expect(contents == (try golden(name)), "\(name) differs from the golden file")
+        }
         // The shim's golden file is the one the gateway compiles.
         let committed = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../Sources/PaymentGateway/Generated/payment.rest.swift")
-        #expect(first[2].1 == (try String(contentsOf: committed, encoding: .utf8)), "the committed gateway shim is stale")
+        #expect(
+            first[2].1 == (try String(contentsOf: committed, encoding: .utf8)), "the committed gateway shim is stale")
         // So are the request checks payment-rpc compiles.
         let checks = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../Sources/PaymentAPI/Generated/payment.constraints.swift")
-        #expect(first[3].1 == (try String(contentsOf: checks, encoding: .utf8)), "the committed request checks are stale")
+        #expect(
+            first[3].1 == (try String(contentsOf: checks, encoding: .utf8)), "the committed request checks are stale")
     }
 
-    @Test("every google.api.http form: verbs, custom, {field=pattern}, body field and *, response_body, additional bindings")
+    @Test(
+        "every google.api.http form: verbs, custom, {field=pattern}, body field and *, response_body, additional bindings"
+    )
     func httpForms() throws {
         let input = try files("http_forms.pb", ["http_forms.proto"])
-        let outputs = try RESTGeneration.render(files: input, title: "http_forms", rateLimits: "GetBook:60;CreateBook:10")
-        for (name, contents) in outputs { #expect(contents == (try golden(name)), "\(name) differs from the golden file") }
+        let outputs = try RESTGeneration.render(
+            files: input, title: "http_forms", rateLimits: "GetBook:60;CreateBook:10")
+        for (name, contents) in outputs {
+            #expect(contents == (try golden(name)), "\(name) differs from the golden file")
+        }
 
         let api = try DescriptorReader.read(files: input, title: "t")
         let byID = Dictionary(uniqueKeysWithValues: api.operations.map { ($0.operationID, $0) })
@@ -65,7 +77,8 @@ struct GoldenTests {
         #expect(byID["DeleteBook"]?.method == "delete")
         #expect(byID["ListBooks"]?.responseBody == "books")
         #expect(byID["ArchiveBook"]?.method == "archive")
-        #expect(api.messages["codegen.test.v1.Book"]?.fields.first { $0.name == "published_at" }?.jsonName == "publishedAt")
+        #expect(
+            api.messages["codegen.test.v1.Book"]?.fields.first { $0.name == "published_at" }?.jsonName == "publishedAt")
     }
 
     @Test("proto3 JSON mapping of field types")
@@ -74,7 +87,10 @@ struct GoldenTests {
         let renderer = OpenAPIRenderer(api: try DescriptorReader.read(files: input, title: "t"))
         let book = renderer.messageSchema(renderer.api.messages["codegen.test.v1.Book"]!).json()
         // A bounded int64: a decimal string (proto3 JSON's form) or an exact JSON number, both within the range.
-        #expect(book.contains("\"pages\": {\n      \"oneOf\": [\n        {\n          \"type\": \"string\",\n          \"format\": \"int64\""))
+        #expect(
+            book.contains(
+                "\"pages\": {\n      \"oneOf\": [\n        {\n          \"type\": \"string\",\n          \"format\": \"int64\""
+            ))
         #expect(book.contains("\"minimum\": 1,\n          \"maximum\": 100000"))
         #expect(book.contains("\"format\": \"date-time\""))
         #expect(book.contains("\"additionalProperties\": {\n        \"type\": \"string\""))
@@ -85,7 +101,9 @@ struct GoldenTests {
 
     @Test("YAML quoting keeps every string exact")
     func yamlQuoting() {
-        let value = DocumentValue.object([("a: b", .string("line\n\"quoted\" \\ \u{1}")), ("list", .array([.integer(1), .bool(true)]))])
+        let value = DocumentValue.object([
+            ("a: b", .string("line\n\"quoted\" \\ \u{1}")), ("list", .array([.integer(1), .bool(true)])),
+        ])
         #expect(value.yaml() == "\"a: b\": \"line\\n\\\"quoted\\\" \\\\ \\u0001\"\n\"list\":\n  - 1\n  - true\n")
     }
 }

@@ -33,7 +33,8 @@ enum Fixture {
             kycHash: kycHash, notAfterUnixSeconds: notAfter)
         let signature = try! authorityKey.signature(for: Data(text.utf8)).base64EncodedString()
         return KYCAttestation(
-            verified: true, hash: kycHash, nodeID: nodeID, complianceSignature: signature, notAfterUnixSeconds: notAfter)
+            verified: true, hash: kycHash, nodeID: nodeID, complianceSignature: signature, notAfterUnixSeconds: notAfter
+        )
     }
 
     static func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }

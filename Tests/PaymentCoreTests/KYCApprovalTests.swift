@@ -12,20 +12,24 @@ struct KYCApprovalTests {
         let single = KYCApproval.canonicalText(
             domain: .payout(idempotencyKey: "K"), recipient: "TXYZ", amountUnits: 5, nodeID: "n-1",
             kycHash: String(repeating: "AB", count: 32), notAfterUnixSeconds: 1_800_000_000)
-        #expect(single == """
-            lucid.payment.v1.kyc-approval.v2
-            domain:payout
-            idempotency_key:K
-            recipient_address:TXYZ
-            amount_units:5
-            node_id:n-1
-            kyc_hash:\(String(repeating: "ab", count: 32))
-            not_after:1800000000
-            """)
+        #expect(
+            single == """
+                lucid.payment.v1.kyc-approval.v2
+                domain:payout
+                idempotency_key:K
+                recipient_address:TXYZ
+                amount_units:5
+                node_id:n-1
+                kyc_hash:\(String(repeating: "ab", count: 32))
+                not_after:1800000000
+                """)
         let item = KYCApproval.canonicalText(
             domain: .batchItem(batchIdempotencyKey: "K", index: 3), recipient: "TXYZ", amountUnits: 5, nodeID: "n-1",
             kycHash: "ab", notAfterUnixSeconds: 1)
-        #expect(item.split(separator: "\n").prefix(3) == ["lucid.payment.v1.kyc-approval.v2", "domain:batch_item:3", "idempotency_key:K"])
+        #expect(
+            item.split(separator: "\n").prefix(3) == [
+                "lucid.payment.v1.kyc-approval.v2", "domain:batch_item:3", "idempotency_key:K",
+            ])
     }
 
     static func draft(_ kyc: KYCAttestation, amount: Int64 = 5) -> PayoutDraft {
@@ -38,7 +42,8 @@ struct KYCApprovalTests {
         let item0 = Fixture.kyc(key: "K", amount: 5, domain: .batchItem(batchIdempotencyKey: "K", index: 0))
         let policy = Fixture.policy
         _ = try policy.validate(Self.draft(single0), approval: .payout(idempotencyKey: "K/0"), now: Fixture.now)
-        _ = try policy.validate(Self.draft(item0), approval: .batchItem(batchIdempotencyKey: "K", index: 0), now: Fixture.now)
+        _ = try policy.validate(
+            Self.draft(item0), approval: .batchItem(batchIdempotencyKey: "K", index: 0), now: Fixture.now)
         let crossings: [(KYCAttestation, KYCApproval.Domain)] = [
             (item0, .payout(idempotencyKey: "K/0")),
             (item0, .payout(idempotencyKey: "K")),
@@ -53,11 +58,13 @@ struct KYCApprovalTests {
         }
     }
 
-    @Test("not_after is required, signed, and at most 30 days ahead", arguments: [
-        (Int64(0), "is required"),
-        (Int64(Fixture.now.timeIntervalSince1970) + 30 * 86_400 + 1, "more than 30 days"),
-        (Int64.max, "more than 30 days"),
-    ])
+    @Test(
+        "not_after is required, signed, and at most 30 days ahead",
+        arguments: [
+            (Int64(0), "is required"),
+            (Int64(Fixture.now.timeIntervalSince1970) + 30 * 86_400 + 1, "more than 30 days"),
+            (Int64.max, "more than 30 days"),
+        ])
     func notAfterBounds(notAfter: Int64, message: String) {
         let kyc = Fixture.kyc(key: "k", amount: 5, notAfter: notAfter)
         do {
@@ -73,7 +80,8 @@ struct KYCApprovalTests {
     @Test("moving not_after breaks the signature; the approval use carries the digest of the signed text")
     func notAfterIsSigned() throws {
         var kyc = Fixture.kyc(key: "k", amount: 5)
-        let validated = try Fixture.policy.validate(Self.draft(kyc), approval: .payout(idempotencyKey: "k"), now: Fixture.now)
+        let validated = try Fixture.policy.validate(
+            Self.draft(kyc), approval: .payout(idempotencyKey: "k"), now: Fixture.now)
         let text = KYCApproval.canonicalText(
             domain: .payout(idempotencyKey: "k"), recipient: Fixture.recipient, amountUnits: 5, nodeID: "node-7",
             kycHash: Fixture.kycHash, notAfterUnixSeconds: Fixture.notAfter)
@@ -110,11 +118,13 @@ struct KYCApprovalTests {
 
 @Suite("Limits: checked sums near Int64.max")
 struct LimitsOverflowTests {
-    @Test("usage + amount past Int64.max is RESOURCE_EXHAUSTED naming the limit, never a trap", arguments: [
-        (LimitUsage(dayUnits: 0, hourUnits: .max - 1), "hourly"),
-        (LimitUsage(dayUnits: .max - 1, hourUnits: 0), "daily"),
-        (LimitUsage(dayUnits: .max, hourUnits: .max), "hourly"),
-    ])
+    @Test(
+        "usage + amount past Int64.max is RESOURCE_EXHAUSTED naming the limit, never a trap",
+        arguments: [
+            (LimitUsage(dayUnits: 0, hourUnits: .max - 1), "hourly"),
+            (LimitUsage(dayUnits: .max - 1, hourUnits: 0), "daily"),
+            (LimitUsage(dayUnits: .max, hourUnits: .max), "hourly"),
+        ])
     func overflow(usage: LimitUsage, limit: String) {
         let policy = LimitPolicy(dailyUnits: .max, hourlyUnits: .max)
         do {

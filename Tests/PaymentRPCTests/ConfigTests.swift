@@ -23,7 +23,8 @@ struct ConfigTests {
 
     @Test("a file sets values and the environment overrides them")
     func fileAndEnvironment() throws {
-        let path = try write("""
+        let path = try write(
+            """
             grpc:
               listen: 0.0.0.0:6000
             limits:
@@ -45,20 +46,22 @@ struct ConfigTests {
         #expect(config.complianceAuthority != nil)
     }
 
-    @Test("bad values stop start-up with a message naming the key", arguments: [
-        ("limits:\n  hourly_units: 20000000000\n", "limits.daily_units", "greater than limits.hourly_units"),
-        ("limits:\n  v0_max_units: 2000000000\n", "limits.v0_max_units", "at most limits.hourly_units"),
-        ("limits:\n  daily_units: -1\n", "limits.daily_units", "greater than 0"),
-        ("limits:\n  daily_untis: 5\n", "limits.daily_untis", "not a known setting"),
-        ("environment: production\n", "tron.network", "must be mainnet"),
-        ("tron:\n  network: mainnet\n", "environment", "must be production when tron.network is mainnet"),
-        ("environment: testing\n", "environment", "one of development, staging, production"),
-        ("grpc:\n  listen: nowhere\n", "grpc.listen", "host:port"),
-        ("compliance:\n  authority_public_key: abc\n", "compliance.authority_public_key", "Ed25519"),
-        ("routers:\n  direct_allowlist: [Tnope]\n", "routers.direct_allowlist[0]", "not a TRON address"),
-        ("breaker:\n  failure_threshold_percent: 0\n", "breaker.failure_threshold_percent", "from 1 to 100"),
-        ("log:\n  level: loud\n", "log.level", "one of trace"),
-    ])
+    @Test(
+        "bad values stop start-up with a message naming the key",
+        arguments: [
+            ("limits:\n  hourly_units: 20000000000\n", "limits.daily_units", "greater than limits.hourly_units"),
+            ("limits:\n  v0_max_units: 2000000000\n", "limits.v0_max_units", "at most limits.hourly_units"),
+            ("limits:\n  daily_units: -1\n", "limits.daily_units", "greater than 0"),
+            ("limits:\n  daily_untis: 5\n", "limits.daily_untis", "not a known setting"),
+            ("environment: production\n", "tron.network", "must be mainnet"),
+            ("tron:\n  network: mainnet\n", "environment", "must be production when tron.network is mainnet"),
+            ("environment: testing\n", "environment", "one of development, staging, production"),
+            ("grpc:\n  listen: nowhere\n", "grpc.listen", "host:port"),
+            ("compliance:\n  authority_public_key: abc\n", "compliance.authority_public_key", "Ed25519"),
+            ("routers:\n  direct_allowlist: [Tnope]\n", "routers.direct_allowlist[0]", "not a TRON address"),
+            ("breaker:\n  failure_threshold_percent: 0\n", "breaker.failure_threshold_percent", "from 1 to 100"),
+            ("log:\n  level: loud\n", "log.level", "one of trace"),
+        ])
     func refusals(yaml: String, key: String, problem: String) throws {
         let path = try write(yaml)
         do {

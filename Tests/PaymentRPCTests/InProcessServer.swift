@@ -49,7 +49,8 @@ struct InProcessServer {
         let logger = Logger(label: "test")
         let ledger = try SQLiteLedger(path: directory.appendingPathComponent("l.sqlite").path, logger: logger)
         let clock = TestClock(start)
-        let (services, _) = try await PaymentServer.services(config: config, ledger: ledger, clock: clock, logger: logger)
+        let (services, _) = try await PaymentServer.services(
+            config: config, ledger: ledger, clock: clock, logger: logger)
         let transport = InProcessTransport()
         let server = GRPCServer(
             transport: transport.server, services: services, interceptors: PaymentServer.interceptors(config: config))
@@ -76,7 +77,8 @@ struct InProcessServer {
     }
 
     static func createRequest(
-        key: String, amount: Int64 = 5_000_000, recipient: String = recipient, router: Lucid_Payment_V1_RouterType = .unspecified
+        key: String, amount: Int64 = 5_000_000, recipient: String = recipient,
+        router: Lucid_Payment_V1_RouterType = .unspecified
     ) -> Lucid_Payment_V1_CreatePayoutRequest {
         .with {
             $0.idempotencyKey = key

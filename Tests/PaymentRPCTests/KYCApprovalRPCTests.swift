@@ -14,7 +14,8 @@ struct KYCApprovalRPCTests {
         return request
     }
 
-    static func item(_ kyc: Lucid_Payment_V1_KycAttestation?, amount: Int64 = 700_000_000) -> Lucid_Payment_V1_BatchItem {
+    static func item(_ kyc: Lucid_Payment_V1_KycAttestation?, amount: Int64 = 700_000_000) -> Lucid_Payment_V1_BatchItem
+    {
         .with {
             $0.recipientAddress = InProcessServer.recipient
             $0.amountUnits = amount
@@ -34,7 +35,10 @@ struct KYCApprovalRPCTests {
             for caller in [InProcessServer.caller("gw-b"), InProcessServer.caller("gw-a", user: "u-1"), [:]] {
                 let error = await rpcError { try await server.payments.createPayout(request, metadata: caller) }
                 #expect(error?.code == .failedPrecondition)
-                #expect(error?.message == "kyc: this KYC approval was already used by payout \(first.payout.payoutID); an approval pays one payout only")
+                #expect(
+                    error?.message
+                        == "kyc: this KYC approval was already used by payout \(first.payout.payoutID); an approval pays one payout only"
+                )
             }
             #expect(try await server.payments.listPayouts(.init()).payouts.count == 1)
         }
@@ -53,18 +57,20 @@ struct KYCApprovalRPCTests {
 
             let singleKYC = InProcessServer.kyc(key: "K/0", amount: 700_000_000)
             let asItem = await rpcError {
-                try await server.payments.createBatch(.with {
-                    $0.idempotencyKey = "K"
-                    $0.items = [Self.item(singleKYC)]
-                })
+                try await server.payments.createBatch(
+                    .with {
+                        $0.idempotencyKey = "K"
+                        $0.items = [Self.item(singleKYC)]
+                    })
             }
             #expect(asItem?.code == .invalidArgument)
             #expect(asItem?.message.hasPrefix("items[0].kyc.compliance_signature") == true)
 
-            let batch = try await server.payments.createBatch(.with {
-                $0.idempotencyKey = "K"
-                $0.items = [Self.item(itemKYC)]
-            })
+            let batch = try await server.payments.createBatch(
+                .with {
+                    $0.idempotencyKey = "K"
+                    $0.items = [Self.item(itemKYC)]
+                })
             #expect(batch.payouts.first?.router == .kyc)
             let other = await rpcError {
                 try await server.payments.createBatch(
@@ -74,12 +80,16 @@ struct KYCApprovalRPCTests {
                     }, metadata: InProcessServer.caller("another"))
             }
             #expect(other?.code == .failedPrecondition)
-            #expect(other?.message.contains("items[0].kyc: this KYC approval was already used by payout \(batch.payouts[0].payoutID)") == true)
+            #expect(
+                other?.message.contains(
+                    "items[0].kyc: this KYC approval was already used by payout \(batch.payouts[0].payoutID)") == true)
             #expect(try await server.payments.listPayouts(.init()).payouts.count == 1)
         }
     }
 
-    @Test("an expired approval is FAILED_PRECONDITION; one beyond 30 days is INVALID_ARGUMENT; a replay after expiry works")
+    @Test(
+        "an expired approval is FAILED_PRECONDITION; one beyond 30 days is INVALID_ARGUMENT; a replay after expiry works"
+    )
     func expiry() async throws {
         try await InProcessServer.with { server in
             let request = Self.kycRequest(key: "e-1")
@@ -89,11 +99,14 @@ struct KYCApprovalRPCTests {
             #expect(replay.replayed && replay.payout.payoutID == created.payout.payoutID)
             let late = await rpcError { try await server.payments.createPayout(Self.kycRequest(key: "e-2")) }
             #expect(late?.code == .failedPrecondition)
-            #expect(late?.message.hasPrefix("kyc.not_after_unix_seconds: the KYC approval expired") == true, "\(late?.message ?? "")")
+            #expect(
+                late?.message.hasPrefix("kyc.not_after_unix_seconds: the KYC approval expired") == true,
+                "\(late?.message ?? "")")
 
             var far = InProcessServer.createRequest(key: "e-3", amount: 700_000_000)
             far.kyc = InProcessServer.kyc(
-                key: "e-3", amount: 700_000_000, notAfter: Int64(server.clock.now().timeIntervalSince1970) + 31 * 86_400)
+                key: "e-3", amount: 700_000_000, notAfter: Int64(server.clock.now().timeIntervalSince1970) + 31 * 86_400
+            )
             let tooFar = await rpcError { try await server.payments.createPayout(far) }
             #expect(tooFar?.code == .invalidArgument)
             #expect(tooFar?.message.hasPrefix("kyc.not_after_unix_seconds") == true)
@@ -113,17 +126,19 @@ struct KYCApprovalRPCTests {
         config.limits = LimitPolicy(dailyUnits: .max, hourlyUnits: .max - 1)
         config.maxPerPayout = [.v0: .max - 1, .kyc: .max - 1, .direct: .max - 1]
         try await InProcessServer.with(config: config) { server in
-            _ = try await server.payments.createPayout(InProcessServer.createRequest(key: "o-1", amount: 1_000_000_000_000_000))
+            _ = try await server.payments.createPayout(
+                InProcessServer.createRequest(key: "o-1", amount: 1_000_000_000_000_000))
             let single = await rpcError {
                 try await server.payments.createPayout(InProcessServer.createRequest(key: "o-2", amount: .max - 10))
             }
             #expect(single?.code == .invalidArgument)
             #expect(single?.message.hasPrefix("amount_units") == true)
             let batch = await rpcError {
-                try await server.payments.createBatch(.with {
-                    $0.idempotencyKey = "o-3"
-                    $0.items = [Self.item(nil, amount: .max - 1), Self.item(nil, amount: .max - 1)]
-                })
+                try await server.payments.createBatch(
+                    .with {
+                        $0.idempotencyKey = "o-3"
+                        $0.items = [Self.item(nil, amount: .max - 1), Self.item(nil, amount: .max - 1)]
+                    })
             }
             #expect(batch?.code == .invalidArgument)
             let stats = try await server.payments.getStats(.init())

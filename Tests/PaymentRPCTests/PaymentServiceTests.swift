@@ -21,22 +21,41 @@ struct PaymentServiceTests {
             #expect(again.payout == first.payout)
             var changed = request
             changed.amountUnits += 1
-            let conflict = await rpcError { try await server.payments.createPayout(changed, metadata: InProcessServer.caller(user: "u-9")) }
+            let conflict = await rpcError {
+                try await server.payments.createPayout(changed, metadata: InProcessServer.caller(user: "u-9"))
+            }
             #expect(conflict?.code == .failedPrecondition)
             #expect(conflict?.message.contains("already used for a different request") == true)
         }
     }
 
-    @Test("CreatePayout refusals carry the right code and name the field or limit", arguments: [
-        ("missing key", InProcessServer.createRequest(key: ""), RPCError.Code.invalidArgument, "idempotency_key"),
-        ("bad checksum", InProcessServer.createRequest(key: "a", recipient: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u"), .invalidArgument, "recipient_address"),
-        ("zero amount", InProcessServer.createRequest(key: "b", amount: 0), .invalidArgument, "amount_units"),
-        ("over V0 max", InProcessServer.createRequest(key: "c", amount: 100_000_001), .invalidArgument, "amount_units"),
-        ("direct not allowed", InProcessServer.createRequest(key: "d", router: .direct), .invalidArgument, "recipient_address"),
-        ("unknown router", InProcessServer.createRequest(key: "e", router: .UNRECOGNIZED(9)), .invalidArgument, "router"),
-        ("KYC without attestation", InProcessServer.createRequest(key: "f", router: .kyc), .invalidArgument, "kyc"),
-    ])
-    func createRefusals(name: String, request: Lucid_Payment_V1_CreatePayoutRequest, code: RPCError.Code, field: String) async throws {
+    @Test(
+        "CreatePayout refusals carry the right code and name the field or limit",
+        arguments: [
+            ("missing key", InProcessServer.createRequest(key: ""), RPCError.Code.invalidArgument, "idempotency_key"),
+            (
+                "bad checksum",
+                InProcessServer.createRequest(key: "a", recipient: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u"),
+                .invalidArgument, "recipient_address"
+            ),
+            ("zero amount", InProcessServer.createRequest(key: "b", amount: 0), .invalidArgument, "amount_units"),
+            (
+                "over V0 max", InProcessServer.createRequest(key: "c", amount: 100_000_001), .invalidArgument,
+                "amount_units"
+            ),
+            (
+                "direct not allowed", InProcessServer.createRequest(key: "d", router: .direct), .invalidArgument,
+                "recipient_address"
+            ),
+            (
+                "unknown router", InProcessServer.createRequest(key: "e", router: .UNRECOGNIZED(9)), .invalidArgument,
+                "router"
+            ),
+            ("KYC without attestation", InProcessServer.createRequest(key: "f", router: .kyc), .invalidArgument, "kyc"),
+        ])
+    func createRefusals(name: String, request: Lucid_Payment_V1_CreatePayoutRequest, code: RPCError.Code, field: String)
+        async throws
+    {
         try await InProcessServer.with { server in
             let error = await rpcError { try await server.payments.createPayout(request) }
             #expect(error?.code == code, "\(name)")
@@ -52,9 +71,14 @@ struct PaymentServiceTests {
         try await InProcessServer.with { server in
             var ids: [String] = []
             for index in 0..<10 {
-                ids.append(try await server.payments.createPayout(InProcessServer.createRequest(key: "l-\(index)", amount: 100_000_000)).payout.payoutID)
+                ids.append(
+                    try await server.payments.createPayout(
+                        InProcessServer.createRequest(key: "l-\(index)", amount: 100_000_000)
+                    ).payout.payoutID)
             }
-            let error = await rpcError { try await server.payments.createPayout(InProcessServer.createRequest(key: "l-10", amount: 1)) }
+            let error = await rpcError {
+                try await server.payments.createPayout(InProcessServer.createRequest(key: "l-10", amount: 1))
+            }
             #expect(error?.code == .resourceExhausted)
             #expect(error?.message.hasPrefix("hourly limit") == true)
             #expect(error?.metadata[stringValues: "x-lucid-error-limit"].first(where: { _ in true }) == "hourly")
@@ -86,7 +110,8 @@ struct PaymentServiceTests {
             #expect(error?.code == .invalidArgument)
             #expect(error?.message.hasPrefix("kyc.compliance_signature") == true)
             let direct = try await server.payments.createPayout(
-                InProcessServer.createRequest(key: "dir-1", amount: 200_000_000, recipient: InProcessServer.trusted, router: .direct))
+                InProcessServer.createRequest(
+                    key: "dir-1", amount: 200_000_000, recipient: InProcessServer.trusted, router: .direct))
             #expect(direct.payout.router == .direct)
         }
     }
@@ -97,20 +122,30 @@ struct PaymentServiceTests {
             let payout = try await server.payments.createPayout(InProcessServer.createRequest(key: "r-1")).payout
             #expect(try await server.payments.getPayout(.with { $0.payoutID = payout.payoutID }) == payout)
             let unknown = "po_" + String(repeating: "0", count: 32)
-            #expect(await rpcError { try await server.payments.getPayout(.with { $0.payoutID = unknown }) }?.code == .notFound)
-            #expect(await rpcError { try await server.payments.getPayout(.with { $0.payoutID = "42" }) }?.code == .invalidArgument)
+            #expect(
+                await rpcError { try await server.payments.getPayout(.with { $0.payoutID = unknown }) }?.code
+                    == .notFound)
+            #expect(
+                await rpcError { try await server.payments.getPayout(.with { $0.payoutID = "42" }) }?.code
+                    == .invalidArgument)
             let status = try await server.payments.getTransactionStatus(.with { $0.payoutID = payout.payoutID })
             #expect(status.status == .pending && status.txid.isEmpty && status.requiredConfirmations == 19)
             #expect(status.confirmations == 0 && status.estimatedConfirmationSeconds == 57)
-            #expect(await rpcError { try await server.payments.getTransactionStatus(.with { $0.payoutID = unknown }) }?.code == .notFound)
-            let bulk = try await server.payments.batchGetTransactionStatus(.with { $0.payoutIds = [payout.payoutID, unknown] })
+            #expect(
+                await rpcError { try await server.payments.getTransactionStatus(.with { $0.payoutID = unknown }) }?.code
+                    == .notFound)
+            let bulk = try await server.payments.batchGetTransactionStatus(
+                .with { $0.payoutIds = [payout.payoutID, unknown] })
             #expect(bulk.statuses.map(\.payoutID) == [payout.payoutID])
             #expect(bulk.notFoundIds == [unknown])
             let tooMany = await rpcError {
-                try await server.payments.batchGetTransactionStatus(.with { $0.payoutIds = Array(repeating: unknown, count: 101) })
+                try await server.payments.batchGetTransactionStatus(
+                    .with { $0.payoutIds = Array(repeating: unknown, count: 101) })
             }
             #expect(tooMany?.code == .invalidArgument)
-            #expect(await rpcError { try await server.payments.batchGetTransactionStatus(.init()) }?.code == .invalidArgument)
+            #expect(
+                await rpcError { try await server.payments.batchGetTransactionStatus(.init()) }?.code
+                    == .invalidArgument)
         }
     }
 
@@ -118,7 +153,8 @@ struct PaymentServiceTests {
     func listing() async throws {
         try await InProcessServer.with { server in
             for index in 0..<45 {
-                _ = try await server.payments.createPayout(InProcessServer.createRequest(key: "p-\(index)", amount: 1_000))
+                _ = try await server.payments.createPayout(
+                    InProcessServer.createRequest(key: "p-\(index)", amount: 1_000))
             }
             var seen: [String] = []
             var token = ""
@@ -131,23 +167,31 @@ struct PaymentServiceTests {
             } while !token.isEmpty
             #expect(pages == 3, "default page size 20")
             #expect(seen == (0..<45).reversed().map { "p-\($0)" })
-            #expect(await rpcError { try await server.payments.listPayouts(.with { $0.pageSize = 101 }) }?.code == .invalidArgument)
-            #expect(await rpcError { try await server.payments.listPayouts(.with { $0.pageSize = -1 }) }?.code == .invalidArgument)
-            #expect(await rpcError { try await server.payments.listPayouts(.with { $0.pageToken = "garbage!" }) }?.code == .invalidArgument)
+            #expect(
+                await rpcError { try await server.payments.listPayouts(.with { $0.pageSize = 101 }) }?.code
+                    == .invalidArgument)
+            #expect(
+                await rpcError { try await server.payments.listPayouts(.with { $0.pageSize = -1 }) }?.code
+                    == .invalidArgument)
+            #expect(
+                await rpcError { try await server.payments.listPayouts(.with { $0.pageToken = "garbage!" }) }?.code
+                    == .invalidArgument)
             let first = try await server.payments.listPayouts(.with { $0.pageSize = 5 })
             let mixed = await rpcError {
-                try await server.payments.listPayouts(.with {
-                    $0.pageToken = first.nextPageToken
-                    $0.status = .cancelled
-                })
+                try await server.payments.listPayouts(
+                    .with {
+                        $0.pageToken = first.nextPageToken
+                        $0.status = .cancelled
+                    })
             }
             #expect(mixed?.code == .notFound, "a well-formed token that names no page of this listing")
             #expect(mixed?.message.contains("other filters") == true)
-            let filtered = try await server.payments.listPayouts(.with {
-                $0.requestedBy = "anonymous"
-                $0.status = .pending
-                $0.pageSize = 100
-            })
+            let filtered = try await server.payments.listPayouts(
+                .with {
+                    $0.requestedBy = "anonymous"
+                    $0.status = .pending
+                    $0.pageSize = 100
+                })
             #expect(filtered.payouts.count == 45)
         }
     }
@@ -177,17 +221,20 @@ struct PaymentServiceTests {
             let created = try await server.payments.createBatch(good)
             #expect(!created.replayed)
             #expect(created.batch.itemCount == 4 && created.batch.totalAmountUnits == 10)
-            #expect(created.batch.scheduledFor.seconds == Int64(ISO8601DateFormatter().date(from: "2026-11-22T11:00:00Z")!.timeIntervalSince1970))
+            #expect(
+                created.batch.scheduledFor.seconds
+                    == Int64(ISO8601DateFormatter().date(from: "2026-11-22T11:00:00Z")!.timeIntervalSince1970))
             #expect(created.payouts.map(\.status) == Array(repeating: .scheduled, count: 4))
             #expect(created.batch.statusCounts.scheduled == 4)
             #expect(created.payouts.map(\.idempotencyKey) == ["b-1/0", "b-1/1", "b-1/2", "b-1/3"])
             let replay = try await server.payments.createBatch(good)
             #expect(replay.replayed && replay.batch.batchID == created.batch.batchID)
 
-            _ = try await server.payments.cancelPayout(.with {
-                $0.payoutID = created.payouts[1].payoutID
-                $0.reason = "duplicate"
-            })
+            _ = try await server.payments.cancelPayout(
+                .with {
+                    $0.payoutID = created.payouts[1].payoutID
+                    $0.reason = "duplicate"
+                })
             server.clock.advance(by: 45 * 60)  // 11:00: the batch is due
             let fetched = try await server.payments.getBatch(.with { $0.batchID = created.batch.batchID })
             #expect(fetched.batch.statusCounts.pending == 3)
@@ -195,14 +242,18 @@ struct PaymentServiceTests {
             #expect(fetched.payouts.count == 4)
             #expect(fetched.payouts[1].failureReason == "cancelled: duplicate")
             let unknownBatch = "bt_" + String(repeating: "1", count: 32)
-            #expect(await rpcError { try await server.payments.getBatch(.with { $0.batchID = unknownBatch }) }?.code == .notFound)
+            #expect(
+                await rpcError { try await server.payments.getBatch(.with { $0.batchID = unknownBatch }) }?.code
+                    == .notFound)
 
             let huge = Lucid_Payment_V1_CreateBatchRequest.with {
                 $0.idempotencyKey = "b-2"
                 $0.items = Array(repeating: item(1), count: 1_001)
             }
             #expect(await rpcError { try await server.payments.createBatch(huge) }?.code == .invalidArgument)
-            #expect(await rpcError { try await server.payments.createBatch(.with { $0.idempotencyKey = "b-3" }) }?.code == .invalidArgument)
+            #expect(
+                await rpcError { try await server.payments.createBatch(.with { $0.idempotencyKey = "b-3" }) }?.code
+                    == .invalidArgument)
         }
     }
 
@@ -214,7 +265,9 @@ struct PaymentServiceTests {
             #expect(cancelled.status == .cancelled)
             #expect(try await server.payments.cancelPayout(.with { $0.payoutID = payout.payoutID }) == cancelled)
             let unknown = "po_" + String(repeating: "f", count: 32)
-            #expect(await rpcError { try await server.payments.cancelPayout(.with { $0.payoutID = unknown }) }?.code == .notFound)
+            #expect(
+                await rpcError { try await server.payments.cancelPayout(.with { $0.payoutID = unknown }) }?.code
+                    == .notFound)
         }
     }
 
@@ -223,7 +276,9 @@ struct PaymentServiceTests {
         try await InProcessServer.with { server in
             let tripped = try await server.admin.tripBreaker(.with { $0.reason = "node misbehaving" })
             #expect(tripped.state == .open && tripped.manual && tripped.reason == "node misbehaving")
-            let error = await rpcError { try await server.payments.createPayout(InProcessServer.createRequest(key: "x")) }
+            let error = await rpcError {
+                try await server.payments.createPayout(InProcessServer.createRequest(key: "x"))
+            }
             #expect(error?.code == .unavailable)
             #expect(error?.message.contains("circuit breaker is open") == true)
             #expect(try await server.payments.getStats(.init()).breakerState == .open)

@@ -81,7 +81,9 @@ struct PayoutProcessorTests {
         }
     }
 
-    @Test("lying primary ({} for every lookup), honest cross-check: never paid twice, in flight until the primary shows it")
+    @Test(
+        "lying primary ({} for every lookup), honest cross-check: never paid twice, in flight until the primary shows it"
+    )
     func lyingWithCrossCheck() async throws {
         try await ProcessorHarness.with(primary: .lying(aheadMilliseconds: 0), crossChecks: [.honest]) { harness in
             let ids = try await harness.pay(4)

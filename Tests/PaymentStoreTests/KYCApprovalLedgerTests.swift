@@ -64,9 +64,11 @@ struct KYCApprovalLedgerTests {
         batch.kycApprovals = [nil, Self.approval("item-1"), nil]
         let stored = try await ledger.createBatch(batch, limits: Make.roomy)
         await expectRefusal(naming: stored.value.payouts[1].id) {
-            _ = try await ledger.createPayout(Self.new(key: "single", approval: Self.approval("item-1")), limits: Make.roomy)
+            _ = try await ledger.createPayout(
+                Self.new(key: "single", approval: Self.approval("item-1")), limits: Make.roomy)
         }
-        let single = try await ledger.createPayout(Self.new(key: "s", approval: Self.approval("single")), limits: Make.roomy)
+        let single = try await ledger.createPayout(
+            Self.new(key: "s", approval: Self.approval("single")), limits: Make.roomy)
         var second = Make.batch(key: "C", amounts: [4, 5])
         second.kycApprovals = [nil, Self.approval("single")]
         do {
@@ -74,7 +76,9 @@ struct KYCApprovalLedgerTests {
             Issue.record("a batch reused a single payout's approval")
         } catch let error as PaymentError {
             #expect(error.code == .failedPrecondition)
-            #expect(error.message.hasPrefix("items[1].kyc: this KYC approval was already used by payout \(single.value.id)"))
+            #expect(
+                error.message.hasPrefix("items[1].kyc: this KYC approval was already used by payout \(single.value.id)")
+            )
         }
         #expect(try await ledger.batch(id: second.batch.id) == nil, "the refused batch stored nothing")
         let replay = try await ledger.createBatch(batch, limits: Make.roomy)
@@ -115,7 +119,8 @@ struct KYCApprovalLedgerTests {
                     do {
                         return .success(
                             try await ledger.createPayout(
-                                Self.new(key: "g-\(index)", approval: Self.approval("shared"), requestedBy: "ops/c\(index)"),
+                                Self.new(
+                                    key: "g-\(index)", approval: Self.approval("shared"), requestedBy: "ops/c\(index)"),
                                 limits: Make.roomy
                             ).value.id)
                     } catch {
@@ -127,7 +132,9 @@ struct KYCApprovalLedgerTests {
         }
         let stored = results.compactMap { try? $0.get() }
         #expect(stored.count == 1)
-        let approvals = try await ledger.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM kyc_approvals") }
+        let approvals = try await ledger.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM kyc_approvals")
+        }
         #expect(approvals == 1)
         let payouts = try await ledger.pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payouts") }
         #expect(payouts == 1)
@@ -144,7 +151,8 @@ struct KYCApprovalLedgerTests {
         await #expect(throws: DatabaseError.self) {
             try await ledger.pool.write { db in
                 try db.execute(
-                    sql: "INSERT INTO kyc_approvals (digest, payout_id, not_after_ms, created_at_ms) SELECT digest, ?, 0, 0 FROM kyc_approvals WHERE payout_id = ?",
+                    sql:
+                        "INSERT INTO kyc_approvals (digest, payout_id, not_after_ms, created_at_ms) SELECT digest, ?, 0, 0 FROM kyc_approvals WHERE payout_id = ?",
                     arguments: [b.value.id, a.value.id])
             }
         }

@@ -28,7 +28,8 @@ enum Make {
     }
 
     static func payout(
-        key: String, amount: Int64 = 1_000_000, at: Date = now, batchID: String? = nil, requestedBy: String = "ops/test",
+        key: String, amount: Int64 = 1_000_000, at: Date = now, batchID: String? = nil,
+        requestedBy: String = "ops/test",
         recipient: String = "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf"
     ) -> Payout {
         Payout(
@@ -38,7 +39,9 @@ enum Make {
     }
 
     static func new(_ payout: Payout, fingerprint: String? = nil) -> NewPayout {
-        NewPayout(payout: payout, fingerprint: fingerprint ?? "fp-\(payout.amountUnits)", idempotencyScope: payout.requestedBy)
+        NewPayout(
+            payout: payout, fingerprint: fingerprint ?? "fp-\(payout.amountUnits)", idempotencyScope: payout.requestedBy
+        )
     }
 
     static func batch(key: String, amounts: [Int64], at: Date = now) -> NewBatch {

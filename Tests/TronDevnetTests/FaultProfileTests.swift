@@ -10,11 +10,13 @@ struct FaultProfileTests {
         let devnet = try DevnetFixture()
         let main = DevnetView(chain: devnet.chain)
         let view = DevnetView(chain: devnet.chain, faults: DevnetFaultProfile())
-        let answer = try await post(view, "/admin/faults", [
-            "lookup_mode": "lagging", "lag_blocks": 40, "clock_offset_ms": 600_000,
-            "refuse_rebroadcast_code": "SIGERROR",
-            "inclusion_delay_blocks": 2, "drop_broadcast_rate": 0.5,
-        ])
+        let answer = try await post(
+            view, "/admin/faults",
+            [
+                "lookup_mode": "lagging", "lag_blocks": 40, "clock_offset_ms": 600_000,
+                "refuse_rebroadcast_code": "SIGERROR",
+                "inclusion_delay_blocks": 2, "drop_broadcast_rate": 0.5,
+            ])
         #expect(answer["lookup_mode"] as? String == "lagging")
         #expect((answer["lag_blocks"] as? NSNumber)?.int64Value == 40)
         #expect((answer["clock_offset_ms"] as? NSNumber)?.int64Value == 600_000)

@@ -5,7 +5,8 @@ import TronKit
 
 @Suite("Lookup modes: lagging and lying listeners over one chain")
 struct LookupModeTests {
-    @Test("a lagging listener answers {} until the head is lag_blocks past inclusion; the honest one answers at once",
+    @Test(
+        "a lagging listener answers {} until the head is lag_blocks past inclusion; the honest one answers at once",
         arguments: lookupPaths)
     func lagging(path: String) async throws {
         let devnet = try DevnetFixture(solidLag: 2)
@@ -49,7 +50,8 @@ struct LookupModeTests {
         }
     }
 
-    @Test("a lying listener answers {} to every lookup, forever, while its broadcasts land honestly",
+    @Test(
+        "a lying listener answers {} to every lookup, forever, while its broadcasts land honestly",
         arguments: lookupPaths)
     func lyingLookups(path: String) async throws {
         let devnet = try DevnetFixture(solidLag: 2)
@@ -65,7 +67,8 @@ struct LookupModeTests {
         #expect(devnet.chain.usdtTransfers(to: DevnetFixture.recipient).map(\.txid) == [signed.txidHex])
     }
 
-    @Test("clock_offset_ms moves the block timestamps a listener serves, not the block ids or the chain",
+    @Test(
+        "clock_offset_ms moves the block timestamps a listener serves, not the block ids or the chain",
         arguments: ["/wallet/getnowblock", "/walletsolidity/getnowblock", "/wallet/getblockbynum"])
     func clockOffset(path: String) async throws {
         let devnet = try DevnetFixture(solidLag: 2)

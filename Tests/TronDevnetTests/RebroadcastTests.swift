@@ -5,7 +5,8 @@ import TronKit
 
 @Suite("Refused rebroadcasts")
 struct RebroadcastTests {
-    @Test("with refuse_rebroadcast_code, a known transaction is refused with that code, pending or in a block",
+    @Test(
+        "with refuse_rebroadcast_code, a known transaction is refused with that code, pending or in a block",
         arguments: ["SIGERROR", "CONTRACT_VALIDATE_ERROR"])
     func refused(code: String) async throws {
         let devnet = try DevnetFixture()
@@ -54,7 +55,8 @@ struct RebroadcastTests {
         let refusing = DevnetView(chain: devnet.chain, faults: DevnetFaultProfile(faults))
         let signed = try devnet.transfer(amount: 11)
         #expect(refusing.broadcast(signed).accepted)
-        let echoed = try await post(refusing, "/wallet/broadcasthex", ["transaction": Hex.encode(signed.transactionBytes)])
+        let echoed = try await post(
+            refusing, "/wallet/broadcasthex", ["transaction": Hex.encode(signed.transactionBytes)])
         let text = echoed["transaction"] as? String ?? "{}"
         let transaction = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] ?? [:]
         var body = transaction

@@ -22,7 +22,8 @@ struct Vectors: Decodable {
     var known_addresses: [String: String]
 
     static let shared: Vectors = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/vectors.json")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/vectors.json")
         return try! JSONDecoder().decode(Vectors.self, from: Data(contentsOf: url))
     }()
 }
@@ -38,7 +39,8 @@ struct Base58CheckVectorTests {
             #expect(address.base58 == vector.input)
         case (false, .failure(let error)):
             switch (vector.strict_decode.error, error) {
-            case ("bad_checksum", .base58(.badChecksum)), ("wrong_prefix", .wrongPrefix), ("wrong_length", .wrongLength),
+            case ("bad_checksum", .base58(.badChecksum)), ("wrong_prefix", .wrongPrefix),
+                ("wrong_length", .wrongLength),
                 ("invalid_base58_char", .base58(.invalidCharacter)), ("too_short", .base58(.tooShort)):
                 break
             default:
@@ -63,7 +65,9 @@ struct Base58CheckVectorTests {
     @Test("error messages say what is wrong")
     func messages() {
         #expect(TronAddressError.wrongPrefix(0xa0).description.contains("0xa0"))
-        #expect(TronAddressError.base58(.invalidCharacter("0", offset: 5)).description == "invalid base58 character '0' at position 5")
+        #expect(
+            TronAddressError.base58(.invalidCharacter("0", offset: 5)).description
+                == "invalid base58 character '0' at position 5")
     }
 }
 
@@ -94,8 +98,12 @@ struct EncodingTests {
     func tooLong() throws {
         let long = String(repeating: "z", count: 200_000)
         #expect(throws: Base58Error.tooLong(200_000, maximum: Base58.defaultMaxLength)) { try Base58.decode(long) }
-        #expect(throws: Base58Error.tooLong(129, maximum: 128)) { try Base58.decode(String(repeating: "é", count: 129)) }
-        #expect(throws: TronAddressError.base58(.tooLong(200_001, maximum: 128))) { try TronAddress(base58: "T" + long) }
+        #expect(throws: Base58Error.tooLong(129, maximum: 128)) {
+            try Base58.decode(String(repeating: "é", count: 129))
+        }
+        #expect(throws: TronAddressError.base58(.tooLong(200_001, maximum: 128))) {
+            try TronAddress(base58: "T" + long)
+        }
         // 128 is still accepted, so the limit does not cut into anything real.
         #expect(try Base58.decode(String(repeating: "1", count: 128)) == [UInt8](repeating: 0, count: 128))
     }

@@ -67,7 +67,11 @@ final class ProxyStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         startedAt = ContinuousClock.now
         let path = request.headers.first(name: ":path") ?? ""
         guard let identity = peerIdentity(of: channelContext.channel) else {
-            deny(channelContext, message: "no valid identity: the client certificate carries no spiffe://\(context.trustDomain)/plane/<plane>/service/<service> URI", rule: "identity")
+            deny(
+                channelContext,
+                message:
+                    "no valid identity: the client certificate carries no spiffe://\(context.trustDomain)/plane/<plane>/service/<service> URI",
+                rule: "identity")
             return
         }
         let call = ACLCall(
@@ -77,30 +81,42 @@ final class ProxyStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         for rule in decision.matched where rule.mode == .shadow {
             context.metrics.shadow(rule: rule.name, action: rule.action.rawValue)
             context.logger.info(
-                "shadow rule matched", metadata: ["rule": "\(rule.name)", "action": "\(rule.action.rawValue)", "from": "\(identity.plane)/\(identity.service)", "method": "\(path)"])
+                "shadow rule matched",
+                metadata: [
+                    "rule": "\(rule.name)", "action": "\(rule.action.rawValue)",
+                    "from": "\(identity.plane)/\(identity.service)", "method": "\(path)",
+                ])
         }
         let ruleLabel = decision.decidingRule?.name ?? "default-deny"
         guard decision.allowed else {
             context.metrics.call(rule: ruleLabel, decision: "deny")
             context.logger.notice(
-                "call denied", metadata: ["from": "\(identity.plane)/\(identity.service)", "method": "\(path)", "rule": "\(ruleLabel)"])
+                "call denied",
+                metadata: [
+                    "from": "\(identity.plane)/\(identity.service)", "method": "\(path)", "rule": "\(ruleLabel)",
+                ])
             deny(channelContext, message: "permission denied by \(decision.ruleDescription)", rule: ruleLabel)
             return
         }
         guard context.health.isServing else {
             context.metrics.call(rule: ruleLabel, decision: "unavailable")
-            respond(channelContext, status: GRPCStatusResponse.unavailable, message: "upstream \(context.targetPlane)/\(context.targetService) is not healthy")
+            respond(
+                channelContext, status: GRPCStatusResponse.unavailable,
+                message: "upstream \(context.targetPlane)/\(context.targetService) is not healthy")
             return
         }
         context.metrics.call(rule: ruleLabel, decision: "allow")
         let headers = Self.rewrite(request.headers, identity: identity, mayAssertUser: decision.mayAssertUser)
-        state = .connecting(buffered: [.headers(.init(headers: headers, priorityData: request.priorityData, endStream: request.endStream))])
+        state = .connecting(buffered: [
+            .headers(.init(headers: headers, priorityData: request.priorityData, endStream: request.endStream))
+        ])
 
         let downstream = channelContext.channel
         let started = startedAt
         let latency = context.metrics.upstreamLatency
         context.upstream.openStream { upstreamStream in
-            upstreamStream.pipeline.addHandler(RelayBackHandler(downstream: downstream, startedAt: started, latency: latency))
+            upstreamStream.pipeline.addHandler(
+                RelayBackHandler(downstream: downstream, startedAt: started, latency: latency))
         }.hop(to: channelContext.eventLoop).whenComplete { [self] result in
             switch (result, state) {
             case (.success(let upstream), .connecting(let buffered)):
@@ -112,7 +128,9 @@ final class ProxyStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 upstream.close(promise: nil)  // the caller went away meanwhile
             case (.failure(let error), _):
                 context.logger.warning("upstream connection failed", metadata: ["error": "\(error)"])
-                respond(channelContext, status: GRPCStatusResponse.unavailable, message: "upstream \(context.targetPlane)/\(context.targetService) is unreachable")
+                respond(
+                    channelContext, status: GRPCStatusResponse.unavailable,
+                    message: "upstream \(context.targetPlane)/\(context.targetService) is unreachable")
             }
         }
     }
@@ -142,7 +160,8 @@ final class ProxyStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func respond(_ channelContext: ChannelHandlerContext, status: Int, message: String) {
         state = .finished
-        channelContext.writeAndFlush(wrapOutboundOut(GRPCStatusResponse.trailersOnly(status: status, message: message)), promise: nil)
+        channelContext.writeAndFlush(
+            wrapOutboundOut(GRPCStatusResponse.trailersOnly(status: status, message: message)), promise: nil)
     }
 
     /// Strips every `x-lucid-*` the caller sent, sets the proven identity, keeps the end-user assertion only when
@@ -171,7 +190,12 @@ final class ProxyStreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     static func isValidRequestID(_ value: String) -> Bool {
-        (1...128).contains(value.utf8.count) && value.utf8.allSatisfy { $0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || "-_.".utf8.contains($0)) }
+        (1...128).contains(value.utf8.count)
+            && value.utf8.allSatisfy {
+                $0 < 128
+                    && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber
+                        || "-_.".utf8.contains($0))
+            }
     }
 
     /// The caller's SPIFFE identity in our trust domain, from the connection's verified client certificate.

@@ -57,16 +57,20 @@ extension PaymentRPCConfig {
         guard !sqlitePath.isEmpty else { throw ConfigError(key: "store.sqlite_path", "must name a file") }
         limits.dailyUnits = try reader.positive("limits.daily_units") ?? limits.dailyUnits
         limits.hourlyUnits = try reader.positive("limits.hourly_units") ?? limits.hourlyUnits
-        for (router, key) in [(Router.v0, "limits.v0_max_units"), (.kyc, "limits.kyc_max_units"), (.direct, "limits.direct_max_units")] {
+        for (router, key) in [
+            (Router.v0, "limits.v0_max_units"), (.kyc, "limits.kyc_max_units"), (.direct, "limits.direct_max_units"),
+        ] {
             maxPerPayout[router] = try reader.positive(key) ?? maxPerPayout[router]
         }
-        directAllowlist = Set(try reader.list("routers.direct_allowlist").enumerated().map { index, text throws(ConfigError) in
-            do {
-                return try TronAddress(base58: text)
-            } catch {
-                throw ConfigError(key: "routers.direct_allowlist[\(index)]", "\"\(text)\" is not a TRON address (\(error))")
-            }
-        })
+        directAllowlist = Set(
+            try reader.list("routers.direct_allowlist").enumerated().map { index, text throws(ConfigError) in
+                do {
+                    return try TronAddress(base58: text)
+                } catch {
+                    throw ConfigError(
+                        key: "routers.direct_allowlist[\(index)]", "\"\(text)\" is not a TRON address (\(error))")
+                }
+            })
         if let key = try reader.string("compliance.authority_public_key"), !key.isEmpty {
             do {
                 complianceAuthority = try ComplianceAuthority(encoded: key)
@@ -74,10 +78,16 @@ extension PaymentRPCConfig {
                 throw ConfigError(key: "compliance.authority_public_key", error.message)
             }
         }
-        breaker.failureThresholdPercent = try reader.integer("breaker.failure_threshold_percent", in: 1...100) ?? breaker.failureThresholdPercent
-        breaker.minimumOutcomes = try reader.integer("breaker.minimum_outcomes", in: 1...100_000) ?? breaker.minimumOutcomes
-        if let seconds = try reader.integer("breaker.window_seconds", in: 1...86_400) { breaker.window = .seconds(seconds) }
-        if let seconds = try reader.integer("breaker.open_cooldown_seconds", in: 1...86_400) { breaker.openCooldown = .seconds(seconds) }
+        breaker.failureThresholdPercent =
+            try reader.integer("breaker.failure_threshold_percent", in: 1...100) ?? breaker.failureThresholdPercent
+        breaker.minimumOutcomes =
+            try reader.integer("breaker.minimum_outcomes", in: 1...100_000) ?? breaker.minimumOutcomes
+        if let seconds = try reader.integer("breaker.window_seconds", in: 1...86_400) {
+            breaker.window = .seconds(seconds)
+        }
+        if let seconds = try reader.integer("breaker.open_cooldown_seconds", in: 1...86_400) {
+            breaker.openCooldown = .seconds(seconds)
+        }
         network = try reader.choice("tron.network", default: network)
         nodeURL = try reader.url("tron.node_url")
         solidityURL = try reader.url("tron.solidity_url")
@@ -90,16 +100,22 @@ extension PaymentRPCConfig {
             }
         }
         if let fee = try reader.positive("tron.fee_limit_sun") {
-            guard fee <= 15_000_000_000 else { throw ConfigError(key: "tron.fee_limit_sun", "must be at most 15000000000 (15,000 TRX)") }
+            guard fee <= 15_000_000_000 else {
+                throw ConfigError(key: "tron.fee_limit_sun", "must be at most 15000000000 (15,000 TRX)")
+            }
             feeLimitSun = fee
         }
-        nodeTimeoutMilliseconds = try reader.integer("tron.request_timeout_ms", in: 100...120_000) ?? nodeTimeoutMilliseconds
+        nodeTimeoutMilliseconds =
+            try reader.integer("tron.request_timeout_ms", in: 100...120_000) ?? nodeTimeoutMilliseconds
         walletKeyFile = try reader.string("wallet.key_file").flatMap { $0.isEmpty ? nil : $0 }
         if let enabled = try reader.string("processor.enabled") {
-            guard let value = Bool(enabled.lowercased()) else { throw ConfigError(key: "processor.enabled", "must be true or false, got \"\(enabled)\"") }
+            guard let value = Bool(enabled.lowercased()) else {
+                throw ConfigError(key: "processor.enabled", "must be true or false, got \"\(enabled)\"")
+            }
             processorEnabled = value
         }
-        processorPollMilliseconds = try reader.integer("processor.poll_interval_ms", in: 10...60_000) ?? processorPollMilliseconds
+        processorPollMilliseconds =
+            try reader.integer("processor.poll_interval_ms", in: 10...60_000) ?? processorPollMilliseconds
         processorMaxAttempts = try reader.integer("processor.max_attempts", in: 1...20) ?? processorMaxAttempts
         if let expiration = try reader.integer("processor.expiration_ms", in: 3_000...86_400_000) {
             processorExpirationMilliseconds = Int64(expiration)
@@ -107,7 +123,9 @@ extension PaymentRPCConfig {
         try readProcessingSafety(reader)
         logLevel = try reader.string("log.level") ?? logLevel
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
-            throw ConfigError(key: "log.level", "must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
+            throw ConfigError(
+                key: "log.level",
+                "must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
         }
         try validateRelations()
         try validateTransport()
@@ -116,17 +134,22 @@ extension PaymentRPCConfig {
     /// The rules between keys: daily > hourly ≥ every per-payout maximum; production pays on mainnet.
     func validateRelations() throws(ConfigError) {
         guard limits.dailyUnits > limits.hourlyUnits else {
-            throw ConfigError(key: "limits.daily_units", "must be greater than limits.hourly_units (\(limits.dailyUnits) ≤ \(limits.hourlyUnits))")
+            throw ConfigError(
+                key: "limits.daily_units",
+                "must be greater than limits.hourly_units (\(limits.dailyUnits) ≤ \(limits.hourlyUnits))")
         }
         for router in Router.allCases {
             let maximum = maxPerPayout[router] ?? 0
             guard maximum <= limits.hourlyUnits else {
-                throw ConfigError(key: "limits.\(router.rawValue.lowercased())_max_units", "must be at most limits.hourly_units (\(maximum) > \(limits.hourlyUnits))")
+                throw ConfigError(
+                    key: "limits.\(router.rawValue.lowercased())_max_units",
+                    "must be at most limits.hourly_units (\(maximum) > \(limits.hourlyUnits))")
             }
         }
         if environment == .production {
             guard network == .mainnet else {
-                throw ConfigError(key: "tron.network", "must be mainnet when environment is production, got \(network.rawValue)")
+                throw ConfigError(
+                    key: "tron.network", "must be mainnet when environment is production, got \(network.rawValue)")
             }
         }
         // Real money is only paid under production's rules: development's unauthenticated TCP and open
@@ -158,7 +181,8 @@ extension PaymentRPCConfig {
                     continue
                 }
                 guard keys.contains(key) else {
-                    throw ConfigError(key: key, "is not a known setting; known settings: \(keys.joined(separator: ", "))")
+                    throw ConfigError(
+                        key: key, "is not a known setting; known settings: \(keys.joined(separator: ", "))")
                 }
                 if let list = value as? [Any] {
                     values[key] = list.map { "\($0)" }
@@ -191,7 +215,9 @@ struct ConfigReader {
     func positive(_ key: String) throws(ConfigError) -> Int64? {
         guard let text = try string(key) else { return nil }
         guard let value = Int64(text.replacingOccurrences(of: "_", with: "")), value > 0 else {
-            throw ConfigError(key: key, "must be a whole number of USDT base units greater than 0 (1 USDT = 1000000), got \"\(text)\"")
+            throw ConfigError(
+                key: key, "must be a whole number of USDT base units greater than 0 (1 USDT = 1000000), got \"\(text)\""
+            )
         }
         return value
     }
@@ -199,16 +225,19 @@ struct ConfigReader {
     func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
         guard let text = try string(key) else { return nil }
         guard let value = Int(text), range.contains(value) else {
-            throw ConfigError(key: key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+            throw ConfigError(
+                key: key, "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
         }
         return value
     }
 
-    func choice<Value: RawRepresentable & CaseIterable>(_ key: String, default fallback: Value) throws(ConfigError) -> Value
+    func choice<Value: RawRepresentable & CaseIterable>(_ key: String, default fallback: Value) throws(ConfigError)
+        -> Value
     where Value.RawValue == String {
         guard let text = try string(key) else { return fallback }
         guard let value = Value(rawValue: text) else {
-            throw ConfigError(key: key, "must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(text)\"")
+            throw ConfigError(
+                key: key, "must be one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")); got \"\(text)\"")
         }
         return value
     }
@@ -221,7 +250,9 @@ struct ConfigReader {
         return text
     }
 
-    func address(_ key: String, default fallback: PaymentRPCConfig.ListenAddress) throws(ConfigError) -> PaymentRPCConfig.ListenAddress {
+    func address(_ key: String, default fallback: PaymentRPCConfig.ListenAddress) throws(ConfigError)
+        -> PaymentRPCConfig.ListenAddress
+    {
         guard let text = try string(key) else { return fallback }
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65_535).contains(port), colon != text.startIndex

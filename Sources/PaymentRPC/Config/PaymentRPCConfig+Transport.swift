@@ -13,20 +13,27 @@ extension PaymentRPCConfig {
     mutating func readTransportRules(_ reader: ConfigReader) throws(ConfigError) {
         let uids = try reader.list("grpc.allowed_peer_uids")
         if !uids.isEmpty {
-            allowedPeerUIDs = Set(try uids.enumerated().map { index, text throws(ConfigError) in
-                guard let uid = UInt32(text) else {
-                    throw ConfigError(key: "grpc.allowed_peer_uids[\(index)]", "must be a numeric uid, got \"\(text)\"")
-                }
-                return uid
-            })
+            allowedPeerUIDs = Set(
+                try uids.enumerated().map { index, text throws(ConfigError) in
+                    guard let uid = UInt32(text) else {
+                        throw ConfigError(
+                            key: "grpc.allowed_peer_uids[\(index)]", "must be a numeric uid, got \"\(text)\"")
+                    }
+                    return uid
+                })
         }
-        adminAllowedCallers = Set(try reader.list("admin.allowed_callers").enumerated().map { index, text throws(ConfigError) in
-            let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x21...0x7e).contains($0) } }) else {
-                throw ConfigError(key: "admin.allowed_callers[\(index)]", "must be \"plane/service\", e.g. \"ops/api-gateway\"; got \"\(text)\"")
-            }
-            return text
-        })
+        adminAllowedCallers = Set(
+            try reader.list("admin.allowed_callers").enumerated().map { index, text throws(ConfigError) in
+                let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+                guard parts.count == 2,
+                    parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x21...0x7e).contains($0) } })
+                else {
+                    throw ConfigError(
+                        key: "admin.allowed_callers[\(index)]",
+                        "must be \"plane/service\", e.g. \"ops/api-gateway\"; got \"\(text)\"")
+                }
+                return text
+            })
         grpcListenSetExplicitly = reader.values["grpc.listen"] != nil
     }
 
@@ -36,19 +43,22 @@ extension PaymentRPCConfig {
         if grpcListenSetExplicitly {
             throw ConfigError(
                 key: "grpc.listen",
-                "must not be set when environment is \(environment.rawValue): payment-rpc serves gRPC only on grpc.unix_socket outside development, so that only the sidecar can reach it (remove grpc.listen / PAYMENT_RPC_GRPC_LISTEN)")
+                "must not be set when environment is \(environment.rawValue): payment-rpc serves gRPC only on grpc.unix_socket outside development, so that only the sidecar can reach it (remove grpc.listen / PAYMENT_RPC_GRPC_LISTEN)"
+            )
         }
         guard let socket = grpcUnixSocket else {
             throw ConfigError(
                 key: "grpc.unix_socket",
-                "is required when environment is \(environment.rawValue): the path of the Unix socket the sidecar connects to, in an existing directory")
+                "is required when environment is \(environment.rawValue): the path of the Unix socket the sidecar connects to, in an existing directory"
+            )
         }
         let directory = URL(fileURLWithPath: socket).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ConfigError(
                 key: "grpc.unix_socket",
-                "the directory \(directory) must exist (payment-rpc creates the socket in it but never the directory itself)")
+                "the directory \(directory) must exist (payment-rpc creates the socket in it but never the directory itself)"
+            )
         }
     }
 }

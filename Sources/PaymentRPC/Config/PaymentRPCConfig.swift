@@ -2,7 +2,7 @@ import Foundation
 import PaymentCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import TronKit
 
@@ -66,7 +66,9 @@ public struct PaymentRPCConfig: Sendable {
     /// Limits (keys `limits.*`): daily 10,000 USDT, hourly 1,000 USDT.
     public var limits = LimitPolicy(dailyUnits: USDT.units(10_000), hourlyUnits: USDT.units(1_000))
     /// Per-payout maxima (keys `limits.v0_max_units`, `limits.kyc_max_units`, `limits.direct_max_units`).
-    public var maxPerPayout: [Router: Int64] = [.v0: USDT.units(100), .kyc: USDT.units(1_000), .direct: USDT.units(1_000)]
+    public var maxPerPayout: [Router: Int64] = [
+        .v0: USDT.units(100), .kyc: USDT.units(1_000), .direct: USDT.units(1_000),
+    ]
     /// Trusted recipients for DIRECT payouts (key `routers.direct_allowlist`).
     public var directAllowlist: Set<TronAddress> = []
     /// The compliance authority's Ed25519 public key (key `compliance.authority_public_key`); KYC is off without it.
@@ -117,7 +119,8 @@ public struct PaymentRPCConfig: Sendable {
 
     /// The routing rules these settings describe.
     public var payoutPolicy: PayoutPolicy {
-        PayoutPolicy(maxPerPayout: maxPerPayout, directAllowlist: directAllowlist, complianceAuthority: complianceAuthority)
+        PayoutPolicy(
+            maxPerPayout: maxPerPayout, directAllowlist: directAllowlist, complianceAuthority: complianceAuthority)
     }
 }
 

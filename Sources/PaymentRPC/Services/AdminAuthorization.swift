@@ -31,7 +31,8 @@ public struct AdminAuthorization: Sendable, Equatable {
         guard let name = caller.callerName else {
             guard allowsAnonymous else {
                 throw RPCError(
-                    code: .unauthenticated, message: "AdminService.\(method) needs the caller identity the sidecar sets")
+                    code: .unauthenticated, message: "AdminService.\(method) needs the caller identity the sidecar sets"
+                )
             }
             return
         }

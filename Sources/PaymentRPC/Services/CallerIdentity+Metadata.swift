@@ -44,7 +44,8 @@ extension CallerIdentity {
             throw .invalid(LucidMetadata.sourceService, "is required with \(LucidMetadata.sourcePlane)")
         }
         if plane == nil, userID != nil {
-            throw .invalid(LucidMetadata.userID, "needs \(LucidMetadata.sourcePlane) and \(LucidMetadata.sourceService)")
+            throw .invalid(
+                LucidMetadata.userID, "needs \(LucidMetadata.sourcePlane) and \(LucidMetadata.sourceService)")
         }
         if userID == nil, userRole != nil {
             throw .invalid(LucidMetadata.userRole, "needs \(LucidMetadata.userID)")

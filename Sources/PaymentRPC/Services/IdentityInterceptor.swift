@@ -31,7 +31,9 @@ public struct IdentityInterceptor: ServerInterceptor {
         {
             throw RPCError(
                 code: .unauthenticated,
-                message: "\(context.descriptor.fullyQualifiedMethod) needs the caller identity the sidecar sets (x-lucid-source-plane, x-lucid-source-service); call payment-rpc through its sidecar")
+                message:
+                    "\(context.descriptor.fullyQualifiedMethod) needs the caller identity the sidecar sets (x-lucid-source-plane, x-lucid-source-service); call payment-rpc through its sidecar"
+            )
         }
         return try await next(request, context)
     }

@@ -52,7 +52,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
                     metadata: [
                         "payout_id": "\(payout.id)", "router": "\(payout.router.rawValue)",
                         "amount_units": "\(payout.amountUnits)", "requested_by": "\(payout.requestedBy)",
-                        "request_id": "\(request.metadata[stringValues: LucidMetadata.requestID].first(where: { _ in true }) ?? "")",
+                        "request_id":
+                            "\(request.metadata[stringValues: LucidMetadata.requestID].first(where: { _ in true }) ?? "")",
                     ])
             }
             metrics.recordProcessing(duration: ContinuousClock.now - started)
@@ -62,7 +63,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
                     $0.replayed = outcome.isReplay
                 })
         } catch let error as RPCError {
-            metrics.recordRequest(router: nil, priority: Priority(proto: message.priority), outcome: Self.outcomeLabel(error.code))
+            metrics.recordRequest(
+                router: nil, priority: Priority(proto: message.priority), outcome: Self.outcomeLabel(error.code))
             throw error
         }
     }
@@ -152,7 +154,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         let payout = try await rpcErrors { try await desk.payout(id: request.message.payoutID) }
         return ServerResponse(
             message: Lucid_Payment_V1_TransactionStatus(
-                payout, now: desk.clock.now(), head: chainHead.head?.number, requiredConfirmations: Self.requiredConfirmations))
+                payout, now: desk.clock.now(), head: chainHead.head?.number,
+                requiredConfirmations: Self.requiredConfirmations))
     }
 
     public func batchGetTransactionStatus(

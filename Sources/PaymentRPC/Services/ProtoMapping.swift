@@ -122,7 +122,8 @@ extension KYCAttestation {
 extension Google_Protobuf_Timestamp {
     init(milliseconds date: Date) {
         let milliseconds = date.milliseconds
-        self.init(seconds: milliseconds.floorDivided(by: 1000), nanos: Int32(milliseconds.floorModulo(1000) * 1_000_000))
+        self.init(
+            seconds: milliseconds.floorDivided(by: 1000), nanos: Int32(milliseconds.floorModulo(1000) * 1_000_000))
     }
 }
 

@@ -26,7 +26,8 @@ public struct RequestConstraintsInterceptor: ServerInterceptor {
         } catch {
             return StreamingServerResponse(error: RPCError(error))
         }
-        return try await next(StreamingServerRequest(single: ServerRequest(metadata: request.metadata, message: message)), context)
+        return try await next(
+            StreamingServerRequest(single: ServerRequest(metadata: request.metadata, message: message)), context)
     }
 
     /// Checks one request message: its fields' constraints, then its size.
@@ -41,7 +42,8 @@ public struct RequestConstraintsInterceptor: ServerInterceptor {
         if let proto = message as? any SwiftProtobuf.Message {
             let size = (try? proto.serializedBytes() as [UInt8])?.count ?? Int.max
             guard size <= maxBytes else {
-                throw PaymentError(.invalidArgument, "the request is \(size) bytes; \(method) accepts at most \(maxBytes)")
+                throw PaymentError(
+                    .invalidArgument, "the request is \(size) bytes; \(method) accepts at most \(maxBytes)")
             }
         }
     }

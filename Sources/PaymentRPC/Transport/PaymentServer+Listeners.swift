@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 extension PaymentServer {
@@ -54,12 +54,14 @@ extension PaymentServer {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ConfigError(
                 key: "grpc.unix_socket",
-                "the directory \(directory) must exist (payment-rpc creates the socket in it but never the directory itself)")
+                "the directory \(directory) must exist (payment-rpc creates the socket in it but never the directory itself)"
+            )
         }
         var info = stat()
         guard lstat(socket, &info) == 0 else { return }
         guard info.st_mode & mode_t(S_IFMT) == mode_t(S_IFSOCK) else {
-            throw ConfigError(key: "grpc.unix_socket", "\(socket) exists and is not a socket; remove it or choose another path")
+            throw ConfigError(
+                key: "grpc.unix_socket", "\(socket) exists and is not a socket; remove it or choose another path")
         }
         try FileManager.default.removeItem(atPath: socket)
     }

@@ -4,7 +4,7 @@ import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Closes every Unix-socket connection whose peer (SO_PEERCRED) is not one of the allowed uids, before a byte of
@@ -30,19 +30,19 @@ struct PeerCredentialGate: Sendable {
     /// The callback: reads the peer's credentials and closes the connection unless its uid is allowed.
     func check(_ channel: any Channel) -> EventLoopFuture<Void> {
         #if os(Linux)
-        guard let provider = channel as? any SocketOptionProvider else {
-            return refuse(channel, uid: nil, why: "the connection has no socket to read credentials from")
-        }
-        let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
-            level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
-        return credentials.flatMap { peer in
-            if allowedUIDs.contains(peer.uid) { return channel.eventLoop.makeSucceededVoidFuture() }
-            return refuse(channel, uid: peer.uid, why: "its uid is not in grpc.allowed_peer_uids")
-        }.flatMapError { error in
-            refuse(channel, uid: nil, why: "its credentials could not be read (\(error))")
-        }
+            guard let provider = channel as? any SocketOptionProvider else {
+                return refuse(channel, uid: nil, why: "the connection has no socket to read credentials from")
+            }
+            let credentials: EventLoopFuture<PeerCredentials> = provider.unsafeGetSocketOption(
+                level: SocketOptionLevel(SOL_SOCKET), name: SocketOptionName(SO_PEERCRED))
+            return credentials.flatMap { peer in
+                if allowedUIDs.contains(peer.uid) { return channel.eventLoop.makeSucceededVoidFuture() }
+                return refuse(channel, uid: peer.uid, why: "its uid is not in grpc.allowed_peer_uids")
+            }.flatMapError { error in
+                refuse(channel, uid: nil, why: "its credentials could not be read (\(error))")
+            }
         #else
-        return refuse(channel, uid: nil, why: "peer credentials are only read on Linux")
+            return refuse(channel, uid: nil, why: "peer credentials are only read on Linux")
         #endif
     }
 
