@@ -6,14 +6,22 @@ the document declares where a pattern cannot say everything, and one filter for 
   a wrong checksum (the coverage phase draws from the pattern alone) are dropped.
 - `lucid-page-token`: tokens are minted by the server and bound to the listing's filters; the only token a client
   can hold before any response is the empty one (the first page).
+- Targeted generation is switched off (see below): Hypothesis's optimiser crashes on some seeds.
 - KYC payouts carry an Ed25519 approval signed over the request by the compliance authority: a schema-valid body on
   the KYC router is refused unless signed, so positive cases on it are not generated (the approvals are tested in
   test_grpc_e2e.py and the hostile tests). Negative cases are kept.
 """
 import hashlib
 
+import hypothesis
 import schemathesis
 from hypothesis import strategies as st
+
+# schemathesis calls `hypothesis.target(success_rate)` on every fuzzed case, which starts Hypothesis's target
+# optimiser; that optimiser (Hypothesis 6.155) fails inside itself with `IndexError: Index N out of range` on some
+# seeds (seed 194332764897318504288426671670681858667 does so every time), a crash of the tool, not a finding about the
+# API. Targeting only steers generation towards accepted inputs, so without it every check still runs.
+hypothesis.target = lambda observation, *, label="": observation
 
 ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
