@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+scripts/format.sh
 swift build --build-tests
 swift test --skip-build
 

@@ -21,7 +21,9 @@ struct HopBench: AsyncParsableCommand {
         let parts = target.split(separator: ":")
         let security: HTTP2ClientTransport.Posix.TransportSecurity
         if let cert, let key, let ca {
-            security = .mTLS(certificateChain: [.file(path: cert, format: .pem)], privateKey: .file(path: key, format: .pem)) {
+            security = .mTLS(
+                certificateChain: [.file(path: cert, format: .pem)], privateKey: .file(path: key, format: .pem)
+            ) {
                 $0.trustRoots = .certificates([.file(path: ca, format: .pem)])
             }
         } else {
@@ -56,12 +58,15 @@ struct HopBench: AsyncParsableCommand {
             }
             let elapsed = ContinuousClock.now - started
             let sorted = results.flatMap(\.0).sorted()
-            func ms(_ value: Duration) -> Double { Double(value.components.seconds) * 1000 + Double(value.components.attoseconds) / 1e15 }
+            func ms(_ value: Duration) -> Double {
+                Double(value.components.seconds) * 1000 + Double(value.components.attoseconds) / 1e15
+            }
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            print(String(
-                format: "%@: %d ok, %d errors, %.0f calls/s, p50 %.2f ms, p99 %.2f ms", name, sorted.count,
-                results.map(\.1).reduce(0, +), Double(sorted.count) / seconds, ms(sorted[sorted.count / 2]),
-                ms(sorted[min(sorted.count - 1, sorted.count * 99 / 100)])))
+            print(
+                String(
+                    format: "%@: %d ok, %d errors, %.0f calls/s, p50 %.2f ms, p99 %.2f ms", name, sorted.count,
+                    results.map(\.1).reduce(0, +), Double(sorted.count) / seconds, ms(sorted[sorted.count / 2]),
+                    ms(sorted[min(sorted.count - 1, sorted.count * 99 / 100)])))
         }
     }
 }

@@ -39,7 +39,9 @@ struct PaymentBench: AsyncParsableCommand {
                     precondition(response.payouts.count == 1_000)
                     timings.append(ContinuousClock.now - started)
                 }
-                print(Stats(latencies: timings, elapsed: timings.reduce(.zero, +), errors: 0).report(name: "CreateBatch of 1,000 items"))
+                print(
+                    Stats(latencies: timings, elapsed: timings.reduce(.zero, +), errors: 0).report(
+                        name: "CreateBatch of 1,000 items"))
             }
         }
     }
@@ -141,7 +143,9 @@ struct Stats {
         func percentile(_ p: Double) -> String {
             guard !sorted.isEmpty else { return "-" }
             let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-            return String(format: "%.2f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000)
+            return String(
+                format: "%.2f ms", Double(value.components.attoseconds) / 1e15 + Double(value.components.seconds) * 1000
+            )
         }
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let throughput = Double(sorted.count) / seconds

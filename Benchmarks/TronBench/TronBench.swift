@@ -21,7 +21,9 @@ struct TronBench {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        print(String(format: "build + sign USDT transfers (one core): %d in %.2f s = %.0f transfers/s (checksum %d)",
-                     count, seconds, Double(count) / seconds, checksum))
+        print(
+            String(
+                format: "build + sign USDT transfers (one core): %d in %.2f s = %.0f transfers/s (checksum %d)",
+                count, seconds, Double(count) / seconds, checksum))
     }
 }

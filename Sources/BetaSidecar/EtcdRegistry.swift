@@ -45,9 +45,12 @@ public final class EtcdRegistry: ServiceRegistry, Service {
         let prefix = Array(Self.prefix.utf8)
         var end = prefix
         end[end.count - 1] += 1
-        let json = try await call("/v3/kv/range", ["key": Data(prefix).base64EncodedString(), "range_end": Data(end).base64EncodedString()])
+        let json = try await call(
+            "/v3/kv/range", ["key": Data(prefix).base64EncodedString(), "range_end": Data(end).base64EncodedString()])
         return (json["kvs"] as? [[String: Any]] ?? []).compactMap { kv in
-            (kv["value"] as? String).flatMap { Data(base64Encoded: $0) }.flatMap { try? JSONDecoder().decode(ServiceInstance.self, from: $0) }
+            (kv["value"] as? String).flatMap { Data(base64Encoded: $0) }.flatMap {
+                try? JSONDecoder().decode(ServiceInstance.self, from: $0)
+            }
         }.sorted { $0.id < $1.id }
     }
 

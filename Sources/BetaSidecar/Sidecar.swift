@@ -65,7 +65,8 @@ public struct Sidecar: Sendable {
     var instance: ServiceInstance {
         ServiceInstance(
             id: "\(settings.targetPlane)/\(settings.targetService)@\(settings.listenHost):\(settings.listenPort)",
-            name: settings.targetService, plane: settings.targetPlane, address: settings.listenHost, port: settings.listenPort,
+            name: settings.targetService, plane: settings.targetPlane, address: settings.listenHost,
+            port: settings.listenPort,
             tags: ["grpc", "mtls"], healthy: health.isServing, version: settings.version)
     }
 
@@ -85,7 +86,8 @@ public struct Sidecar: Sendable {
                     }
                 }, logger: logger),
             PolicyReloader(policy: policy, registry: registry, instanceID: instance.id, logger: logger),
-            RegistryAdminServer(host: settings.adminGRPCHost, port: settings.adminGRPCPort, registry: registry, logger: logger),
+            RegistryAdminServer(
+                host: settings.adminGRPCHost, port: settings.adminGRPCPort, registry: registry, logger: logger),
         ]
     }
 }

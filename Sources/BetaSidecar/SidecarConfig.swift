@@ -12,7 +12,8 @@ public struct SidecarConfig: Sendable {
     public var logLevel: String
 
     public static let keys = [
-        "listen", "admin_listen", "admin_grpc_listen", "upstream", "target", "policy", "trust_domain", "tls.cert", "tls.key", "tls.ca",
+        "listen", "admin_listen", "admin_grpc_listen", "upstream", "target", "policy", "trust_domain", "tls.cert",
+        "tls.key", "tls.ca",
         "probe.interval_ms", "probe.timeout_ms", "probe.healthy_threshold", "probe.unhealthy_threshold",
         "registry.kind", "registry.etcd_url", "registry.lease_ttl_seconds", "log.level",
     ]
@@ -28,7 +29,9 @@ public struct SidecarConfig: Sendable {
     }
 
     /// Reads the file (if any), then the environment, then `overrides` (command-line flags), and validates.
-    public static func load(file: String?, environment: [String: String], overrides: [String: String]) throws -> SidecarConfig {
+    public static func load(file: String?, environment: [String: String], overrides: [String: String]) throws
+        -> SidecarConfig
+    {
         var values: [String: String] = [:]
         if let file {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
@@ -44,7 +47,9 @@ public struct SidecarConfig: Sendable {
                         try walk(child, key)
                     } else {
                         guard keys.contains(key) else {
-                            throw Error(key: key, problem: "is not a known setting; known settings: \(keys.joined(separator: ", "))")
+                            throw Error(
+                                key: key,
+                                problem: "is not a known setting; known settings: \(keys.joined(separator: ", "))")
                         }
                         values[key] = "\(value)"
                     }
@@ -59,12 +64,16 @@ public struct SidecarConfig: Sendable {
 
     init(values: [String: String]) throws {
         func value(_ key: String, _ fallback: String? = nil) throws -> String {
-            guard let value = values[key] ?? fallback, !value.isEmpty else { throw Error(key: key, problem: "is required") }
+            guard let value = values[key] ?? fallback, !value.isEmpty else {
+                throw Error(key: key, problem: "is required")
+            }
             return value
         }
         func hostPort(_ key: String, _ fallback: String) throws -> (String, Int) {
             let text = try value(key, fallback)
-            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65_535).contains(port) else {
+            guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+                (0...65_535).contains(port)
+            else {
                 throw Error(key: key, problem: "must be host:port, got \"\(text)\"")
             }
             return (String(text[..<colon]), port)
@@ -72,7 +81,9 @@ public struct SidecarConfig: Sendable {
         func integer(_ key: String, _ fallback: Int, _ range: ClosedRange<Int>) throws -> Int {
             guard let text = values[key] else { return fallback }
             guard let number = Int(text), range.contains(number) else {
-                throw Error(key: key, problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
+                throw Error(
+                    key: key,
+                    problem: "must be a whole number from \(range.lowerBound) to \(range.upperBound), got \"\(text)\"")
             }
             return number
         }
@@ -89,11 +100,15 @@ public struct SidecarConfig: Sendable {
         let target = try value("target", "wallet/tron-payment").split(separator: "/").map(String.init)
         guard target.count == 2 else { throw Error(key: "target", problem: "must be plane/service") }
         let trustDomain = try value("trust_domain", "lucid")
-        guard SpiffeID.isName(trustDomain) else { throw Error(key: "trust_domain", problem: "must be a simple name, got \"\(trustDomain)\"") }
+        guard SpiffeID.isName(trustDomain) else {
+            throw Error(key: "trust_domain", problem: "must be a simple name, got \"\(trustDomain)\"")
+        }
         let tls = SidecarServer.TLSFiles(
             certificate: try value("tls.cert"), key: try value("tls.key"), caBundle: try value("tls.ca"))
         for (key, path) in [("tls.cert", tls.certificate), ("tls.key", tls.key), ("tls.ca", tls.caBundle)] {
-            guard FileManager.default.isReadableFile(atPath: path) else { throw Error(key: key, problem: "\(path) cannot be read") }
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw Error(key: key, problem: "\(path) cannot be read")
+            }
         }
         settings = SidecarSettings(
             listenHost: host, listenPort: port, tls: tls, trustDomain: trustDomain, targetPlane: target[0],
@@ -111,7 +126,8 @@ public struct SidecarConfig: Sendable {
         leaseTTLSeconds = try integer("registry.lease_ttl_seconds", 5, 2...600)
         logLevel = try value("log.level", "info")
         guard ["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(logLevel) else {
-            throw Error(key: "log.level", problem: "must be one of trace, debug, info, notice, warning, error, critical")
+            throw Error(
+                key: "log.level", problem: "must be one of trace, debug, info, notice, warning, error, critical")
         }
     }
 }

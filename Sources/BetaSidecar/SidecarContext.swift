@@ -42,7 +42,9 @@ public final class PolicyStore: Sendable {
             let policy = try ACLParser.parse(file: path)
             state.withLockedValue { $0 = (policy, modified) }
             Gauge(label: "sidecar_policy_rules").record(policy.rules.count)
-            logger.notice("policy reloaded", metadata: ["path": "\(path)", "rules": "\(policy.rules.count)", "reason": "\(reason)"])
+            logger.notice(
+                "policy reloaded",
+                metadata: ["path": "\(path)", "rules": "\(policy.rules.count)", "reason": "\(reason)"])
             return true
         } catch {
             state.withLockedValue { $0.modified = modified }

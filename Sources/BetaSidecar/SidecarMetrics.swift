@@ -15,15 +15,19 @@ final class SidecarMetrics: Sendable {
 
     /// `sidecar_calls_total{rule,decision}`.
     func call(rule: String, decision: String) {
-        counter(Key(label: "sidecar_calls_total", first: rule, second: decision), names: ("rule", "decision")).increment()
+        counter(Key(label: "sidecar_calls_total", first: rule, second: decision), names: ("rule", "decision"))
+            .increment()
     }
 
     /// `sidecar_shadow_decisions_total{rule,action}`.
     func shadow(rule: String, action: String) {
-        counter(Key(label: "sidecar_shadow_decisions_total", first: rule, second: action), names: ("rule", "action")).increment()
+        counter(Key(label: "sidecar_shadow_decisions_total", first: rule, second: action), names: ("rule", "action"))
+            .increment()
     }
 
     private func counter(_ key: Key, names: (String, String)) -> Counter {
-        counters.handle(for: key) { Counter(label: key.label, dimensions: [(names.0, key.first), (names.1, key.second)]) }
+        counters.handle(for: key) {
+            Counter(label: key.label, dimensions: [(names.0, key.first), (names.1, key.second)])
+        }
     }
 }

@@ -12,7 +12,10 @@ public struct ServiceInstance: Codable, Sendable, Equatable {
     public var healthy: Bool
     public var version: String
 
-    public init(id: String, name: String, plane: String, address: String, port: Int, tags: [String], healthy: Bool, version: String) {
+    public init(
+        id: String, name: String, plane: String, address: String, port: Int, tags: [String], healthy: Bool,
+        version: String
+    ) {
         self.id = id
         self.name = name
         self.plane = plane
@@ -35,7 +38,11 @@ public protocol ServiceRegistry: Sendable {
 public final class EmbeddedRegistry: ServiceRegistry {
     private let instances = NIOLockedValueBox<[String: ServiceInstance]>([:])
     public init() {}
-    public func register(_ instance: ServiceInstance) async throws { instances.withLockedValue { $0[instance.id] = instance } }
+    public func register(_ instance: ServiceInstance) async throws {
+        instances.withLockedValue { $0[instance.id] = instance }
+    }
     public func deregister(id: String) async throws { _ = instances.withLockedValue { $0.removeValue(forKey: id) } }
-    public func list() async throws -> [ServiceInstance] { instances.withLockedValue { Array($0.values) }.sorted { $0.id < $1.id } }
+    public func list() async throws -> [ServiceInstance] {
+        instances.withLockedValue { Array($0.values) }.sorted { $0.id < $1.id }
+    }
 }

@@ -52,8 +52,10 @@ public struct SidecarServer: Service {
             .bind(host: host, port: port).get()
         context.logger.info(
             "sidecar listening",
-            metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "upstream": "\(context.upstream.target)",
-                       "target": "\(context.targetPlane)/\(context.targetService)"])
+            metadata: [
+                "address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "upstream": "\(context.upstream.target)",
+                "target": "\(context.targetPlane)/\(context.targetService)",
+            ])
         try? await gracefulShutdown()
         try await channel.close()
         context.upstream.close()

@@ -14,7 +14,9 @@ public indirect enum DocumentValue: Sendable, Equatable {
         switch self {
         case .object(let members):
             if members.isEmpty { return "{}" }
-            return "{\n" + members.map { "\(inner)\(Self.quoted($0.0)): \($0.1.json(indent: inner))" }.joined(separator: ",\n") + "\n\(indent)}"
+            return "{\n"
+                + members.map { "\(inner)\(Self.quoted($0.0)): \($0.1.json(indent: inner))" }.joined(separator: ",\n")
+                + "\n\(indent)}"
         case .array(let items):
             if items.isEmpty { return "[]" }
             return "[\n" + items.map { inner + $0.json(indent: inner) }.joined(separator: ",\n") + "\n\(indent)]"

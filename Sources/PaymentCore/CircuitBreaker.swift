@@ -121,7 +121,11 @@ public struct CircuitBreaker: Sendable, Equatable {
             outcomes.append((now, success))
             let (failures, total) = windowCounts(at: now)
             if total >= policy.minimumOutcomes, failures * 100 >= policy.failureThresholdPercent * total {
-                open(at: now, reason: "\(failures) of \(total) payout attempts failed in the last \(Int(policy.window.seconds)) s", manual: false)
+                open(
+                    at: now,
+                    reason:
+                        "\(failures) of \(total) payout attempts failed in the last \(Int(policy.window.seconds)) s",
+                    manual: false)
             }
         }
     }

@@ -57,7 +57,10 @@ public struct Payout: Sendable, Equatable {
         public var energyUsed: Int64?
         public var bandwidthUsed: Int64?
 
-        public init(blockNumber: Int64, blockTime: Date, feeSun: Int64? = nil, energyUsed: Int64? = nil, bandwidthUsed: Int64? = nil) {
+        public init(
+            blockNumber: Int64, blockTime: Date, feeSun: Int64? = nil, energyUsed: Int64? = nil,
+            bandwidthUsed: Int64? = nil
+        ) {
             self.blockNumber = blockNumber
             self.blockTime = blockTime
             self.feeSun = feeSun

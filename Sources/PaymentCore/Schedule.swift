@@ -25,12 +25,16 @@ extension Priority {
 public enum UTCWindow {
     /// 00:00 UTC of the day holding `date`.
     public static func dayStart(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: TimeInterval(floorDiv(Int64(date.timeIntervalSince1970.rounded(.down)), 86_400) * 86_400))
+        Date(
+            timeIntervalSince1970: TimeInterval(
+                floorDiv(Int64(date.timeIntervalSince1970.rounded(.down)), 86_400) * 86_400))
     }
 
     /// The top of the UTC hour holding `date`.
     public static func hourStart(_ date: Date) -> Date {
-        Date(timeIntervalSince1970: TimeInterval(floorDiv(Int64(date.timeIntervalSince1970.rounded(.down)), 3_600) * 3_600))
+        Date(
+            timeIntervalSince1970: TimeInterval(
+                floorDiv(Int64(date.timeIntervalSince1970.rounded(.down)), 3_600) * 3_600))
     }
 }
 

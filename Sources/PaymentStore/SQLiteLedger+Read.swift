@@ -81,12 +81,14 @@ extension SQLiteLedger {
             for row in rows {
                 if let status = PayoutStatus(rawValue: row["effective"]) { counts[status] = row["n"] }
             }
-            let day = try Int64.fetchOne(
-                db, sql: "SELECT units FROM limit_usage WHERE window = ?",
-                arguments: [LimitUsageWindows.dayKey(now)]) ?? 0
-            let hour = try Int64.fetchOne(
-                db, sql: "SELECT units FROM limit_usage WHERE window = ?",
-                arguments: [LimitUsageWindows.hourKey(now)]) ?? 0
+            let day =
+                try Int64.fetchOne(
+                    db, sql: "SELECT units FROM limit_usage WHERE window = ?",
+                    arguments: [LimitUsageWindows.dayKey(now)]) ?? 0
+            let hour =
+                try Int64.fetchOne(
+                    db, sql: "SELECT units FROM limit_usage WHERE window = ?",
+                    arguments: [LimitUsageWindows.hourKey(now)]) ?? 0
             return LedgerStats(countsByStatus: counts, usage: LimitUsage(dayUnits: day, hourUnits: hour))
         }
     }

@@ -12,7 +12,8 @@ extension SQLiteLedger {
             guard payout.status.isCancellable else {
                 throw PaymentError(
                     .failedPrecondition,
-                    "payout \(id) is \(payout.status.rawValue) and can no longer be cancelled: only PENDING or SCHEDULED payouts can")
+                    "payout \(id) is \(payout.status.rawValue) and can no longer be cancelled: only PENDING or SCHEDULED payouts can"
+                )
             }
             payout.status = .cancelled
             payout.updatedAt = now

@@ -49,7 +49,8 @@ public final class SQLiteLedger: PayoutLedger {
     public func checkpoint() async throws {
         do {
             try await checkpointer.writeWithoutTransaction { db in _ = try db.checkpoint(.passive) }
-        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED
+        {
             // Another checkpoint (SQLite's automatic one) is running: nothing to do this round.
             return
         }

@@ -17,12 +17,17 @@ public struct ACLCase: Sendable, Equatable {
             guard fields.count == 4, fields[0] == "allow" || fields[0] == "deny",
                 let from = ACLCase.endpoint(fields[1]), let to = ACLCase.endpoint(fields[2])
             else {
-                throw ACLError(file: file, position: position, message: "expected 'allow|deny <plane>/<service> <plane>/<service> <method>'")
+                throw ACLError(
+                    file: file, position: position,
+                    message: "expected 'allow|deny <plane>/<service> <plane>/<service> <method>'")
             }
-            cases.append(ACLCase(
-                expectAllow: fields[0] == "allow",
-                call: ACLCall(sourcePlane: from.0, sourceService: from.1, targetPlane: to.0, targetService: to.1, method: fields[3]),
-                line: offset + 1))
+            cases.append(
+                ACLCase(
+                    expectAllow: fields[0] == "allow",
+                    call: ACLCall(
+                        sourcePlane: from.0, sourceService: from.1, targetPlane: to.0, targetService: to.1,
+                        method: fields[3]),
+                    line: offset + 1))
         }
         return cases
     }

@@ -61,7 +61,9 @@ struct ACLLexer {
                 result.append((.string(try string(from: position)), position))
             } else if character.isLetter || character == "_" {
                 var name = ""
-                while index < characters.count, characters[index].isLetter || characters[index].isNumber || characters[index] == "_" {
+                while index < characters.count,
+                    characters[index].isLetter || characters[index].isNumber || characters[index] == "_"
+                {
                     name.append(characters[index])
                     advance()
                 }
@@ -91,7 +93,8 @@ struct ACLLexer {
             text.append(character)
             advance()
         }
-        throw ACLError(file: file, position: start, message: "unterminated string: expected a closing '\"' on the same line")
+        throw ACLError(
+            file: file, position: start, message: "unterminated string: expected a closing '\"' on the same line")
     }
 
     private mutating func skipSpaceAndComments() {
@@ -99,7 +102,9 @@ struct ACLLexer {
             let character = characters[index]
             if character.isWhitespace {
                 advance()
-            } else if character == "#" || (character == "/" && index + 1 < characters.count && characters[index + 1] == "/") {
+            } else if character == "#"
+                || (character == "/" && index + 1 < characters.count && characters[index + 1] == "/")
+            {
                 while index < characters.count, characters[index] != "\n" { advance() }
             } else {
                 return

@@ -23,7 +23,8 @@ public enum ACLParser {
 
     public static func parse(file path: String) throws(ACLError) -> ACLPolicy {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ACLError(file: path, position: SourcePosition(line: 0, column: 0), message: "cannot read the policy file")
+            throw ACLError(
+                file: path, position: SourcePosition(line: 0, column: 0), message: "cannot read the policy file")
         }
         return try parse(String(decoding: data, as: UTF8.self), file: path)
     }
@@ -35,7 +36,9 @@ public enum ACLParser {
         while stream.peek.0 != .end {
             let rule = try parseRule(&stream)
             if let earlier = rules.first(where: { $0.name == rule.name }) {
-                throw ACLError(file: file, position: rule.position, message: "rule \"\(rule.name)\" is already defined at \(earlier.position)")
+                throw ACLError(
+                    file: file, position: rule.position,
+                    message: "rule \"\(rule.name)\" is already defined at \(earlier.position)")
             }
             rules.append(rule)
         }
@@ -57,13 +60,17 @@ public enum ACLParser {
                 throw stream.error(at: position, "expected a key or '}', found \(token.shown)")
             }
             if key == "target" || key == "via" {
-                throw stream.error(at: position, "egress rules ('\(key)') are not supported yet; only plane-to-plane rules are")
+                throw stream.error(
+                    at: position, "egress rules ('\(key)') are not supported yet; only plane-to-plane rules are")
             }
             guard keys.contains(key) else {
-                throw stream.error(at: position, "unknown key '\(key)'; expected one of \(keys.joined(separator: ", "))")
+                throw stream.error(
+                    at: position, "unknown key '\(key)'; expected one of \(keys.joined(separator: ", "))")
             }
             let canonical = key == "allowed_endpoints" ? "allowed_methods" : key
-            if let earlier = seen[canonical] { throw stream.error(at: position, "'\(key)' is already set at \(earlier)") }
+            if let earlier = seen[canonical] {
+                throw stream.error(at: position, "'\(key)' is already set at \(earlier)")
+            }
             seen[canonical] = position
             try stream.expectSymbol("=")
             switch canonical {
@@ -74,7 +81,9 @@ public enum ACLParser {
             case "allowed_methods":
                 rule.methods = try stream.expectList()
                 for method in rule.methods where !(method == "*" || method.hasPrefix("/")) {
-                    throw stream.error(at: position, "method \"\(method)\" must be a gRPC path like \"/package.Service/Method\" (globs allowed)")
+                    throw stream.error(
+                        at: position,
+                        "method \"\(method)\" must be a gRPC path like \"/package.Service/Method\" (globs allowed)")
                 }
                 hasMethods = true
             case "action":
@@ -95,9 +104,13 @@ public enum ACLParser {
             default: break
             }
         }
-        guard hasAction else { throw stream.error(at: start, "rule \"\(name)\" has no action; expected action = \"allow\" or \"deny\"") }
+        guard hasAction else {
+            throw stream.error(at: start, "rule \"\(name)\" has no action; expected action = \"allow\" or \"deny\"")
+        }
         if rule.action == .allow && !hasMethods {
-            throw stream.error(at: start, "allow rule \"\(name)\" names no methods; expected allowed_methods = [\"/package.Service/Method\", …]")
+            throw stream.error(
+                at: start,
+                "allow rule \"\(name)\" names no methods; expected allowed_methods = [\"/package.Service/Method\", …]")
         }
         if rule.mayAssertUser && rule.action == .deny {
             throw stream.error(at: seen["may_assert_user"]!, "may_assert_user only makes sense on allow rules")
@@ -137,13 +150,17 @@ struct TokenStream {
 
     mutating func expectString(what: String) throws(ACLError) -> String {
         let (token, position) = next()
-        guard case .string(let text) = token else { throw error(at: position, "expected \(what), found \(token.shown)") }
+        guard case .string(let text) = token else {
+            throw error(at: position, "expected \(what), found \(token.shown)")
+        }
         return text
     }
 
     mutating func expectStringWithPosition() throws(ACLError) -> (String, SourcePosition) {
         let (token, position) = next()
-        guard case .string(let text) = token else { throw error(at: position, "expected a string in quotes, found \(token.shown)") }
+        guard case .string(let text) = token else {
+            throw error(at: position, "expected a string in quotes, found \(token.shown)")
+        }
         return (text, position)
     }
 
@@ -178,7 +195,9 @@ struct TokenStream {
                 items.append(text)
                 let (after, afterPosition) = next()
                 if after == .symbol("]") { return items }
-                guard after == .symbol(",") else { throw error(at: afterPosition, "expected ',' or ']', found \(after.shown)") }
+                guard after == .symbol(",") else {
+                    throw error(at: afterPosition, "expected ',' or ']', found \(after.shown)")
+                }
             default:
                 throw error(at: position, "expected a method in quotes or ']', found \(token.shown)")
             }

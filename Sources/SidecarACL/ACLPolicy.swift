@@ -34,7 +34,8 @@ public struct ACLCall: Sendable, Equatable {
     public var targetService: String
     public var method: String
 
-    public init(sourcePlane: String, sourceService: String, targetPlane: String, targetService: String, method: String) {
+    public init(sourcePlane: String, sourceService: String, targetPlane: String, targetService: String, method: String)
+    {
         self.sourcePlane = sourcePlane
         self.sourceService = sourceService
         self.targetPlane = targetPlane
@@ -55,7 +56,8 @@ public struct ACLDecision: Sendable, Equatable {
 
     /// "rule \"name\"" or "default deny", for messages.
     public var ruleDescription: String {
-        decidingRule.map { "rule \"\($0.name)\"" + ($0.reason.map { ": \($0)" } ?? "") } ?? "default deny: no rule allows this call"
+        decidingRule.map { "rule \"\($0.name)\"" + ($0.reason.map { ": \($0)" } ?? "") }
+            ?? "default deny: no rule allows this call"
     }
 }
 

@@ -22,12 +22,15 @@ enum DevnetJSON {
             "blockID": block.id,
             "block_header": ["raw_data": raw, "witness_signature": String(repeating: "00", count: 65)],
         ]
-        if !block.transactions.isEmpty { json["transactions"] = block.transactions.map { transaction($0, visible: visible) } }
+        if !block.transactions.isEmpty {
+            json["transactions"] = block.transactions.map { transaction($0, visible: visible) }
+        }
         return json
     }
 
     static func transaction(_ view: DevnetChain.TransactionView, visible: Bool) -> [String: Any] {
-        var json = unsignedTransaction(view.signed.raw, rawBytes: view.signed.rawBytes, visible: visible, markVisible: false)
+        var json = unsignedTransaction(
+            view.signed.raw, rawBytes: view.signed.rawBytes, visible: visible, markVisible: false)
         json["signature"] = [Hex.encode(view.signed.signature)]
         if let receipt = view.receipt {
             json["ret"] = [["contractRet": receipt.contractResult ?? "SUCCESS"]]
@@ -82,7 +85,11 @@ enum DevnetJSON {
         var receiptJSON: [String: Any] = [:]
         if receipt.energyUsage != 0 { receiptJSON["energy_usage_total"] = receipt.energyUsage }
         if receipt.energyFee != 0 { receiptJSON["energy_fee"] = receipt.energyFee }
-        if receipt.netFee != 0 { receiptJSON["net_fee"] = receipt.netFee } else { receiptJSON["net_usage"] = receipt.netUsage }
+        if receipt.netFee != 0 {
+            receiptJSON["net_fee"] = receipt.netFee
+        } else {
+            receiptJSON["net_usage"] = receipt.netUsage
+        }
         if let result = receipt.contractResult {
             receiptJSON["result"] = result
             json["contract_address"] = address(usdt.bytes, visible: visible)
@@ -96,33 +103,42 @@ enum DevnetJSON {
         }
         if let log = receipt.transferLog {
             let word = { (hex: String) in String(repeating: "0", count: 24) + hex.dropFirst(2) }
-            json["log"] = [[
-                "address": visible ? usdt.base58 : Hex.encode(usdt.bytes.dropFirst()),
-                "topics": [transferTopic, word(log.from), word(log.to)],
-                "data": Hex.encode(TRC20.word(amount: log.amount)),
-            ]]
+            json["log"] = [
+                [
+                    "address": visible ? usdt.base58 : Hex.encode(usdt.bytes.dropFirst()),
+                    "topics": [transferTopic, word(log.from), word(log.to)],
+                    "data": Hex.encode(TRC20.word(amount: log.amount)),
+                ]
+            ]
         }
         return json
     }
 
     /// The USDT ABI entries tronpy needs from getcontract.
-    static var usdtABI: [[String: Any]] { [
-        function("transfer", inputs: [("_to", "address"), ("_value", "uint256")], outputs: ["bool"], mutability: "Nonpayable"),
-        function("balanceOf", inputs: [("who", "address")], outputs: ["uint256"], mutability: "View"),
-        function("decimals", inputs: [], outputs: ["uint8"], mutability: "View"),
-        function("name", inputs: [], outputs: ["string"], mutability: "View"),
-        function("symbol", inputs: [], outputs: ["string"], mutability: "View"),
-        function("totalSupply", inputs: [], outputs: ["uint256"], mutability: "View"),
+    static var usdtABI: [[String: Any]] {
         [
-            "anonymous": false, "name": "Transfer", "type": "Event",
-            "inputs": [
-                ["indexed": true, "name": "from", "type": "address"], ["indexed": true, "name": "to", "type": "address"],
-                ["name": "value", "type": "uint256"],
+            function(
+                "transfer", inputs: [("_to", "address"), ("_value", "uint256")], outputs: ["bool"],
+                mutability: "Nonpayable"),
+            function("balanceOf", inputs: [("who", "address")], outputs: ["uint256"], mutability: "View"),
+            function("decimals", inputs: [], outputs: ["uint8"], mutability: "View"),
+            function("name", inputs: [], outputs: ["string"], mutability: "View"),
+            function("symbol", inputs: [], outputs: ["string"], mutability: "View"),
+            function("totalSupply", inputs: [], outputs: ["uint256"], mutability: "View"),
+            [
+                "anonymous": false, "name": "Transfer", "type": "Event",
+                "inputs": [
+                    ["indexed": true, "name": "from", "type": "address"],
+                    ["indexed": true, "name": "to", "type": "address"],
+                    ["name": "value", "type": "uint256"],
+                ],
             ],
-        ],
-    ] }
+        ]
+    }
 
-    static func function(_ name: String, inputs: [(String, String)], outputs: [String], mutability: String) -> [String: Any] {
+    static func function(_ name: String, inputs: [(String, String)], outputs: [String], mutability: String) -> [String:
+        Any]
+    {
         var entry: [String: Any] = [
             "name": name, "type": "Function", "stateMutability": mutability,
             "outputs": outputs.map { ["name": "", "type": $0] },
@@ -133,7 +149,8 @@ enum DevnetJSON {
     }
 
     static func encode(_ object: Any) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])) ?? Data("{}".utf8)
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.withoutEscapingSlashes])) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
     }
 }

@@ -50,7 +50,8 @@ final class Secp256k1Context: @unchecked Sendable {
         if v >= 27 { v -= 27 }
         guard v == 0 || v == 1 else { return nil }
         var recoverable = secp256k1_ecdsa_recoverable_signature()
-        guard secp256k1_ecdsa_recoverable_signature_parse_compact(context, &recoverable, Array(signature[0..<64]), v) == 1
+        guard
+            secp256k1_ecdsa_recoverable_signature_parse_compact(context, &recoverable, Array(signature[0..<64]), v) == 1
         else { return nil }
         var publicKey = secp256k1_pubkey()
         guard secp256k1_ecdsa_recover(context, &publicKey, &recoverable, digest) == 1 else { return nil }

@@ -50,7 +50,8 @@ public struct TronPrivateKey: Sendable, CustomStringConvertible, CustomDebugStri
 public enum TronSignature {
     /// The address whose key produced `signature` over `digest`, or nil for a malformed signature.
     public static func recoverAddress(signature: [UInt8], digest: [UInt8]) -> TronAddress? {
-        Secp256k1Context.shared.recover(signature: signature, digest: digest).map(TronAddress.init(uncompressedPublicKey:))
+        Secp256k1Context.shared.recover(signature: signature, digest: digest).map(
+            TronAddress.init(uncompressedPublicKey:))
     }
 }
 

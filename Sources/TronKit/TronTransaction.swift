@@ -32,7 +32,9 @@ public enum TRC20 {
     public static func balanceOfParameter(owner: TronAddress) -> [UInt8] { word(address: owner) }
 
     /// The 20-byte account id left-padded to 32 bytes (the 0x41 prefix dropped).
-    public static func word(address: TronAddress) -> [UInt8] { [UInt8](repeating: 0, count: 12) + address.bytes.dropFirst() }
+    public static func word(address: TronAddress) -> [UInt8] {
+        [UInt8](repeating: 0, count: 12) + address.bytes.dropFirst()
+    }
 
     /// A non-negative amount as a 32-byte big-endian word.
     public static func word(amount: Int64) -> [UInt8] {

@@ -14,7 +14,8 @@ public struct TronNetworkPreset: Sendable, Equatable {
         name: "nile", fullNodeURL: "https://nile.trongrid.io", solidityNodeURL: "https://nile.trongrid.io",
         usdtContract: try! TronAddress(base58: "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf"))
     public static let shasta = TronNetworkPreset(
-        name: "shasta", fullNodeURL: "https://api.shasta.trongrid.io", solidityNodeURL: "https://api.shasta.trongrid.io",
+        name: "shasta", fullNodeURL: "https://api.shasta.trongrid.io",
+        solidityNodeURL: "https://api.shasta.trongrid.io",
         usdtContract: try! TronAddress(base58: "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs"))
     /// tron-devnet on its default port; it runs USDT at the mainnet address.
     public static let devnet = TronNetworkPreset(

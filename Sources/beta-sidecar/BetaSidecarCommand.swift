@@ -12,7 +12,8 @@ struct BetaSidecarCommand: AsyncParsableCommand {
 
 struct ACL: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "acl", abstract: "Explain and test plane ACL policies offline.", subcommands: [Check.self, Test.self])
+        commandName: "acl", abstract: "Explain and test plane ACL policies offline.",
+        subcommands: [Check.self, Test.self])
 
     /// Exit codes: 0 allow / all cases pass, 1 deny / a case fails, 2 a bad policy or cases file.
     static func load(_ path: String) -> ACLPolicy {
@@ -25,7 +26,8 @@ struct ACL: ParsableCommand {
     }
 
     struct Check: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the decision on one call, the deciding rule and every rule that matched.")
+        static let configuration = CommandConfiguration(
+            abstract: "Print the decision on one call, the deciding rule and every rule that matched.")
         @Option var policy: String
         @Option(help: "The caller, plane/service.") var from: String
         @Option(help: "The callee, plane/service.") var to: String
@@ -36,19 +38,24 @@ struct ACL: ParsableCommand {
             guard let source = ACLCase.endpoint(from), let target = ACLCase.endpoint(to) else {
                 throw ValidationError("--from and --to take plane/service")
             }
-            let decision = policy.decide(ACLCall(
-                sourcePlane: source.0, sourceService: source.1, targetPlane: target.0, targetService: target.1, method: method))
+            let decision = policy.decide(
+                ACLCall(
+                    sourcePlane: source.0, sourceService: source.1, targetPlane: target.0, targetService: target.1,
+                    method: method))
             print("\(decision.allowed ? "allow" : "deny"): \(decision.ruleDescription)")
             if decision.allowed { print("may assert an end user: \(decision.mayAssertUser ? "yes" : "no")") }
             for rule in decision.matched where rule != decision.decidingRule {
-                print("also matched: rule \"\(rule.name)\" (\(rule.action.rawValue)\(rule.mode == .shadow ? ", shadow" : ""), line \(rule.position.line))")
+                print(
+                    "also matched: rule \"\(rule.name)\" (\(rule.action.rawValue)\(rule.mode == .shadow ? ", shadow" : ""), line \(rule.position.line))"
+                )
             }
             if !decision.allowed { throw ExitCode(1) }
         }
     }
 
     struct Test: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Run a file of expected decisions against a policy; report each mismatch.")
+        static let configuration = CommandConfiguration(
+            abstract: "Run a file of expected decisions against a policy; report each mismatch.")
         @Option var policy: String
         @Option var cases: String
 
@@ -56,7 +63,9 @@ struct ACL: ParsableCommand {
             let policy = ACL.load(self.policy)
             let list: [ACLCase]
             do {
-                guard let data = FileManager.default.contents(atPath: cases) else { throw ValidationError("cannot read \(cases)") }
+                guard let data = FileManager.default.contents(atPath: cases) else {
+                    throw ValidationError("cannot read \(cases)")
+                }
                 list = try ACLCase.parse(String(decoding: data, as: UTF8.self), file: cases)
             } catch let error as ACLError {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
@@ -67,7 +76,9 @@ struct ACL: ParsableCommand {
                 let decision = policy.decide(item.call)
                 if decision.allowed != item.expectAllow {
                     failures += 1
-                    print("\(cases):\(item.line): expected \(item.expectAllow ? "allow" : "deny"), got \(decision.allowed ? "allow" : "deny") (\(decision.ruleDescription)) for \(item.call.sourcePlane)/\(item.call.sourceService) → \(item.call.targetPlane)/\(item.call.targetService) \(item.call.method)")
+                    print(
+                        "\(cases):\(item.line): expected \(item.expectAllow ? "allow" : "deny"), got \(decision.allowed ? "allow" : "deny") (\(decision.ruleDescription)) for \(item.call.sourcePlane)/\(item.call.sourceService) → \(item.call.targetPlane)/\(item.call.targetService) \(item.call.method)"
+                    )
                 }
             }
             print("\(list.count - failures) of \(list.count) cases pass")

@@ -21,7 +21,9 @@ struct Certs: ParsableCommand {
         }
         for entry in issue {
             let parts = entry.split(separator: "/").map(String.init)
-            guard parts.count == 2, let identity = SpiffeID(uri: "spiffe://\(trustDomain)/plane/\(parts[0])/service/\(parts[1])") else {
+            guard parts.count == 2,
+                let identity = SpiffeID(uri: "spiffe://\(trustDomain)/plane/\(parts[0])/service/\(parts[1])")
+            else {
                 throw ValidationError("--issue takes plane/service, got \(entry)")
             }
             let paths = try authority.writeIssued(identity, to: dir)

@@ -2,7 +2,7 @@ import ArgumentParser
 import BetaSidecar
 import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 import Logging
 
@@ -12,7 +12,8 @@ struct Registry: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List registered instances and their health.")
-        @Option(name: .customLong("admin-grpc"), help: "A sidecar's admin gRPC address (embedded registry), host:port.") var adminGRPC = "127.0.0.1:9444"
+        @Option(name: .customLong("admin-grpc"), help: "A sidecar's admin gRPC address (embedded registry), host:port.")
+        var adminGRPC = "127.0.0.1:9444"
         @Option(name: .customLong("etcd-url"), help: "etcd's client URL (etcd registry).") var etcdURL: String?
 
         func run() async throws {
@@ -23,7 +24,9 @@ struct Registry: AsyncParsableCommand {
                 instances = try await RegistryAdminClient.list(address: adminGRPC)
             }
             for instance in instances {
-                print("\(instance.healthy ? "healthy  " : "UNHEALTHY") \(instance.plane)/\(instance.name)  \(instance.address):\(instance.port)  v\(instance.version)  [\(instance.tags.joined(separator: ","))]  \(instance.id)")
+                print(
+                    "\(instance.healthy ? "healthy  " : "UNHEALTHY") \(instance.plane)/\(instance.name)  \(instance.address):\(instance.port)  v\(instance.version)  [\(instance.tags.joined(separator: ","))]  \(instance.id)"
+                )
             }
             if instances.isEmpty { print("no instances registered") }
         }

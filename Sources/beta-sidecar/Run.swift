@@ -14,8 +14,10 @@ struct Run: AsyncParsableCommand {
 
     @Option(help: "A YAML configuration file.") var config: String?
     @Option(help: "mTLS listener, host:port (listen).") var listen: String?
-    @Option(name: .customLong("admin-listen"), help: "Admin HTTP: /live, /ready, /metrics, /registry (admin_listen).") var adminListen: String?
-    @Option(name: .customLong("admin-grpc-listen"), help: "Loopback gRPC registry API, host:port (admin_grpc_listen).") var adminGRPCListen: String?
+    @Option(name: .customLong("admin-listen"), help: "Admin HTTP: /live, /ready, /metrics, /registry (admin_listen).")
+    var adminListen: String?
+    @Option(name: .customLong("admin-grpc-listen"), help: "Loopback gRPC registry API, host:port (admin_grpc_listen).")
+    var adminGRPCListen: String?
     @Option(help: "The upstream gRPC server: host:port or unix:/path (upstream).") var upstream: String?
     @Option(help: "The guarded service, plane/service (target).") var target: String?
     @Option(help: "The plane ACL file (policy).") var policy: String?
@@ -34,16 +36,20 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         var overrides: [String: String] = [:]
         let flags: [(String, String?)] = [
-            ("listen", listen), ("admin_listen", adminListen), ("admin_grpc_listen", adminGRPCListen), ("upstream", upstream), ("target", target),
+            ("listen", listen), ("admin_listen", adminListen), ("admin_grpc_listen", adminGRPCListen),
+            ("upstream", upstream), ("target", target),
             ("policy", policy), ("trust_domain", trustDomain), ("tls.cert", cert), ("tls.key", key), ("tls.ca", ca),
-            ("probe.interval_ms", probeIntervalMs.map(String.init)), ("probe.unhealthy_threshold", unhealthyThreshold.map(String.init)),
+            ("probe.interval_ms", probeIntervalMs.map(String.init)),
+            ("probe.unhealthy_threshold", unhealthyThreshold.map(String.init)),
             ("probe.healthy_threshold", healthyThreshold.map(String.init)), ("registry.kind", registry),
-            ("registry.etcd_url", etcdURL), ("registry.lease_ttl_seconds", leaseTTL.map(String.init)), ("log.level", logLevel),
+            ("registry.etcd_url", etcdURL), ("registry.lease_ttl_seconds", leaseTTL.map(String.init)),
+            ("log.level", logLevel),
         ]
         for (key, value) in flags { if let value { overrides[key] = value } }
         let settings: SidecarConfig
         do {
-            settings = try SidecarConfig.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
+            settings = try SidecarConfig.load(
+                file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
         } catch {
             FileHandle.standardError.write(Data("beta-sidecar: \(error)\n".utf8))
             throw ExitCode(2)
@@ -59,7 +65,8 @@ struct Run: AsyncParsableCommand {
         let logger = Logger(label: "beta-sidecar")
         let serviceRegistry: any ServiceRegistry =
             settings.registryKind == "etcd"
-            ? EtcdRegistry(endpoint: settings.etcdURL, ttlSeconds: settings.leaseTTLSeconds, logger: logger) : EmbeddedRegistry()
+            ? EtcdRegistry(endpoint: settings.etcdURL, ttlSeconds: settings.leaseTTLSeconds, logger: logger)
+            : EmbeddedRegistry()
         let sidecar: Sidecar
         do {
             sidecar = try Sidecar(settings: settings.settings, registry: serviceRegistry, logger: logger)
@@ -76,14 +83,19 @@ struct Run: AsyncParsableCommand {
         router.get("/metrics") { _, _ in
             var bytes: [UInt8] = []
             metricsRegistry.emit(into: &bytes)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         router.get("/registry") { _, _ in
             let data = try JSONEncoder().encode(try await sidecar.registry.list())
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(bytes: data)))
         }
         let admin = Application(
-            router: router, configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port)),
+            router: router,
+            configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port)),
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(

@@ -11,7 +11,8 @@ struct Node: AsyncParsableCommand {
 
     struct Options: ParsableArguments {
         @Option(help: "Full node URL, or a network name: mainnet, nile, shasta, devnet.") var node = "devnet"
-        @Option(name: .customLong("api-key-env"), help: "Environment variable holding a TronGrid API key.") var apiKeyEnv = "TRON_PRO_API_KEY"
+        @Option(name: .customLong("api-key-env"), help: "Environment variable holding a TronGrid API key.")
+        var apiKeyEnv = "TRON_PRO_API_KEY"
 
         var preset: TronNetworkPreset {
             if let preset = TronNetworkPreset.named(node) { return preset }

@@ -14,10 +14,12 @@ struct PayCtl: AsyncParsableCommand {
 }
 
 struct Keys: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Hot-wallet key files.", subcommands: [Generate.self, Address.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Hot-wallet key files.", subcommands: [Generate.self, Address.self])
 
     struct Generate: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a new key file (mode 0600) and print its address.")
+        static let configuration = CommandConfiguration(
+            abstract: "Write a new key file (mode 0600) and print its address.")
         @Option(help: "The key file to create; an existing file is never overwritten.") var out: String
 
         func run() throws {
@@ -38,7 +40,8 @@ struct Keys: AsyncParsableCommand {
 }
 
 struct Tx: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Build and sign transactions.", subcommands: [USDTTransfer.self])
+    static let configuration = CommandConfiguration(
+        abstract: "Build and sign transactions.", subcommands: [USDTTransfer.self])
 
     struct USDTTransfer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -48,8 +51,10 @@ struct Tx: AsyncParsableCommand {
         @Option(name: .customLong("key-file")) var keyFile: String
         @Option(help: "Recipient, base58.") var to: String
         @Option(name: .customLong("amount-units"), help: "USDT base units (1 USDT = 1000000).") var amountUnits: Int64
-        @Option(help: "USDT contract, base58 (mainnet's by default).") var contract = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
-        @Option(name: .customLong("ref-block-id"), help: "Reference block id (64 hex); asked from --node when omitted.") var refBlockID: String?
+        @Option(help: "USDT contract, base58 (mainnet's by default).") var contract =
+            "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
+        @Option(name: .customLong("ref-block-id"), help: "Reference block id (64 hex); asked from --node when omitted.")
+        var refBlockID: String?
         @Option(help: "Timestamp in ms; now when omitted.") var timestamp: Int64?
         @Option(help: "Expiration in ms; 60 s after the head block (or now) when omitted.") var expiration: Int64?
         @Option(name: .customLong("fee-limit"), help: "fee_limit in sun.") var feeLimit: Int64 = 50_000_000
@@ -75,11 +80,13 @@ struct Tx: AsyncParsableCommand {
             let raw = try TronTransaction.trc20Transfer(
                 owner: key.address, to: recipient, amount: amountUnits, contract: contractAddress,
                 reference: try ReferenceBlock(blockID: blockID),
-                timestamp: timestamp ?? Int64(Date().timeIntervalSince1970 * 1000), expiration: expiration ?? headTime + 60_000,
+                timestamp: timestamp ?? Int64(Date().timeIntervalSince1970 * 1000),
+                expiration: expiration ?? headTime + 60_000,
                 feeLimit: feeLimit)
             let signed = try TronTransaction.sign(rawBytes: try TronTransaction.serialize(raw), with: key)
             let output: [String: String] = [
-                "raw_data_hex": Hex.encode(signed.rawBytes), "txid": signed.txidHex, "signature": Hex.encode(signed.signature),
+                "raw_data_hex": Hex.encode(signed.rawBytes), "txid": signed.txidHex,
+                "signature": Hex.encode(signed.signature),
                 "transaction_hex": Hex.encode(signed.transactionBytes), "owner": key.address.base58,
             ]
             let data = try JSONSerialization.data(withJSONObject: output, options: [.sortedKeys, .prettyPrinted])

@@ -6,7 +6,8 @@ import Testing
 @Suite("Circuit breaker with an injected clock")
 struct CircuitBreakerTests {
     let start = Fixture.date("2026-11-22T10:00:00Z")
-    let policy = CircuitBreakerPolicy(failureThresholdPercent: 50, minimumOutcomes: 10, window: .seconds(600), openCooldown: .seconds(60))
+    let policy = CircuitBreakerPolicy(
+        failureThresholdPercent: 50, minimumOutcomes: 10, window: .seconds(600), openCooldown: .seconds(60))
 
     @Test("trips at 50% failures once the window holds enough outcomes")
     func trips() {

@@ -115,15 +115,15 @@ struct PayoutPolicyTests {
     ]
 
     @Test("refusals name the field and say what is wrong", arguments: refusals)
-    func refusal(_ case_: Refusal) {
+    func refusal(_ refused: Refusal) {
         do {
-            _ = try Fixture.policy.validate(case_.draft, approval: .payout(idempotencyKey: "key-1"), now: Fixture.now)
-            Issue.record("accepted \(case_.name)")
+            _ = try Fixture.policy.validate(refused.draft, approval: .payout(idempotencyKey: "key-1"), now: Fixture.now)
+            Issue.record("accepted \(refused.name)")
         } catch {
             #expect(error.code == .invalidArgument)
-            #expect(error.field == case_.field)
-            #expect(error.message.hasPrefix("\(case_.field): "))
-            #expect(error.message.contains(case_.messageContains), "\(error.message)")
+            #expect(error.field == refused.field)
+            #expect(error.message.hasPrefix("\(refused.field): "))
+            #expect(error.message.contains(refused.messageContains), "\(error.message)")
         }
     }
 

@@ -5,17 +5,19 @@ import Testing
 
 @Suite("Scheduling, limits and the payout state machine")
 struct ScheduleAndStateTests {
-    @Test("batch types decide scheduled_for (UTC)", arguments: [
-        ("2026-11-22T03:39:10Z", Priority.immediate, "2026-11-22T03:39:10Z"),
-        ("2026-11-22T03:39:10Z", .hourly, "2026-11-22T04:00:00Z"),
-        ("2026-11-22T03:00:00Z", .hourly, "2026-11-22T04:00:00Z"),
-        ("2026-11-22T23:59:59Z", .hourly, "2026-11-23T00:00:00Z"),
-        ("2026-11-22T03:39:10Z", .daily, "2026-11-23T00:00:00Z"),
-        ("2026-12-31T00:00:00Z", .daily, "2027-01-01T00:00:00Z"),
-        ("2026-11-22T03:39:10Z", .weekly, "2026-11-23T00:00:00Z"),  // a Sunday → Monday
-        ("2026-11-23T00:00:00Z", .weekly, "2026-11-30T00:00:00Z"),  // a Monday → next Monday
-        ("2026-11-25T12:00:00Z", .weekly, "2026-11-30T00:00:00Z"),  // a Wednesday
-    ])
+    @Test(
+        "batch types decide scheduled_for (UTC)",
+        arguments: [
+            ("2026-11-22T03:39:10Z", Priority.immediate, "2026-11-22T03:39:10Z"),
+            ("2026-11-22T03:39:10Z", .hourly, "2026-11-22T04:00:00Z"),
+            ("2026-11-22T03:00:00Z", .hourly, "2026-11-22T04:00:00Z"),
+            ("2026-11-22T23:59:59Z", .hourly, "2026-11-23T00:00:00Z"),
+            ("2026-11-22T03:39:10Z", .daily, "2026-11-23T00:00:00Z"),
+            ("2026-12-31T00:00:00Z", .daily, "2027-01-01T00:00:00Z"),
+            ("2026-11-22T03:39:10Z", .weekly, "2026-11-23T00:00:00Z"),  // a Sunday → Monday
+            ("2026-11-23T00:00:00Z", .weekly, "2026-11-30T00:00:00Z"),  // a Monday → next Monday
+            ("2026-11-25T12:00:00Z", .weekly, "2026-11-30T00:00:00Z"),  // a Wednesday
+        ])
     func schedule(now: String, priority: Priority, expected: String) {
         #expect(priority.scheduledFor(acceptedAt: Fixture.date(now)) == Fixture.date(expected))
     }

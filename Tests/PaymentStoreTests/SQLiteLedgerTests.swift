@@ -42,7 +42,9 @@ struct SQLiteLedgerTests {
             Issue.record("a different request reused the key")
         } catch let error as PaymentError {
             #expect(error.code == .failedPrecondition)
-            #expect(error.message.contains("idempotency_key \"k-1\" was already used for a different request (payout \(first.id))"))
+            #expect(
+                error.message.contains(
+                    "idempotency_key \"k-1\" was already used for a different request (payout \(first.id))"))
         }
         let otherCaller = try await ledger.createPayout(
             Make.new(Make.payout(key: "k-1", requestedBy: "ops/other")), limits: Make.roomy)
@@ -82,7 +84,8 @@ struct SQLiteLedgerTests {
         await #expect(throws: DatabaseError.self) { try await ledger.createBatch(batch, limits: Make.roomy) }
         let counts = try await ledger.pool.read { db in
             (
-                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payouts"), try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM payouts"),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM batches"),
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM idempotency_keys"),
                 try Int.fetchOne(db, sql: "SELECT COALESCE(SUM(units), 0) FROM limit_usage")
             )
@@ -102,7 +105,10 @@ struct SQLiteLedgerTests {
                     // 100 + 3 + 3 + ... : the hourly limit of 500 lets 133 of the 3-unit creates and one 100 through.
                     let amount: Int64 = index == 0 ? 100 : 3
                     do {
-                        return .success(try await ledger.createPayout(Make.new(Make.payout(key: "g-\(index)", amount: amount)), limits: limits).isReplay)
+                        return .success(
+                            try await ledger.createPayout(
+                                Make.new(Make.payout(key: "g-\(index)", amount: amount)), limits: limits
+                            ).isReplay)
                     } catch {
                         return .failure(error)
                     }
@@ -130,7 +136,8 @@ struct SQLiteLedgerTests {
         let ledger = try temporary.open()
         var original: [String] = []
         for index in 0..<50 {
-            original.append(try await ledger.createPayout(Make.new(Make.payout(key: "p-\(index)")), limits: Make.roomy).value.id)
+            original.append(
+                try await ledger.createPayout(Make.new(Make.payout(key: "p-\(index)")), limits: Make.roomy).value.id)
         }
         var seen: [String] = []
         var cursor: PayoutCursor?
@@ -139,7 +146,8 @@ struct SQLiteLedgerTests {
             seen += page.payouts.map(\.id)
             cursor = page.next
             for index in 0..<7 {  // new payouts arrive between pages
-                _ = try await ledger.createPayout(Make.new(Make.payout(key: "late-\(seen.count)-\(index)")), limits: Make.roomy)
+                _ = try await ledger.createPayout(
+                    Make.new(Make.payout(key: "late-\(seen.count)-\(index)")), limits: Make.roomy)
             }
         } while cursor != nil
         #expect(seen == original.reversed(), "newest first, each exactly once, none of the late ones")
@@ -152,10 +160,12 @@ struct SQLiteLedgerTests {
         let ledger = try temporary.open()
         let other = "TG3XXyExBkPp9nzdajDZsozEu4BkaSJozs"
         _ = try await ledger.createPayout(Make.new(Make.payout(key: "a", recipient: other)), limits: Make.roomy)
-        _ = try await ledger.createPayout(Make.new(Make.payout(key: "b", at: Make.now.addingTimeInterval(10))), limits: Make.roomy)
+        _ = try await ledger.createPayout(
+            Make.new(Make.payout(key: "b", at: Make.now.addingTimeInterval(10))), limits: Make.roomy)
         let batch = try await ledger.createBatch(Make.batch(key: "c", amounts: [5, 6]), limits: Make.roomy)
         func count(_ filter: PayoutFilter) async throws -> Int {
-            try await ledger.listPayouts(filter, limit: 100, after: nil, now: Make.now.addingTimeInterval(60)).payouts.count
+            try await ledger.listPayouts(filter, limit: 100, after: nil, now: Make.now.addingTimeInterval(60)).payouts
+                .count
         }
         #expect(try await count(PayoutFilter(recipient: other)) == 1)
         #expect(try await count(PayoutFilter(batchID: batch.value.batch.id)) == 2)
@@ -171,15 +181,20 @@ struct SQLiteLedgerTests {
         let temporary = try TemporaryLedger()
         defer { temporary.remove() }
         let ledger = try temporary.open()
-        let payout = try await ledger.createPayout(Make.new(Make.payout(key: "c-1", amount: 7)), limits: Make.roomy).value
+        let payout = try await ledger.createPayout(Make.new(Make.payout(key: "c-1", amount: 7)), limits: Make.roomy)
+            .value
         let cancelled = try await ledger.cancelPayout(id: payout.id, reason: "typo", at: Make.now)
         #expect(cancelled.status == .cancelled && cancelled.failureReason == "cancelled: typo")
         #expect(try await ledger.stats(at: Make.now).usage.dayUnits == 0)
         #expect(try await ledger.cancelPayout(id: payout.id, reason: "again", at: Make.now) == cancelled)
         try await ledger.pool.write { db in try db.execute(sql: "UPDATE payouts SET status = 'SIGNED'") }
-        await #expect(throws: PaymentError.self) { try await ledger.cancelPayout(id: payout.id, reason: "", at: Make.now) }
+        await #expect(throws: PaymentError.self) {
+            try await ledger.cancelPayout(id: payout.id, reason: "", at: Make.now)
+        }
         let signed = try await ledger.createPayout(Make.new(Make.payout(key: "c-2")), limits: Make.roomy).value
-        try await ledger.pool.write { db in try db.execute(sql: "UPDATE payouts SET status = 'SIGNED' WHERE id = ?", arguments: [signed.id]) }
+        try await ledger.pool.write { db in
+            try db.execute(sql: "UPDATE payouts SET status = 'SIGNED' WHERE id = ?", arguments: [signed.id])
+        }
         do {
             _ = try await ledger.cancelPayout(id: signed.id, reason: "", at: Make.now)
             Issue.record("cancelled a signed payout")
@@ -199,7 +214,8 @@ struct SQLiteLedgerTests {
         let temporary = try TemporaryLedger()
         defer { temporary.remove() }
         var ledger = try temporary.open()
-        let payout = try await ledger.createPayout(Make.new(Make.payout(key: "r-1", amount: 11)), limits: Make.roomy).value
+        let payout = try await ledger.createPayout(Make.new(Make.payout(key: "r-1", amount: 11)), limits: Make.roomy)
+            .value
         let batch = try await ledger.createBatch(Make.batch(key: "r-2", amounts: [1, 2]), limits: Make.roomy).value
         let breaker = BreakerSnapshot(state: .open, opening: .init(at: Make.now, reason: "op", manual: true))
         try await ledger.saveBreaker(breaker)
@@ -208,7 +224,8 @@ struct SQLiteLedgerTests {
         ledger = try temporary.open()
         #expect(try await ledger.payout(id: payout.id) == payout)
         #expect(try await ledger.batch(id: batch.batch.id) == batch)
-        #expect(try await ledger.createPayout(Make.new(Make.payout(key: "r-1", amount: 11)), limits: Make.roomy).isReplay)
+        #expect(
+            try await ledger.createPayout(Make.new(Make.payout(key: "r-1", amount: 11)), limits: Make.roomy).isReplay)
         #expect(try await ledger.stats(at: Make.now).usage.dayUnits == 14)
         #expect(try await ledger.loadBreaker() == breaker)
         #expect(try await ledger.stats(at: Make.now).countsByStatus[.pending] == 3)

@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// The Decodable vector types below use the vector files' own JSON keys (snake_case) as their property names.
 import Foundation
 import Testing
 

@@ -1,3 +1,5 @@
+// swift-format-ignore-file: AlwaysUseLowerCamelCase
+// The Decodable vector types below use the vector files' own JSON keys (snake_case) as their property names.
 import Foundation
 import Testing
 import TronProto
@@ -49,7 +51,8 @@ struct SigningVectors: Decodable {
     var block_id_check: BlockIDCheck
 
     static let shared: SigningVectors = {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/vectors.json")
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+            "Fixtures/vectors.json")
         return try! JSONDecoder().decode(SigningVectors.self, from: Data(contentsOf: url))
     }()
 }
@@ -67,7 +70,9 @@ struct TronCryptoVectorTests {
             #expect(digest != vector.sha3_256_fips202)
         }
         // Inputs longer than one 136-byte block.
-        #expect(Keccak256.hash([UInt8](repeating: 0x61, count: 200)) != Keccak256.hash([UInt8](repeating: 0x61, count: 199)))
+        #expect(
+            Keccak256.hash([UInt8](repeating: 0x61, count: 200)) != Keccak256.hash([UInt8](repeating: 0x61, count: 199))
+        )
     }
 
     @Test("private key → public key → address")
@@ -92,8 +97,10 @@ struct TronCryptoVectorTests {
         #expect(Hex.encode(reference.bytes) == vector.ref_block_bytes)
         #expect(Hex.encode(reference.hash) == vector.ref_block_hash)
         let raw = try TronTransaction.trc20Transfer(
-            owner: key.address, to: to, amount: vector.amount_units, contract: try TronAddress(base58: vector.contract_base58),
-            reference: reference, timestamp: vector.timestamp, expiration: vector.expiration, feeLimit: vector.fee_limit)
+            owner: key.address, to: to, amount: vector.amount_units,
+            contract: try TronAddress(base58: vector.contract_base58),
+            reference: reference, timestamp: vector.timestamp, expiration: vector.expiration, feeLimit: vector.fee_limit
+        )
         let rawBytes = try TronTransaction.serialize(raw)
         #expect(Hex.encode(rawBytes) == vector.raw_data_hex)
         let signed = try TronTransaction.sign(rawBytes: rawBytes, with: key)
@@ -102,7 +109,11 @@ struct TronCryptoVectorTests {
         #expect(Hex.encode(signed.transactionBytes) == vector.signed_transaction_protobuf_hex)
         let parsed = try SignedTronTransaction(transactionBytes: signed.transactionBytes)
         #expect(parsed == signed)
-        #expect(TRC20.decodeTransfer(Array(try Protocol_TriggerSmartContract(unpackingAny: raw.contract[0].parameter).data))! == (to, vector.amount_units))
+        #expect(
+            TRC20.decodeTransfer(
+                Array(try Protocol_TriggerSmartContract(unpackingAny: raw.contract[0].parameter).data))! == (
+                    to, vector.amount_units
+                ))
     }
 
     @Test("signatures recover to the signer, in both v conventions; a wrong digest recovers someone else")
@@ -110,11 +121,16 @@ struct TronCryptoVectorTests {
         let vector = vectors.usdt_transfer_offline
         let digest = try #require(Hex.decode(vector.txID))
         let owner = try TronAddress(base58: vector.owner_base58)
-        #expect(TronSignature.recoverAddress(signature: try #require(Hex.decode(vector.signature)), digest: digest) == owner)
-        #expect(TronSignature.recoverAddress(signature: try #require(Hex.decode(vector.signature_v27)), digest: digest) == owner)
+        #expect(
+            TronSignature.recoverAddress(signature: try #require(Hex.decode(vector.signature)), digest: digest) == owner
+        )
+        #expect(
+            TronSignature.recoverAddress(signature: try #require(Hex.decode(vector.signature_v27)), digest: digest)
+                == owner)
         var other = digest
         other[0] ^= 1
-        #expect(TronSignature.recoverAddress(signature: try #require(Hex.decode(vector.signature)), digest: other) != owner)
+        #expect(
+            TronSignature.recoverAddress(signature: try #require(Hex.decode(vector.signature)), digest: other) != owner)
         #expect(TronSignature.recoverAddress(signature: [1, 2, 3], digest: digest) == nil)
     }
 
@@ -144,14 +160,18 @@ struct TronCryptoVectorTests {
         #expect(!"\(key)".contains(vectors.usdt_transfer_offline.private_key))
         #expect(!String(reflecting: key).contains("6b9f6343"))
         #expect(throws: TronKeyError.self) { try TronPrivateKey(hex: String(repeating: "0", count: 64)) }
-        #expect(throws: TronKeyError.self) { try TronPrivateKey(hex: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff") }
+        #expect(throws: TronKeyError.self) {
+            try TronPrivateKey(hex: "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff")
+        }
     }
 
     @Test("balanceOf parameter")
     func balanceOf() throws {
         let to = try TronAddress(base58: vectors.usdt_transfer_offline.to_base58)
         #expect(Hex.encode(TRC20.balanceOfParameter(owner: to)) == vectors.usdt_balanceof_call.parameter_for_to_address)
-        #expect(Hex.encode(TRC20.balanceOfSelector + TRC20.balanceOfParameter(owner: to)) == vectors.usdt_balanceof_call.data)
+        #expect(
+            Hex.encode(TRC20.balanceOfSelector + TRC20.balanceOfParameter(owner: to))
+                == vectors.usdt_balanceof_call.data)
     }
 
     @Test("tronpy's upstream raw_data round-trips and hashes to its txID")
@@ -167,7 +187,8 @@ struct TronCryptoVectorTests {
 
     @Test("block ids as java-tron derives them")
     func blockID() throws {
-        let header = try Protocol_BlockHeader.raw(serializedBytes: try #require(Hex.decode(vectors.block_id_check.block_header_raw_hex)))
+        let header = try Protocol_BlockHeader.raw(
+            serializedBytes: try #require(Hex.decode(vectors.block_id_check.block_header_raw_hex)))
         let id = try TronBlockID.make(headerRaw: header)
         #expect(Hex.encode(id) == vectors.block_id_check.published_blockID)
         #expect(TronBlockID.number(of: id) == header.number)

@@ -29,7 +29,8 @@ public struct DevCertificateAuthority {
     /// Loads a CA written by `write(to:)`.
     public static func load(directory: String) throws -> DevCertificateAuthority {
         let certificate = try Certificate(pemEncoded: String(contentsOfFile: directory + "/ca.pem", encoding: .utf8))
-        let key = try P256.Signing.PrivateKey(pemRepresentation: String(contentsOfFile: directory + "/ca.key", encoding: .utf8))
+        let key = try P256.Signing.PrivateKey(
+            pemRepresentation: String(contentsOfFile: directory + "/ca.key", encoding: .utf8))
         return DevCertificateAuthority(certificate: certificate, key: key)
     }
 
@@ -59,7 +60,8 @@ public struct DevCertificateAuthority {
     /// Writes ca.pem and ca.key (0600).
     public func write(to directory: String) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try certificate.serializeAsPEM().pemString.write(toFile: directory + "/ca.pem", atomically: true, encoding: .utf8)
+        try certificate.serializeAsPEM().pemString.write(
+            toFile: directory + "/ca.pem", atomically: true, encoding: .utf8)
         try Self.writeSecret(key.pemRepresentation, to: directory + "/ca.key")
     }
 
@@ -75,7 +77,10 @@ public struct DevCertificateAuthority {
 
     static func writeSecret(_ text: String, to path: String) throws {
         try? FileManager.default.removeItem(atPath: path)
-        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard
+            FileManager.default.createFile(
+                atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600])
+        else {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
     }

@@ -13,7 +13,8 @@ public struct SpiffeID: Sendable, Hashable, CustomStringConvertible {
     /// Parses the URI form; nil for anything else.
     public init?(uri: String) {
         guard uri.hasPrefix("spiffe://") else { return nil }
-        let parts = uri.dropFirst("spiffe://".count).split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = uri.dropFirst("spiffe://".count).split(separator: "/", omittingEmptySubsequences: false).map(
+            String.init)
         guard parts.count == 5, parts[1] == "plane", parts[3] == "service",
             [parts[0], parts[2], parts[4]].allSatisfy(Self.isName)
         else { return nil }
@@ -24,6 +25,7 @@ public struct SpiffeID: Sendable, Hashable, CustomStringConvertible {
     public var description: String { uri }
 
     static func isName(_ text: String) -> Bool {
-        !text.isEmpty && text.count <= 63 && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
+        !text.isEmpty && text.count <= 63
+            && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
     }
 }

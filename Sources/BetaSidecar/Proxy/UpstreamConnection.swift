@@ -90,5 +90,7 @@ final class UpstreamConnection: Sendable {
 }
 
 extension EventLoopFuture {
-    static func === (lhs: EventLoopFuture, rhs: EventLoopFuture) -> Bool { ObjectIdentifier(lhs) == ObjectIdentifier(rhs) }
+    static func === (lhs: EventLoopFuture, rhs: EventLoopFuture) -> Bool {
+        ObjectIdentifier(lhs) == ObjectIdentifier(rhs)
+    }
 }

@@ -42,7 +42,8 @@ enum AdminHTTP {
                 "status": checks.ready ? "ok" : "unavailable",
                 "checks": [
                     "store": ["ok": checks.store, "error": checks.storeError ?? ""] as [String: Any],
-                    "circuit_breaker": ["ok": checks.breaker != .open, "state": checks.breaker.rawValue] as [String: Any],
+                    "circuit_breaker": ["ok": checks.breaker != .open, "state": checks.breaker.rawValue]
+                        as [String: Any],
                 ],
             ]
             let data = (try? JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])) ?? Data()

@@ -6,11 +6,15 @@ import TronKit
 public enum WalletKey {
     public static let environmentVariable = "PAYMENT_RPC_WALLET_PRIVATE_KEY"
 
-    public static func load(config: PaymentRPCConfig, environment: [String: String]) throws(ConfigError) -> TronPrivateKey {
+    public static func load(config: PaymentRPCConfig, environment: [String: String]) throws(ConfigError)
+        -> TronPrivateKey
+    {
         if let path = config.walletKeyFile { return try fromFile(path) }
         if let text = environment[environmentVariable], !text.isEmpty {
             guard config.environment == .development else {
-                throw ConfigError(key: environmentVariable, "is only allowed in development; use wallet.key_file (mode 0600) in production")
+                throw ConfigError(
+                    key: environmentVariable,
+                    "is only allowed in development; use wallet.key_file (mode 0600) in production")
             }
             do {
                 return try TronPrivateKey(hex: text)
@@ -18,7 +22,9 @@ public enum WalletKey {
                 throw ConfigError(key: environmentVariable, "\(error)")
             }
         }
-        throw ConfigError(key: "wallet.key_file", "is required when processor.enabled is true (or \(environmentVariable) in development)")
+        throw ConfigError(
+            key: "wallet.key_file",
+            "is required when processor.enabled is true (or \(environmentVariable) in development)")
     }
 
     /// Reads a key file after checking that no one but its owner can read or write it.
@@ -31,9 +37,11 @@ public enum WalletKey {
         guard mode & 0o077 == 0 else {
             throw ConfigError(
                 key: "wallet.key_file",
-                "\(path) has mode \(String(mode, radix: 8, uppercase: false).leftPadded(to: 4)); it must be readable by its owner only (chmod 600 \(path))")
+                "\(path) has mode \(String(mode, radix: 8, uppercase: false).leftPadded(to: 4)); it must be readable by its owner only (chmod 600 \(path))"
+            )
         }
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
+        else {
             throw ConfigError(key: "wallet.key_file", "\(path) cannot be read")
         }
         do {

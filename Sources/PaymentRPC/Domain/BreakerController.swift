@@ -13,7 +13,9 @@ public final class BreakerController: Sendable {
     private let logger: Logger
 
     /// Restores the persisted state, if any.
-    public init(policy: CircuitBreakerPolicy, ledger: any PayoutLedger, clock: any WallClock, logger: Logger) async throws {
+    public init(policy: CircuitBreakerPolicy, ledger: any PayoutLedger, clock: any WallClock, logger: Logger)
+        async throws
+    {
         var breaker = CircuitBreaker(policy: policy)
         if let snapshot = try await ledger.loadBreaker() {
             breaker = CircuitBreaker(policy: policy, state: snapshot.state, opening: snapshot.opening)

@@ -21,7 +21,8 @@ public final class PaymentMetrics: Sendable {
     /// Counts a CreatePayout/CreateBatch item by its outcome: accepted, replayed, invalid, limit_exceeded,
     /// unavailable, conflict, error.
     public func recordRequest(router: Router?, priority: Priority?, outcome: String, count: Int = 1) {
-        let key = RequestKey(router: router?.rawValue ?? "unknown", priority: priority?.rawValue ?? "IMMEDIATE", outcome: outcome)
+        let key = RequestKey(
+            router: router?.rawValue ?? "unknown", priority: priority?.rawValue ?? "IMMEDIATE", outcome: outcome)
         requests.handle(for: key) {
             Counter(
                 label: "tron_payment_requests_total",
