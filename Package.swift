@@ -102,7 +102,7 @@ let package = Package(
         .target(
             name: "PaymentRPC",
             dependencies: [
-                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode", "MetricHandles",
+                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode", "MetricHandles", "ServerSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -237,7 +237,7 @@ let package = Package(
         .executableTarget(
             name: "payment-rpc",
             dependencies: [
-                "PaymentRPC", "TronKit",
+                "PaymentRPC", "ServerSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
