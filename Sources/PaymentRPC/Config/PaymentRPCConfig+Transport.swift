@@ -53,6 +53,11 @@ extension PaymentRPCConfig {
                 "is required when environment is \(environment.rawValue): the path of the Unix socket the sidecar connects to, in an existing directory"
             )
         }
+        try Self.requireSocketDirectory(socket)
+    }
+
+    /// Refuses a socket path whose directory does not exist: payment-rpc creates the socket, never its directory.
+    static func requireSocketDirectory(_ socket: String) throws(ConfigError) {
         let directory = URL(fileURLWithPath: socket).deletingLastPathComponent().path
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {

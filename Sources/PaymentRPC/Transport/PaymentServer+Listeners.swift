@@ -49,14 +49,7 @@ extension PaymentServer {
     /// Refuses a socket path whose directory is missing, and removes a stale socket left by an earlier run (but
     /// never another kind of file).
     static func prepareSocketPath(_ socket: String) throws {
-        let directory = URL(fileURLWithPath: socket).deletingLastPathComponent().path
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw ConfigError(
-                key: "grpc.unix_socket",
-                "the directory \(directory) must exist (payment-rpc creates the socket in it but never the directory itself)"
-            )
-        }
+        try PaymentRPCConfig.requireSocketDirectory(socket)
         var info = stat()
         guard lstat(socket, &info) == 0 else { return }
         guard info.st_mode & mode_t(S_IFMT) == mode_t(S_IFSOCK) else {
