@@ -6,7 +6,7 @@ public struct CircuitBreakerPolicy: Sendable, Equatable {
     public var failureThresholdPercent: Int
     /// ...and the window holds at least this many outcomes (a single early failure must not trip it).
     public var minimumOutcomes: Int
-    /// How far back outcomes count.
+    /// How far back outcomes count: a sliding window ending at the instant asked about.
     public var window: Duration
     /// How long an automatic trip stays open before one probe payout is let through (half-open).
     public var openCooldown: Duration

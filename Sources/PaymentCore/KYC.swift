@@ -8,7 +8,7 @@ public struct KYCAttestation: Sendable, Equatable {
     public var verified: Bool
     /// SHA-256 of the recipient's KYC record, 64 hex characters.
     public var hash: String
-    /// The node operator's node id.
+    /// The node operator's node id: 1-128 characters from A-Z a-z 0-9 . _ : - (checked by `PayoutPolicy`).
     public var nodeID: String
     /// Base64 Ed25519 signature over `KYCApproval.canonicalText`.
     public var complianceSignature: String

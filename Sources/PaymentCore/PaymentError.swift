@@ -25,7 +25,7 @@ public struct PaymentError: Error, Sendable, Equatable, CustomStringConvertible 
     public var message: String
     /// The request field at fault, as a path (`items[3].amount_units`).
     public var field: String?
-    /// The limit that would be exceeded.
+    /// The limit that would be exceeded ("daily" or "hourly"), sent as `x-lucid-error-limit`; nil otherwise.
     public var limit: String?
 
     /// Makes an error. A `field` is put in front of `message` ("amount_units: must be …") and also kept apart for

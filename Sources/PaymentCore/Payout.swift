@@ -7,7 +7,7 @@ public struct Payout: Sendable, Equatable {
     /// The idempotency key it was created with (1-255 printable ASCII, scoped to `requestedBy`); a batch's payouts
     /// carry "<batch key>/<item index>".
     public var idempotencyKey: String
-    /// Base58 TRON address.
+    /// The recipient's base58check TRON address ("T…", 34 characters), as validated by `PayoutPolicy`.
     public var recipient: String
     /// Amount in USDT base units (6 decimals), > 0 and at most the router's per-payout maximum.
     public var amountUnits: Int64
@@ -74,7 +74,7 @@ public struct Payout: Sendable, Equatable {
         public var blockNumber: Int64
         /// That block's timestamp (the ledger stores milliseconds).
         public var blockTime: Date
-        /// Sun burned (energy and bandwidth).
+        /// Sun burned for energy and bandwidth (1 TRX = 1,000,000 sun); nil before the final receipt.
         public var feeSun: Int64?
         /// Energy the transaction consumed, when the receipt said.
         public var energyUsed: Int64?
