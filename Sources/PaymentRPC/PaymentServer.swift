@@ -78,7 +78,7 @@ public struct PaymentServer: Sendable {
         var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = try grpcListeners(services: services)
         let admin = Application(
             router: AdminHTTP.router(ledger: ledger, breaker: breaker, registry: registry),
-            configuration: .init(address: .hostname(config.adminListen.host, port: config.adminListen.port)),
+            configuration: .init(address: config.adminListen.bindAddress),
             logger: logger)
         runnable.append(.init(service: admin))
         runnable.append(.init(service: LedgerCheckpointer(ledger: ledger, logger: logger)))

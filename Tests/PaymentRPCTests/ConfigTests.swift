@@ -79,6 +79,31 @@ struct ConfigTests {
         #expect(throws: ConfigError.self) {
             try PaymentRPCConfig.load(file: nil, environment: ["PAYMENT_RPC_LIMITS_HOURLY_UNITS": "lots"])
         }
-        #expect(PaymentRPCConfig.environmentVariable(for: "store.sqlite_path") == "PAYMENT_RPC_STORE_SQLITE_PATH")
+        #expect(
+            PaymentRPCConfig.schema.environmentVariable(for: "store.sqlite_path") == "PAYMENT_RPC_STORE_SQLITE_PATH")
+    }
+
+    @Test("a mistyped PAYMENT_RPC_ variable stops start-up naming it; the wallet key variable is not a setting")
+    func mistypedVariable() throws {
+        do {
+            _ = try PaymentRPCConfig.load(file: nil, environment: ["PAYMENT_RPC_LIMITS_DAILY_UNIT": "1000000"])
+            Issue.record("a mistyped variable was ignored")
+        } catch {
+            #expect(error.key == "PAYMENT_RPC_LIMITS_DAILY_UNIT")
+            #expect(error.problem.hasPrefix("is not a known setting of payment-rpc"))
+        }
+        let config = try PaymentRPCConfig.load(
+            file: nil, environment: [WalletKey.environmentVariable: "", "PAYMENT_RPCX": "1", "HOME": "/root"])
+        #expect(config.configWarnings.isEmpty)
+    }
+
+    @Test("every declared key has a summary and its own environment variable")
+    func schemaDocumentsEveryKey() {
+        let schema = PaymentRPCConfig.schema
+        #expect(schema.keys.count == Set(schema.keys.map(\.name)).count)
+        for key in schema.keys {
+            #expect(!key.summary.isEmpty, "\(key.name)")
+            #expect(schema.environmentVariable(for: key.name).hasPrefix("PAYMENT_RPC_"))
+        }
     }
 }

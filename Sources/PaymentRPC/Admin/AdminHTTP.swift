@@ -3,6 +3,7 @@ import Hummingbird
 import PaymentCore
 import PaymentStore
 import Prometheus
+import ServerSupport
 
 /// The admin HTTP port: /live (the process runs), /ready (the store answers and the breaker is not open),
 /// /health (each check as JSON) and /metrics (Prometheus text).
@@ -25,16 +26,13 @@ enum AdminHTTP {
         }
     }
 
+    /// `/live`, `/ready` (the store answers and the breaker is not open) and `/metrics` from ServerSupport's
+    /// admin router, plus `/health` (each check as JSON).
     static func router(
         ledger: any PayoutLedger, breaker: BreakerController, registry: PrometheusCollectorRegistry?
     ) -> Hummingbird.Router<BasicRequestContext> {
-        let router = Hummingbird.Router()
-        router.get("/live") { _, _ in Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "live\n"))) }
-        router.get("/ready") { _, _ in
-            let checks = await Checks.run(ledger: ledger, breaker: breaker)
-            return Response(
-                status: checks.ready ? .ok : .serviceUnavailable,
-                body: .init(byteBuffer: ByteBuffer(string: checks.ready ? "ready\n" : "not ready\n")))
+        let router = AdminRouter.make(registry: registry) {
+            await Checks.run(ledger: ledger, breaker: breaker).ready
         }
         router.get("/health") { _, _ in
             let checks = await Checks.run(ledger: ledger, breaker: breaker)
@@ -50,13 +48,6 @@ enum AdminHTTP {
             return Response(
                 status: checks.ready ? .ok : .serviceUnavailable, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
-        router.get("/metrics") { _, _ in
-            var bytes: [UInt8] = []
-            registry?.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         }
         return router
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ServerSupport
 import PaymentCore
 
 // The keys that keep one node from causing a second payment, and the development clock:
@@ -10,9 +11,9 @@ import PaymentCore
 // | `development.clock_start` | RFC 3339 instant   | now     | development only: where the server's clock starts |
 // | `development.clock_rate`  | integer 1...100000 | 1       | development only: clock speed × real time         |
 extension PaymentRPCConfig {
-    mutating func readProcessingSafety(_ reader: ConfigReader) throws(ConfigError) {
+    mutating func readProcessingSafety(_ reader: ConfigSource) throws(ConfigError) {
         crossCheckURLs = try reader.list("tron.cross_check_urls").enumerated().map { index, text throws(ConfigError) in
-            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+            guard HTTPURL.parse(text) != nil else {
                 throw ConfigError(key: "tron.cross_check_urls[\(index)]", "must be an http(s) URL, got \"\(text)\"")
             }
             return text
@@ -30,7 +31,7 @@ extension PaymentRPCConfig {
         }
         developmentClockRate = try reader.integer("development.clock_rate", in: 1...100_000) ?? developmentClockRate
         if environment != .development {
-            for key in ["development.clock_start", "development.clock_rate"] where reader.values[key] != nil {
+            for key in ["development.clock_start", "development.clock_rate"] where reader.origin(of: key) != nil {
                 throw ConfigError(key: key, "is only allowed when environment is development")
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import ServerSupport
 
 extension PaymentRPCConfig {
     /// Reads and checks the keys that decide who can reach payment-rpc:
@@ -10,7 +11,7 @@ extension PaymentRPCConfig {
     ///   created there with mode 0660.
     /// - `grpc.allowed_peer_uids` (list of uids, default: the server's own uid): who may connect to the socket.
     /// - `admin.allowed_callers` (list of "plane/service", default empty): who may call AdminService.
-    mutating func readTransportRules(_ reader: ConfigReader) throws(ConfigError) {
+    mutating func readTransportRules(_ reader: ConfigSource) throws(ConfigError) {
         let uids = try reader.list("grpc.allowed_peer_uids")
         if !uids.isEmpty {
             allowedPeerUIDs = Set(
@@ -34,7 +35,7 @@ extension PaymentRPCConfig {
                 }
                 return text
             })
-        grpcListenSetExplicitly = reader.values["grpc.listen"] != nil
+        grpcListenSetExplicitly = reader.origin(of: "grpc.listen") != nil
     }
 
     /// Outside development: no TCP listener, a Unix socket in an existing directory.

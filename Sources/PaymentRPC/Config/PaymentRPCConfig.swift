@@ -1,5 +1,6 @@
 import Foundation
 import PaymentCore
+import ServerSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -34,16 +35,9 @@ public struct PaymentRPCConfig: Sendable {
     }
 
     /// A host and port to listen on.
-    public struct ListenAddress: Sendable, Equatable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-        public var description: String { "\(host):\(port)" }
-    }
+    public typealias ListenAddress = HostPort
 
+    /// Where payment-rpc runs (key `environment`), development by default.
     public var environment: Environment = .development
     /// The gRPC TCP listener (key `grpc.listen`), served in development only; setting it in staging or
     /// production is refused at start.
@@ -114,6 +108,8 @@ public struct PaymentRPCConfig: Sendable {
 
     /// Log level (key `log.level`).
     public var logLevel = "info"
+    /// One line per renamed key the file or the environment used; logged at start.
+    public var configWarnings: [String] = []
 
     public init() {}
 
@@ -125,14 +121,4 @@ public struct PaymentRPCConfig: Sendable {
 }
 
 /// A configuration value that cannot be used; the message names the key and what is allowed.
-public struct ConfigError: Error, Sendable, CustomStringConvertible, Equatable {
-    public var key: String
-    public var problem: String
-
-    public init(key: String, _ problem: String) {
-        self.key = key
-        self.problem = problem
-    }
-
-    public var description: String { "configuration error: \(key): \(problem)" }
-}
+public typealias ConfigError = ServerSupport.ConfigError
