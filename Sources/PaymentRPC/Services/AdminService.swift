@@ -36,8 +36,8 @@ public struct AdminService: Lucid_Payment_V1_AdminService.ServiceProtocol {
         return ServerResponse(message: status(of: await breaker.trip(reason: reason)))
     }
 
-    /// ResetBreaker: closes the breaker, whether opened by hand or by the failure rate; `reason` is optional, at
-    /// most 256 characters.
+    /// ResetBreaker: closes the breaker however it opened (by hand, by the failure rate or by a fault); `reason` is
+    /// optional, at most 256 characters.
     public func resetBreaker(
         request: ServerRequest<Lucid_Payment_V1_ResetBreakerRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_BreakerStatus> {

@@ -209,8 +209,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
     }
 
     /// GetStats: payout counts per status, the limit windows' usage (accepted and not cancelled, by acceptance
-    /// time), the signed outflow (by signing time), the breaker state, the success rate (confirmed / (confirmed + failed), 1 with neither)
-    /// and what waits for the outflow window. Amounts are USDT base units.
+    /// time), the signed outflow (by signing time), the breaker state, the success rate (confirmed / (confirmed +
+    /// failed), 1 with neither) and what waits for the outflow window. Amounts are USDT base units.
     public func getStats(
         request: ServerRequest<Lucid_Payment_V1_GetStatsRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_Stats> {
