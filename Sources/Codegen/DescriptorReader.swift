@@ -5,7 +5,9 @@ import SwiftProtobufPluginLibrary
 /// Stage 1: proto descriptors → `HTTPAPI`. Reads every method's `google.api.http` rule (get/put/post/delete/patch/
 /// custom, path templates with `{field}` and `{field=pattern}`, `body`, `response_body`, `additional_bindings`).
 public enum DescriptorReader {
+    /// Why the protos cannot be rendered, naming the proto element ("lucid.payment.v1.X.y: …"); protoc shows it.
     public struct Failure: Error, CustomStringConvertible {
+        /// The message protoc prints: the full name of the method or field at fault and what is wrong.
         public var description: String
     }
 
@@ -16,6 +18,10 @@ public enum DescriptorReader {
 
     static var namer: SwiftProtobufNamer { SwiftProtobufNamer() }
 
+    /// Builds the model of every RPC with a `google.api.http` rule in `files`. Throws `Failure` (or the constraint
+    /// reader's failure) for a binding without a pattern, a bad path template, a body that is not a field, a
+    /// request string without `max_length` or repeated field without `max_items`, rules that do not fit the
+    /// field's type, and a "Required." comment without `required: true`.
     public static func read(files: [FileDescriptor], title: String) throws -> HTTPAPI {
         var operations: [HTTPOperation] = []
         var messages: [String: MessageModel] = [:]

@@ -1,11 +1,17 @@
 /// An ordered JSON/YAML value, so a document renders byte for byte the same every time.
 public indirect enum DocumentValue: Sendable, Equatable {
+    /// Members in the order they are rendered (no sorting, no duplicate check).
     case object([(String, DocumentValue)])
+    /// Items in order.
     case array([DocumentValue])
+    /// Always rendered double-quoted with JSON escapes, in JSON and YAML alike.
     case string(String)
+    /// A plain number (lengths, limits); 64-bit proto integers are strings in the proto3 JSON mapping.
     case integer(Int)
+    /// `true` or `false`.
     case bool(Bool)
 
+    /// Equal when both render the same JSON, so member order matters.
     public static func == (lhs: DocumentValue, rhs: DocumentValue) -> Bool { lhs.json() == rhs.json() }
 
     /// Pretty JSON with two-space indentation.

@@ -5,17 +5,25 @@ import SwiftProtobufPluginLibrary
 public struct FieldConstraints: Sendable, Equatable {
     /// Lengths in characters (Unicode code points).
     public var minLength: Int?
+    /// At most this many characters (code points); required on every request string (`DescriptorReader`).
     public var maxLength: Int?
     /// An anchored regular expression the whole value must match.
     public var pattern: String?
+    /// The smallest allowed value of an integer or enum field.
     public var minimum: Int64?
+    /// The largest allowed value of an integer or enum field.
     public var maximum: Int64?
+    /// The fewest items a repeated field may hold.
     public var minItems: Int?
+    /// The most items a repeated field may hold; required on every repeated request field.
     public var maxItems: Int?
+    /// The field must be given: a non-empty string, a non-zero integer or enum, at least one item, or a set message.
+    /// The generated checks have no case for bool, bytes, float or double fields: there it is only documented.
     public var required = false
     /// An OpenAPI `format` for what no pattern can say (a checksum); stated in the document only.
     public var format: String?
 
+    /// No rules: what a field without `(lucid.api.v1.field)` has.
     public init() {}
 
     /// Whether any rule is set.

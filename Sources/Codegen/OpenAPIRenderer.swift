@@ -1,17 +1,22 @@
 /// Stage 2a: `HTTPAPI` → an OpenAPI 3.0.3 document (JSON and YAML, same content). Schemas follow the proto3 JSON
 /// mapping: 64-bit integers as strings, enums as names, Timestamp as RFC 3339, field names in lowerCamelCase.
-/// `required` follows the convention that a field comment starting with "Required." marks a required field.
+/// `required` comes from `(lucid.api.v1.field).required`; `DescriptorReader` refuses a field whose comment starts
+/// with "Required." without it.
 public struct OpenAPIRenderer {
+    /// What the document says that the protos cannot: rate limits and the API version.
     public struct Options: Sendable {
         /// Requests per minute per principal, by RPC name (`x-rate-limit` and the 429 description).
         public var rateLimits: [String: Int] = [:]
+        /// The `info.version` of the document.
         public var version = "v1"
+        /// No rate limits, version "v1".
         public init() {}
     }
 
     let api: HTTPAPI
     let options: Options
 
+    /// A renderer of `api`; `document()` does the work.
     public init(api: HTTPAPI, options: Options = Options()) {
         self.api = api
         self.options = options
@@ -33,6 +38,8 @@ public struct OpenAPIRenderer {
         ("504", "DEADLINE_EXCEEDED"),
     ]
 
+    /// The whole OpenAPI 3.0.3 document: paths sorted, operations by method, schemas (`lucid.Error` first, then
+    /// messages and enums by full name). Pure and deterministic; render it with `json()` or `yaml()`.
     public func document() -> DocumentValue {
         var paths: [(String, DocumentValue)] = []
         let byPath = Dictionary(grouping: api.operations, by: \.path)

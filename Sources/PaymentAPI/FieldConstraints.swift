@@ -8,11 +8,14 @@ public struct FieldConstraintViolation: Error, Sendable, Equatable, CustomString
     /// What is wrong, without the path: "must be at most 34 characters, got 200000".
     public var message: String
 
+    /// A violation; the generated checks build it only once a check has failed. PaymentRPC's
+    /// `RequestConstraintsInterceptor` turns it into INVALID_ARGUMENT naming the field (`x-lucid-error-field`).
     public init(field: String, message: String) {
         self.field = field
         self.message = message
     }
 
+    /// "<field>: <message>", the same text the INVALID_ARGUMENT it becomes carries.
     public var description: String { "\(field): \(message)" }
 }
 

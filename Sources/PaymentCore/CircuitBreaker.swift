@@ -6,11 +6,12 @@ public struct CircuitBreakerPolicy: Sendable, Equatable {
     public var failureThresholdPercent: Int
     /// ...and the window holds at least this many outcomes (a single early failure must not trip it).
     public var minimumOutcomes: Int
-    /// How far back outcomes count.
+    /// How far back outcomes count: a sliding window ending at the instant asked about.
     public var window: Duration
     /// How long an automatic trip stays open before one probe payout is let through (half-open).
     public var openCooldown: Duration
 
+    /// Defaults: trip at 50% failures of at least 10 outcomes within 10 minutes, half-open after 60 s.
     public init(
         failureThresholdPercent: Int = 50, minimumOutcomes: Int = 10,
         window: Duration = .seconds(600), openCooldown: Duration = .seconds(60)
@@ -30,18 +31,26 @@ public struct CircuitBreakerPolicy: Sendable, Equatable {
 ///   00:00 UTC. A manual trip stays open until `reset`.
 /// - half-open: one probe payout may proceed; its success closes the breaker, its failure opens it again.
 public struct CircuitBreaker: Sendable, Equatable {
+    /// The breaker's position; the raw values are what the ledger persists (`breaker.state`).
     public enum State: String, Sendable, Equatable {
+        /// Payouts flow; outcomes are counted.
         case closed = "CLOSED"
+        /// New payouts are refused and the processor starts none.
         case open = "OPEN"
+        /// New payouts are accepted; the processor may start one probe, whose outcome closes or reopens it.
         case halfOpen = "HALF_OPEN"
     }
 
     /// What is known about the open state.
     public struct Opening: Sendable, Equatable {
+        /// When the breaker opened, by the caller's clock (persisted in milliseconds).
         public var at: Date
+        /// Why it opened, for operators: the operator's reason for a manual trip, else the failure count or fault.
         public var reason: String
+        /// True when an operator tripped it (`trip`): it then neither goes half-open nor resets at 00:00 UTC.
         public var manual: Bool
 
+        /// An opening as stored in the ledger (`BreakerSnapshot`) or made by `open`.
         public init(at: Date, reason: String, manual: Bool) {
             self.at = at
             self.reason = reason
@@ -49,7 +58,9 @@ public struct CircuitBreaker: Sendable, Equatable {
         }
     }
 
+    /// The thresholds and timings this breaker applies; fixed for its life.
     public let policy: CircuitBreakerPolicy
+    /// The current position, as of the last transition (call `advance(to:)` to apply the passage of time).
     public private(set) var state: State = .closed
     /// The last opening, kept after closing for display.
     public private(set) var lastOpening: Opening?
@@ -57,6 +68,7 @@ public struct CircuitBreaker: Sendable, Equatable {
     public private(set) var probeInFlight = false
     private var outcomes: [(at: Date, success: Bool)] = []
 
+    /// A closed breaker with an empty outcome window.
     public init(policy: CircuitBreakerPolicy) { self.policy = policy }
 
     /// Restores a persisted state (the outcome window starts empty).
@@ -66,6 +78,8 @@ public struct CircuitBreaker: Sendable, Equatable {
         self.lastOpening = opening
     }
 
+    /// Equal when state, opening, probe and the sequence of outcomes (success or not, ignoring their instants) are;
+    /// the policy is not compared.
     public static func == (lhs: CircuitBreaker, rhs: CircuitBreaker) -> Bool {
         lhs.state == rhs.state && lhs.lastOpening == rhs.lastOpening && lhs.probeInFlight == rhs.probeInFlight
             && lhs.outcomes.map(\.success) == rhs.outcomes.map(\.success)

@@ -5,7 +5,8 @@ public enum Identifier {
     /// Batch ids: "bt_" + 32 lowercase hex characters.
     public static let batchPrefix = "bt_"
 
-    /// A new random id with the given prefix.
+    /// A new id: `prefix` + 32 lowercase hex characters (128 bits from `generator`; the server passes
+    /// `SystemRandomNumberGenerator`; tests may pass a seeded one).
     public static func make(prefix: String, using generator: inout some RandomNumberGenerator) -> String {
         let hex = Array("0123456789abcdef")
         return prefix + String((0..<32).map { _ in hex[Int(generator.next() % 16)] })
@@ -18,7 +19,8 @@ public enum Identifier {
         return rest.count == 32 && rest.allSatisfy { (48...57).contains($0) || (97...102).contains($0) }
     }
 
-    /// Validates a payout id field.
+    /// Throws INVALID_ARGUMENT naming `field` when `text` is empty or not "po_" + 32 lowercase hex characters;
+    /// called before any ledger lookup by id.
     public static func validatePayoutID(_ text: String, field: String = "payout_id") throws(PaymentError) {
         guard !text.isEmpty else { throw .invalid(field, "is required") }
         guard isWellFormed(text, prefix: payoutPrefix) else {
@@ -26,7 +28,8 @@ public enum Identifier {
         }
     }
 
-    /// Validates a batch id field.
+    /// Throws INVALID_ARGUMENT naming `field` when `text` is empty or not "bt_" + 32 lowercase hex characters;
+    /// called before any ledger lookup by id.
     public static func validateBatchID(_ text: String, field: String = "batch_id") throws(PaymentError) {
         guard !text.isEmpty else { throw .invalid(field, "is required") }
         guard isWellFormed(text, prefix: batchPrefix) else {

@@ -8,13 +8,14 @@ public struct KYCAttestation: Sendable, Equatable {
     public var verified: Bool
     /// SHA-256 of the recipient's KYC record, 64 hex characters.
     public var hash: String
-    /// The node operator's node id.
+    /// The node operator's node id: 1-128 characters from A-Z a-z 0-9 . _ : - (checked by `PayoutPolicy`).
     public var nodeID: String
     /// Base64 Ed25519 signature over `KYCApproval.canonicalText`.
     public var complianceSignature: String
     /// The last instant (Unix seconds, UTC) at which the approval may be accepted; 0 when not sent.
     public var notAfterUnixSeconds: Int64
 
+    /// The attestation as the request carries it; nothing is checked here (`PayoutPolicy.validate` does).
     public init(
         verified: Bool, hash: String, nodeID: String, complianceSignature: String, notAfterUnixSeconds: Int64 = 0
     ) {
@@ -85,6 +86,7 @@ public struct KYCApprovalUse: Sendable, Equatable {
     /// The last instant the approval may be accepted.
     public var notAfter: Date
 
+    /// A use with an already computed digest (the ledger reading its records, tests).
     public init(digest: String, notAfter: Date) {
         self.digest = digest
         self.notAfter = notAfter
@@ -114,8 +116,10 @@ public struct KYCApprovalUse: Sendable, Equatable {
 
 /// The compliance authority's Ed25519 public key, which KYC approvals must verify against.
 public struct ComplianceAuthority: Sendable {
+    /// The key every `compliance_signature` must verify against (`compliance.authority_public_key`).
     public let publicKey: Curve25519.Signing.PublicKey
 
+    /// An authority from an already parsed key.
     public init(publicKey: Curve25519.Signing.PublicKey) { self.publicKey = publicKey }
 
     /// Parses a 32-byte raw Ed25519 public key given as 64 hex characters or base64.

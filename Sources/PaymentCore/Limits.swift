@@ -1,9 +1,12 @@
 /// The amount limits on accepted payouts, in base units, counted per UTC day and UTC hour of acceptance.
 /// Cancelled payouts give their amount back.
 public struct LimitPolicy: Sendable, Equatable {
+    /// The most accepted per UTC day, in USDT base units (`limits.daily_units`).
     public var dailyUnits: Int64
+    /// The most accepted per UTC hour, in USDT base units (`limits.hourly_units`).
     public var hourlyUnits: Int64
 
+    /// Limits as configured; the processor reads the same values as its signing outflow limits (rule 8).
     public init(dailyUnits: Int64, hourlyUnits: Int64) {
         self.dailyUnits = dailyUnits
         self.hourlyUnits = hourlyUnits
@@ -31,9 +34,12 @@ public struct LimitPolicy: Sendable, Equatable {
 
 /// What has been accepted so far in the current UTC day and hour, in base units.
 public struct LimitUsage: Sendable, Equatable {
+    /// Base units accepted so far in the UTC day, cancelled payouts excluded; >= 0.
     public var dayUnits: Int64
+    /// Base units accepted so far in the UTC hour, cancelled payouts excluded; >= 0.
     public var hourUnits: Int64
 
+    /// Usage as the ledger's `limit_usage` rows hold it for one day and hour.
     public init(dayUnits: Int64, hourUnits: Int64) {
         self.dayUnits = dayUnits
         self.hourUnits = hourUnits

@@ -19,14 +19,17 @@ public struct PaymentError: Error, Sendable, Equatable, CustomStringConvertible 
         case `internal`
     }
 
+    /// Which kind of refusal this is; decides the gRPC status and the HTTP status at the edges.
     public var code: Code
     /// The full message, starting with the field path when there is one.
     public var message: String
     /// The request field at fault, as a path (`items[3].amount_units`).
     public var field: String?
-    /// The limit that would be exceeded.
+    /// The limit that would be exceeded ("daily" or "hourly"), sent as `x-lucid-error-limit`; nil otherwise.
     public var limit: String?
 
+    /// Makes an error. A `field` is put in front of `message` ("amount_units: must be …") and also kept apart for
+    /// the `x-lucid-error-field` metadata; `limit` ("daily", "hourly") goes to `x-lucid-error-limit`.
     public init(_ code: Code, _ message: String, field: String? = nil, limit: String? = nil) {
         self.code = code
         self.field = field
@@ -34,6 +37,7 @@ public struct PaymentError: Error, Sendable, Equatable, CustomStringConvertible 
         self.message = field.map { "\($0): \(message)" } ?? message
     }
 
+    /// "<code>: <message>", for logs; the message is safe to show callers.
     public var description: String { "\(code.rawValue): \(message)" }
 
     /// A malformed field.

@@ -3,13 +3,18 @@ import TronKit
 
 /// A payout request as received, before validation.
 public struct PayoutDraft: Sendable, Equatable {
+    /// The recipient as sent: a base58check TRON address is expected but not yet checked.
     public var recipient: String
+    /// Amount in USDT base units as sent; `validate` requires > 0 and at most the router's maximum.
     public var amountUnits: Int64
+    /// The reason as sent; `validate` requires 1-256 characters without control characters.
     public var reason: String
     /// nil when the request names no router.
     public var router: Router?
+    /// The KYC attestation, when the request carried one; required for KYC payouts, ignored otherwise.
     public var kyc: KYCAttestation?
 
+    /// A draft from a CreatePayout request or one CreateBatch item; also the input of `RequestFingerprint`.
     public init(
         recipient: String, amountUnits: Int64, reason: String, router: Router? = nil, kyc: KYCAttestation? = nil
     ) {
@@ -23,9 +28,13 @@ public struct PayoutDraft: Sendable, Equatable {
 
 /// A payout request that passed every rule.
 public struct ValidatedPayout: Sendable, Equatable {
+    /// The recipient, parsed and checksum-verified; its `base58` form is what the ledger stores.
     public var recipient: TronAddress
+    /// Amount in USDT base units: > 0 and at most the router's per-payout maximum.
     public var amountUnits: Int64
+    /// The reason: 1-256 characters without control characters.
     public var reason: String
+    /// The router the payout goes on (the requested one, or the one `Router.select` chose).
     public var router: Router
     /// Set for KYC payouts.
     public var nodeID: String?
@@ -44,6 +53,7 @@ public struct PayoutPolicy: Sendable {
     /// Verifies KYC approvals; KYC payouts are refused while it is nil.
     public var complianceAuthority: ComplianceAuthority?
 
+    /// The policy as read from configuration at start.
     public init(
         maxPerPayout: [Router: Int64], directAllowlist: Set<TronAddress>, complianceAuthority: ComplianceAuthority?
     ) {

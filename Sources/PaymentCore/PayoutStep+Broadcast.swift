@@ -25,6 +25,7 @@ extension PayoutStep {
 
     /// What the breaker hears from a failure.
     public enum BreakerEffect: Sendable, Equatable {
+        /// Nothing to count: the failure says nothing about the key, the signer or the payout itself.
         case none
         /// Counts a failed outcome.
         case recordFailure

@@ -8,12 +8,15 @@ public enum PayoutStep {}
 extension PayoutStep {
     /// A transaction's receipt as a node reports it (`gettransactioninfobyid`).
     public struct Receipt: Sendable, Equatable {
+        /// The block number the node reports the transaction in.
         public var blockNumber: Int64
         /// Milliseconds since the epoch.
         public var blockTimeMilliseconds: Int64
         /// Sun burned in all.
         public var feeSun: Int64
+        /// Energy the transaction consumed.
         public var energyUsed: Int64
+        /// Bandwidth (bytes) the transaction consumed.
         public var bandwidthUsed: Int64
         /// `receipt.result` (SUCCESS, REVERT, OUT_OF_ENERGY …); nil when the node gave none.
         public var contractResult: String?
@@ -22,6 +25,7 @@ extension PayoutStep {
         /// `resMessage`, decoded.
         public var message: String?
 
+        /// A receipt as the node client parsed it; the figures default to 0 when the node leaves them out.
         public init(
             blockNumber: Int64, blockTimeMilliseconds: Int64, feeSun: Int64 = 0, energyUsed: Int64 = 0,
             bandwidthUsed: Int64 = 0, contractResult: String?, failed: Bool = false, message: String? = nil
@@ -50,10 +54,12 @@ extension PayoutStep {
 
     /// A solid block's number and time, as one node reports it.
     public struct SolidBlock: Sendable, Equatable {
+        /// The block's height (number).
         public var number: Int64
         /// Milliseconds since the epoch.
         public var timeMilliseconds: Int64
 
+        /// A solid block as read from a node's `/walletsolidity/getnowblock`.
         public init(number: Int64, timeMilliseconds: Int64) {
             self.number = number
             self.timeMilliseconds = timeMilliseconds
@@ -62,6 +68,7 @@ extension PayoutStep {
 
     /// The in-flight transaction of a payout, as the ledger holds it.
     public struct InFlight: Sendable, Equatable {
+        /// The transaction's id: 64 lowercase hex characters (SHA-256 of raw_data).
         public var txid: String
         /// raw_data.expiration, milliseconds since the epoch.
         public var expirationMilliseconds: Int64
@@ -74,6 +81,7 @@ extension PayoutStep {
         /// Not before this may the same bytes be sent again (a deferral after a refused or failed broadcast).
         public var nextBroadcast: Date
 
+        /// The ledger's view of one in-flight transaction; `nextBroadcast` defaults to "any time".
         public init(
             txid: String, expirationMilliseconds: Int64, attempts: Int, status: PayoutStatus,
             recordedBlockNumber: Int64? = nil, nextBroadcast: Date = .distantPast
@@ -89,6 +97,7 @@ extension PayoutStep {
 
     /// What the primary node said this round: its solid block (the one rule 1 reads) and its two lookups.
     public struct Primary: Sendable, Equatable {
+        /// The primary's latest solid block, read once per round before its lookups.
         public var solid: SolidBlock
         /// `/walletsolidity/gettransactioninfobyid` of the node whose solid block is `solid`: the only lookup that
         /// may say "not on chain" (rule 1) or finish a payout (rule 6).
@@ -96,6 +105,7 @@ extension PayoutStep {
         /// `/wallet/gettransactioninfobyid`: notices inclusion before it is solid; never decides absence.
         public var fullNodeLookup: Lookup
 
+        /// The primary's answers, gathered by the processor for one in-flight transaction.
         public init(solid: SolidBlock, solidityLookup: Lookup, fullNodeLookup: Lookup) {
             self.solid = solid
             self.solidityLookup = solidityLookup
@@ -112,6 +122,7 @@ extension PayoutStep {
         /// Its solidity lookup (`/walletsolidity/gettransactioninfobyid` and `gettransactionbyid`).
         public var lookup: Lookup
 
+        /// One cross-check node's answers, gathered by the processor.
         public init(node: String, solid: Result<SolidBlock, Failure>, lookup: Lookup) {
             self.node = node
             self.solid = solid
@@ -121,7 +132,9 @@ extension PayoutStep {
 
     /// Why a value could not be had.
     public struct Failure: Error, Sendable, Equatable {
+        /// What went wrong, for logs and wait reasons (no secrets).
         public var message: String
+        /// A failure saying what went wrong.
         public init(_ message: String) { self.message = message }
     }
 
@@ -132,6 +145,7 @@ extension PayoutStep {
         /// Every configured cross-check node, in configuration order.
         public var crossChecks: [CrossCheck]
 
+        /// The evidence as the processor gathered it.
         public init(primaryTransactionByID: Lookup, crossChecks: [CrossCheck]) {
             self.primaryTransactionByID = primaryTransactionByID
             self.crossChecks = crossChecks
@@ -149,6 +163,8 @@ extension PayoutStep {
         /// Send the same bytes again at most this often after a refusal or a failed broadcast.
         public var rebroadcastInterval: TimeInterval
 
+        /// Settings with the server's defaults; payment-rpc fills `maxAttempts` and `clockToleranceMilliseconds` from
+        /// `processor.max_attempts` and `tron.clock_tolerance_ms`.
         public init(
             maxAttempts: Int = 3, clockToleranceMilliseconds: Int64 = 10_000, lookupInterval: TimeInterval = 2,
             rebroadcastInterval: TimeInterval = 3

@@ -5,9 +5,12 @@ extension PayoutStep {
     /// transactions signed in the window that are not retired (LIVE, CONFIRMED or FAILED). A retired
     /// transaction provably never landed, so its amount counts again when the payout is signed anew.
     public struct Outflow: Sendable, Equatable {
+        /// Base units signed since the top of the current UTC hour.
         public var hourUnits: Int64
+        /// Base units signed since 00:00 UTC today.
         public var dayUnits: Int64
 
+        /// The sums as the ledger's `signedOutflow` returns them.
         public init(hourUnits: Int64, dayUnits: Int64) {
             self.hourUnits = hourUnits
             self.dayUnits = dayUnits
@@ -16,7 +19,9 @@ extension PayoutStep {
 
     /// Which outflow window is full.
     public enum OutflowLimit: String, Sendable, Equatable {
+        /// The current UTC hour is full; the payout waits for the top of the next hour.
         case hourly
+        /// The current UTC day is full; the payout waits for 00:00 UTC.
         case daily
     }
 

@@ -47,6 +47,7 @@ extension PayoutStep {
             }
         }
 
+        /// One sentence for the processor's logs; names the node but never a secret.
         public var description: String {
             switch self {
             case .rebroadcastDeferred: "not in a block; the same bytes go out again when the deferral ends"

@@ -4,12 +4,13 @@ import TronKit
 /// A digest of a create request's content, stored with its idempotency key: a repeat with the same key must carry
 /// the same fingerprint, or it is a different request reusing the key.
 public enum RequestFingerprint {
-    /// The fingerprint of a single payout request.
+    /// The fingerprint of a single payout request, 64 hex characters. `priority` is the one the payout gets (the
+    /// caller defaults an omitted one to IMMEDIATE first), so omitting it and sending IMMEDIATE are one request.
     public static func payout(_ draft: PayoutDraft, priority: Priority?) -> String {
         digest(["payout", priority?.rawValue ?? ""] + fields(of: draft))
     }
 
-    /// The fingerprint of a batch request.
+    /// The fingerprint of a batch request (its type, item count and every item in order), 64 hex characters.
     public static func batch(_ items: [PayoutDraft], batchType: Priority?) -> String {
         digest(["batch", batchType?.rawValue ?? "", String(items.count)] + items.flatMap(fields(of:)))
     }

@@ -3,7 +3,8 @@ public enum USDT {
     /// Base units in one USDT.
     public static let unitsPerUSDT: Int64 = 1_000_000
 
-    /// Whole USDT as base units.
+    /// Whole USDT as base units. Traps on overflow (past about 9.2 trillion USDT): for constants and tests, never
+    /// for request values.
     public static func units(_ whole: Int64) -> Int64 { whole * unitsPerUSDT }
 
     /// "1234.500000 USDT"-style text, exact, for messages.

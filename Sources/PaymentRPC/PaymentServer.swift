@@ -14,13 +14,20 @@ import TronNode
 /// payment-rpc assembled: the ledger, the breaker, the gRPC listeners and the admin HTTP port, run as one
 /// `ServiceGroup` that shuts down gracefully on SIGTERM/SIGINT (in-flight RPCs finish, then the ledger closes).
 public struct PaymentServer: Sendable {
+    /// The validated configuration the server runs with.
     public let config: PaymentRPCConfig
+    /// The wall clock for limit windows, schedules, the breaker and the processor (`config.wallClock` in
+    /// payment-rpc).
     public let clock: any WallClock
+    /// What /metrics serves; nil serves an empty /metrics (tests that bootstrap no metrics system).
     public let registry: PrometheusCollectorRegistry?
+    /// The logger handed to every service and the ledger.
     public let logger: Logger
     /// The hot-wallet key; required when the processor is enabled.
     let walletKey: TronPrivateKey?
 
+    /// A server that `run()` starts; nothing is opened or bound here. Without `walletKey`, `run()` refuses
+    /// `processor.enabled` (ConfigError naming `wallet.key_file`).
     public init(
         config: PaymentRPCConfig, walletKey: TronPrivateKey? = nil, clock: any WallClock = SystemWallClock(),
         registry: PrometheusCollectorRegistry? = nil, logger: Logger

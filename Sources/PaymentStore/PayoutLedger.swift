@@ -47,13 +47,16 @@ public protocol PayoutLedger: Sendable {
 
 /// A payout ready to insert, with its request fingerprint and the scope its idempotency key lives in.
 public struct NewPayout: Sendable {
+    /// The payout to insert, built by the application (id, status, `createdAt` and `scheduledFor` already set).
     public var payout: Payout
+    /// `RequestFingerprint.payout` of the request; a later request with the same key must carry the same one.
     public var fingerprint: String
     /// Keys are unique per scope (the caller's `requested_by`).
     public var idempotencyScope: String
     /// The KYC approval this payout uses (KYC payouts): unexpired at acceptance and never used before, by anyone.
     public var kycApproval: KYCApprovalUse?
 
+    /// A create request for `PayoutLedger.createPayout`.
     public init(payout: Payout, fingerprint: String, idempotencyScope: String, kycApproval: KYCApprovalUse? = nil) {
         self.payout = payout
         self.fingerprint = fingerprint
@@ -64,13 +67,18 @@ public struct NewPayout: Sendable {
 
 /// A batch ready to insert with all its payouts.
 public struct NewBatch: Sendable {
+    /// The batch row to insert; `itemCount` and `totalUnits` must match `payouts`.
     public var batch: Batch
+    /// The batch's payouts in item order, each with `batchID` set to the batch's id.
     public var payouts: [Payout]
+    /// `RequestFingerprint.batch` of the whole request; a later request with the same key must carry the same one.
     public var fingerprint: String
+    /// Keys are unique per scope (the caller's `requestedBy`), shared with single payouts' keys.
     public var idempotencyScope: String
     /// The KYC approval each payout uses, by item index (nil for non-KYC items); empty when no item is KYC.
     public var kycApprovals: [KYCApprovalUse?]
 
+    /// A create request for `PayoutLedger.createBatch`.
     public init(
         batch: Batch, payouts: [Payout], fingerprint: String, idempotencyScope: String,
         kycApprovals: [KYCApprovalUse?] = []
@@ -85,9 +93,12 @@ public struct NewBatch: Sendable {
 
 /// A batch and its payouts in item order.
 public struct BatchWithPayouts: Sendable, Equatable {
+    /// The batch row.
     public var batch: Batch
+    /// Its payouts, ordered by item index (`items[i]` of the request is `payouts[i]`).
     public var payouts: [Payout]
 
+    /// A batch as read from, or just written to, the ledger.
     public init(batch: Batch, payouts: [Payout]) {
         self.batch = batch
         self.payouts = payouts
@@ -96,15 +107,19 @@ public struct BatchWithPayouts: Sendable, Equatable {
 
 /// Whether a create stored something new or found an earlier identical request.
 public enum CreateOutcome<Value: Sendable>: Sendable {
+    /// Stored by this call.
     case created(Value)
+    /// The key was used before with the same fingerprint: the stored value, unchanged (an idempotent retry).
     case replayed(Value)
 
+    /// What is stored, whether this call created it or found it.
     public var value: Value {
         switch self {
         case .created(let value), .replayed(let value): value
         }
     }
 
+    /// Whether the value was found from an earlier request (the API's `replayed` field).
     public var isReplay: Bool {
         if case .replayed = self { return true }
         return false
@@ -113,14 +128,22 @@ public enum CreateOutcome<Value: Sendable>: Sendable {
 
 /// ListPayouts filters; nil means any.
 public struct PayoutFilter: Sendable, Hashable {
+    /// Only payouts with this effective status (a due SCHEDULED payout counts as PENDING).
     public var status: PayoutStatus?
+    /// Only payouts on this router.
     public var router: Router?
+    /// Only payouts to this base58 address (exact match).
     public var recipient: String?
+    /// Only the payouts of this batch ("bt_" id).
     public var batchID: String?
+    /// Only payouts requested by exactly this `requestedBy` ("<plane>/<service>[/user:<id>]").
     public var requestedBy: String?
+    /// Only payouts created at or after this instant (inclusive, to the millisecond).
     public var createdFrom: Date?
+    /// Only payouts created before this instant (exclusive, to the millisecond).
     public var createdBefore: Date?
 
+    /// A filter; every nil field matches everything, and the set ones are combined with AND.
     public init(
         status: PayoutStatus? = nil, router: Router? = nil, recipient: String? = nil, batchID: String? = nil,
         requestedBy: String? = nil, createdFrom: Date? = nil, createdBefore: Date? = nil
@@ -138,16 +161,21 @@ public struct PayoutFilter: Sendable, Hashable {
 /// Where a page ended: the ledger's insertion sequence of its last payout. New payouts sort before every cursor,
 /// so pages stay stable while payouts are inserted.
 public struct PayoutCursor: Sendable, Hashable {
+    /// The ledger's insertion sequence (`payouts.seq`) of the last payout on the previous page; the next page starts
+    /// below it. Opaque to callers: the API wraps it in a page token.
     public var sequence: Int64
+    /// A cursor at `sequence`.
     public init(sequence: Int64) { self.sequence = sequence }
 }
 
 /// One page of payouts.
 public struct PayoutPage: Sendable {
+    /// At most `limit` payouts, newest (highest sequence) first.
     public var payouts: [Payout]
     /// nil on the last page.
     public var next: PayoutCursor?
 
+    /// A page as `listPayouts` returns it.
     public init(payouts: [Payout], next: PayoutCursor?) {
         self.payouts = payouts
         self.next = next
@@ -156,9 +184,12 @@ public struct PayoutPage: Sendable {
 
 /// Counts by (effective) status and the current limit usage.
 public struct LedgerStats: Sendable, Equatable {
+    /// Payouts per effective status; every status is present, 0 when none.
     public var countsByStatus: [PayoutStatus: Int64]
+    /// What the limit windows of `now` hold (accepted, not cancelled), in USDT base units.
     public var usage: LimitUsage
 
+    /// Stats as `PayoutLedger.stats` returns them.
     public init(countsByStatus: [PayoutStatus: Int64], usage: LimitUsage) {
         self.countsByStatus = countsByStatus
         self.usage = usage
@@ -167,9 +198,12 @@ public struct LedgerStats: Sendable, Equatable {
 
 /// The persisted part of the circuit breaker.
 public struct BreakerSnapshot: Sendable, Equatable {
+    /// The position to restore on start.
     public var state: CircuitBreaker.State
+    /// The last opening (kept after closing for display); nil when the breaker never opened.
     public var opening: CircuitBreaker.Opening?
 
+    /// A snapshot of `CircuitBreaker.state` and `lastOpening`, as `BreakerController` saves it after each change.
     public init(state: CircuitBreaker.State, opening: CircuitBreaker.Opening?) {
         self.state = state
         self.opening = opening

@@ -47,6 +47,7 @@ public protocol ProcessingLedger: PayoutLedger {
 
 /// A signed transaction as stored: exactly the bytes broadcast.
 public struct StoredTransaction: Sendable, Equatable {
+    /// The transaction id, 64 lowercase hex characters: SHA-256 of raw_data; the primary key of the stored rows.
     public var txid: String
     /// The whole signed Transaction protobuf.
     public var transactionBytes: [UInt8]
@@ -55,6 +56,7 @@ public struct StoredTransaction: Sendable, Equatable {
     /// LIVE until retired (EXPIRED) or final (CONFIRMED, FAILED).
     public var outcome: String
 
+    /// A transaction as `recordSigned` stores it (LIVE) or `transactions(ofPayout:)` reads it back.
     public init(txid: String, transactionBytes: [UInt8], expirationMilliseconds: Int64, outcome: String = "LIVE") {
         self.txid = txid
         self.transactionBytes = transactionBytes
@@ -65,11 +67,17 @@ public struct StoredTransaction: Sendable, Equatable {
 
 /// A payout in SIGNED or BROADCAST with its live transaction.
 public struct InFlightPayout: Sendable {
+    /// The payout, SIGNED or BROADCAST.
     public var payout: Payout
+    /// Its one LIVE transaction (rule 1 of `PayoutProcessor.swift`: never more than one).
     public var transaction: StoredTransaction
+    /// How many of its transactions were retired as provably dead; `PayoutStep.Settings.maxAttempts` bounds it.
     public var attempts: Int
+    /// Not before this instant may the same bytes be sent again (set by `recordDeferral`; the distant past when
+    /// nothing deferred it).
     public var nextAttempt: Date
 
+    /// An in-flight payout as `inFlightPayouts` reads it.
     public init(payout: Payout, transaction: StoredTransaction, attempts: Int, nextAttempt: Date) {
         self.payout = payout
         self.transaction = transaction
@@ -80,15 +88,22 @@ public struct InFlightPayout: Sendable {
 
 /// A final outcome and its receipt figures.
 public struct FinalOutcome: Sendable, Equatable {
+    /// True for CONFIRMED (receipt result SUCCESS), false for FAILED.
     public var confirmed: Bool
     /// For failures: why (the receipt's result, or the node's refusal).
     public var reason: String?
+    /// Number of the solid block holding the transaction; nil when the failure has no receipt (a refusal).
     public var blockNumber: Int64?
+    /// That block's timestamp; nil with `blockNumber`.
     public var blockTime: Date?
+    /// Sun burned by the transaction (energy and bandwidth fees), from the receipt.
     public var feeSun: Int64?
+    /// Energy the transaction consumed, from the receipt.
     public var energyUsed: Int64?
+    /// Bandwidth (bytes) the transaction consumed, from the receipt.
     public var bandwidthUsed: Int64?
 
+    /// An outcome as the processor builds it from a `PayoutStep.Action.finish` or a final broadcast refusal.
     public init(
         confirmed: Bool, reason: String? = nil, blockNumber: Int64? = nil, blockTime: Date? = nil, feeSun: Int64? = nil,
         energyUsed: Int64? = nil, bandwidthUsed: Int64? = nil
@@ -105,11 +120,18 @@ public struct FinalOutcome: Sendable, Equatable {
 
 /// The receipt figures of a payout, for the transaction status RPCs.
 public struct PayoutChainRecord: Sendable, Equatable {
+    /// Number of the block holding the payout's transaction, once seen.
     public var blockNumber: Int64?
+    /// That block's timestamp.
     public var blockTime: Date?
+    /// Sun burned by the transaction, once final.
     public var feeSun: Int64?
+    /// Energy the transaction consumed, once final.
     public var energyUsed: Int64?
+    /// Bandwidth (bytes) the transaction consumed, once final.
     public var bandwidthUsed: Int64?
+    /// How many of the payout's transactions were retired as provably dead.
     public var attempts: Int
+    /// The last transient problem noted (`recordDeferral`, `retireTransaction`); nil after a success.
     public var lastError: String?
 }

@@ -3,6 +3,8 @@ import GRDB
 import PaymentCore
 
 extension SQLiteLedger: ProcessingLedger {
+    /// PENDING or SCHEDULED payouts with `scheduled_for` and `next_attempt` at or before `now`, by due time then
+    /// insertion order, at most `limit`.
     public func duePayouts(at now: Date, limit: Int) async throws -> [Payout] {
         try await pool.read { db in
             try Row.fetchAll(
@@ -17,6 +19,8 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// Every SIGNED or BROADCAST payout joined with its LIVE transaction, in insertion order. A payout in flight
+    /// without a LIVE transaction (which rule 1 rules out) is left out.
     public func inFlightPayouts() async throws -> [InFlightPayout] {
         try await pool.read { db in
             try Row.fetchAll(
@@ -38,6 +42,9 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// Inserts the transaction as LIVE and sets the payout SIGNED with its txid, in one transaction. Throws
+    /// NOT_FOUND for an unknown payout and FAILED_PRECONDITION for an illegal move or while another transaction of
+    /// the payout is LIVE.
     public func recordSigned(payoutID: String, transaction: StoredTransaction, at now: Date) async throws {
         try await pool.write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
@@ -67,6 +74,8 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// Moves SIGNED → BROADCAST. Does nothing when `txid` is not the payout's current transaction or the payout is
+    /// already BROADCAST; FAILED_PRECONDITION for any other state.
     public func recordBroadcast(payoutID: String, txid: String, at now: Date) async throws {
         try await pool.write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
@@ -79,6 +88,8 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// Records the block and sets the payout BROADCAST (from SIGNED or BROADCAST). Does nothing when `txid` is not
+    /// the payout's current transaction or the payout is final.
     public func recordIncluded(payoutID: String, txid: String, blockNumber: Int64, blockTime: Date, at now: Date)
         async throws
     {
@@ -94,6 +105,9 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// Marks the LIVE transaction EXPIRED and counts an attempt: with `failReason` the payout is FAILED (txid kept);
+    /// without, it goes back to PENDING with no txid and no block, due again at `retryAt`. `error` becomes
+    /// `last_error`. Does nothing when `txid` is not current or the payout is final.
     public func retireTransaction(
         payoutID: String, txid: String, failReason: String?, retryAt: Date, error: String, at now: Date
     ) async throws {
@@ -123,6 +137,9 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// Sets CONFIRMED or FAILED with the receipt figures (a nil block keeps the recorded one) and gives the
+    /// transaction the same outcome. Does nothing when the payout is already final; FAILED_PRECONDITION for an
+    /// illegal move (CONFIRMED from PENDING).
     public func recordFinal(payoutID: String, txid: String?, outcome: FinalOutcome, at now: Date) async throws {
         try await pool.write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
@@ -148,6 +165,8 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// Sets `last_error` and `next_attempt` only: no status change, `updated_at` untouched. An unknown id is silently
+    /// ignored.
     public func recordDeferral(payoutID: String, error: String, retryAt: Date, at now: Date) async throws {
         try await pool.write { db in
             try db.execute(
@@ -156,6 +175,7 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// Every transaction of the payout, oldest first (by signing time, then insertion); empty for an unknown id.
     public func transactions(ofPayout payoutID: String) async throws -> [StoredTransaction] {
         try await pool.read { db in
             try Row.fetchAll(
@@ -169,6 +189,9 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// One query over `payout_transactions` joined with `payouts`, counting `amount_units` for every transaction
+    /// signed since `hourStart` (hour) and since the earlier of the two starts (day) whose outcome is not EXPIRED.
+    /// SQLite raises "integer overflow" rather than wrap, so an overflow throws.
     public func signedOutflow(hourStart: Date, dayStart: Date) async throws -> PayoutStep.Outflow {
         try await pool.read { db in
             // SQLite's SUM raises "integer overflow" instead of wrapping, so the sums are checked.
@@ -185,6 +208,7 @@ extension SQLiteLedger: ProcessingLedger {
         }
     }
 
+    /// `COUNT(*)` with the same condition as `duePayouts`.
     public func countDuePayouts(at now: Date) async throws -> Int {
         try await pool.read { db in
             try Int.fetchOne(

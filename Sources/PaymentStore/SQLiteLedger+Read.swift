@@ -3,10 +3,12 @@ import GRDB
 import PaymentCore
 
 extension SQLiteLedger {
+    /// Reads the row by id; nil when no payout has it. The id is not validated here (the caller does that).
     public func payout(id: String) async throws -> Payout? {
         try await pool.read { db in try Self.fetchPayout(id: id, db: db) }
     }
 
+    /// One `SELECT … WHERE id IN (…)` for all of `ids`; unknown ids are left out, order is the database's.
     public func payouts(ids: [String]) async throws -> [Payout] {
         guard !ids.isEmpty else { return [] }
         return try await pool.read { db in
@@ -17,6 +19,8 @@ extension SQLiteLedger {
         }
     }
 
+    /// Newest first by insertion sequence; fetches `limit + 1` rows to know whether another page follows. `status`
+    /// is compared with the effective status at `now`. `limit` must be > 0 (PaymentService allows 1...100).
     public func listPayouts(
         _ filter: PayoutFilter, limit: Int, after cursor: PayoutCursor?, now: Date
     ) async throws -> PayoutPage {
@@ -67,10 +71,12 @@ extension SQLiteLedger {
         return PayoutPage(payouts: page.map(\.payout), next: next)
     }
 
+    /// The batch row and its payouts ordered by `batch_index`; nil when no batch has the id.
     public func batch(id: String) async throws -> BatchWithPayouts? {
         try await pool.read { db in try Self.fetchBatch(id: id, db: db) }
     }
 
+    /// Counts by effective status at `now`, and the `limit_usage` rows of the UTC day and hour holding `now`.
     public func stats(at now: Date) async throws -> LedgerStats {
         try await pool.read { db in
             var counts = Dictionary(uniqueKeysWithValues: PayoutStatus.allCases.map { ($0, Int64(0)) })

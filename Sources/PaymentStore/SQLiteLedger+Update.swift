@@ -3,6 +3,9 @@ import GRDB
 import PaymentCore
 
 extension SQLiteLedger {
+    /// Moves a PENDING or SCHEDULED payout to CANCELLED, with `failure_reason` "cancelled[: <reason>]", and takes
+    /// its amount off the day and hour windows it was accepted in (never below 0), in one transaction. Throws
+    /// NOT_FOUND for an unknown id and FAILED_PRECONDITION once it is SIGNED or later (or otherwise final).
     public func cancelPayout(id: String, reason: String, at now: Date) async throws -> Payout {
         try await pool.write { db in
             guard var payout = try Self.fetchPayout(id: id, db: db) else {
@@ -31,6 +34,7 @@ extension SQLiteLedger {
         }
     }
 
+    /// Reads the single `breaker` row; nil before the first save or when the stored state is not a known one.
     public func loadBreaker() async throws -> BreakerSnapshot? {
         try await pool.read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM breaker WHERE id = 1"),
@@ -44,6 +48,7 @@ extension SQLiteLedger {
         }
     }
 
+    /// Upserts the single `breaker` row (id 1); the opening instant is stored in milliseconds.
     public func saveBreaker(_ snapshot: BreakerSnapshot) async throws {
         try await pool.write { db in
             try db.execute(

@@ -63,6 +63,8 @@ public final class SQLiteLedger: PayoutLedger {
         try pool.close()
     }
 
+    /// Queues the create for the next group commit and waits until it is durable (see `PayoutLedger.createPayout`).
+    /// A refusal (`PaymentError`) rolls back only this create's savepoint.
     public func createPayout(_ new: NewPayout, limits: LimitPolicy) async throws -> CreateOutcome<Payout> {
         guard case .payout(let outcome) = try await creates.submit(.payout(new, limits)) else {
             preconditionFailure("group commit returned a batch result for a payout")
@@ -70,6 +72,8 @@ public final class SQLiteLedger: PayoutLedger {
         return outcome
     }
 
+    /// Queues the batch for the next group commit and waits until it is durable (see `PayoutLedger.createBatch`).
+    /// Any refused item rolls back the whole batch, naming it as `items[i]`.
     public func createBatch(_ new: NewBatch, limits: LimitPolicy) async throws -> CreateOutcome<BatchWithPayouts> {
         guard case .batch(let outcome) = try await creates.submit(.batch(new, limits)) else {
             preconditionFailure("group commit returned a payout result for a batch")
@@ -106,6 +110,7 @@ public final class SQLiteLedger: PayoutLedger {
         }
     }
 
+    /// Runs `SELECT 1` on a reader connection; throws the database error when the file cannot be read.
     public func checkHealth() async throws {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }

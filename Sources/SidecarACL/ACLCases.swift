@@ -1,12 +1,18 @@
 import Foundation
 
-/// A file of expected decisions, one per line: `allow|deny <plane>/<service> <plane>/<service> <method>`.
-/// `#` starts a comment.
+/// One expected decision of a cases file (`acl/wallet_plane.cases`), which `beta-sidecar acl test` runs against a
+/// policy. A cases file holds one per line: `allow|deny <plane>/<service> <plane>/<service> <method>` (caller,
+/// callee, gRPC method path). `#` starts a comment.
 public struct ACLCase: Sendable, Equatable {
+    /// True for an `allow` line: the policy must allow `call`; false for `deny`.
     public var expectAllow: Bool
+    /// The call to decide: the two endpoints and the gRPC method path of the line.
     public var call: ACLCall
+    /// The 1-based line of the case in its file, for mismatch reports.
     public var line: Int
 
+    /// Parses a cases file (`acl/*.cases`, read by `beta-sidecar acl test`). Blank and comment-only lines are
+    /// skipped. Throws `ACLError` naming `file` and the line of the first malformed one (column always 1).
     public static func parse(_ text: String, file: String) throws(ACLError) -> [ACLCase] {
         var cases: [ACLCase] = []
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -32,7 +38,7 @@ public struct ACLCase: Sendable, Equatable {
         return cases
     }
 
-    /// "plane/service".
+    /// Splits "plane/service" into its two non-empty parts; nil for anything else (no globs are checked here).
     public static func endpoint(_ text: String) -> (String, String)? {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
         guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else { return nil }

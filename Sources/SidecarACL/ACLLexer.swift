@@ -1,16 +1,23 @@
 /// A position in a policy file, 1-based.
 public struct SourcePosition: Sendable, Equatable, CustomStringConvertible {
+    /// The line, from 1 (0 only when the file could not be read at all).
     public var line: Int
+    /// The column, from 1, counted in Characters (grapheme clusters), not bytes.
     public var column: Int
+    /// "line:column".
     public var description: String { "\(line):\(column)" }
 }
 
 /// A parse or validation error: file, line, column and what was expected.
 public struct ACLError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The policy or cases file as named by the caller (the path given to the sidecar).
     public var file: String
+    /// Where the problem is: the offending token, or the start of the rule a missing key belongs to.
     public var position: SourcePosition
+    /// What was wrong and what was expected instead ("unknown key 'x'; expected one of …").
     public var message: String
 
+    /// "file:line:column: message", the form editors and compilers use; what the sidecar logs and prints.
     public var description: String { "\(file):\(position.line):\(position.column): \(message)" }
 }
 

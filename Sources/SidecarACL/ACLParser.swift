@@ -21,6 +21,8 @@ public enum ACLParser {
         "action", "reason", "may_assert_user", "mode",
     ]
 
+    /// Reads and parses a policy file. Throws `ACLError` at 0:0 when the file cannot be read, else as `parse(_:file:)`.
+    /// Called by the sidecar at start (a bad policy stops it) and on every reload (a bad one keeps the last good).
     public static func parse(file path: String) throws(ACLError) -> ACLPolicy {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ACLError(
@@ -29,6 +31,8 @@ public enum ACLParser {
         return try parse(String(decoding: data, as: UTF8.self), file: path)
     }
 
+    /// Parses policy text; `file` only names it in errors. Throws `ACLError` at the first lexical or syntax error,
+    /// unknown or repeated key, bad value, rule without action, allow rule without methods, or duplicate rule name.
     public static func parse(_ text: String, file: String) throws(ACLError) -> ACLPolicy {
         var lexer = ACLLexer(text: text, file: file)
         var stream = TokenStream(tokens: try lexer.tokens(), file: file)

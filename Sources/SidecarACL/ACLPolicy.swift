@@ -1,16 +1,25 @@
 /// One rule of a plane ACL.
 public struct ACLRule: Sendable, Equatable {
+    /// What a matching rule decides: `allow` lets the call through; `deny` refuses it and beats every allow.
     public enum Action: String, Sendable { case allow, deny }
+    /// `enforce` rules decide calls; `shadow` rules are only matched, logged and counted (to try a rule out).
     public enum Mode: String, Sendable { case enforce, shadow }
 
+    /// The rule's name from `rule "<name>"`: non-empty, unique in its file; used as the `rule` metric label.
     public var name: String
+    /// The caller's plane to match (`source_plane`), a name with `*` globs; `*` (any) when not set.
     public var sourcePlane = "*"
+    /// The caller's service to match (`source_service`), with `*` globs; `*` when not set.
     public var sourceService = "*"
+    /// The called plane to match (`target_plane`): the plane of the service behind this sidecar; `*` when not set.
     public var targetPlane = "*"
+    /// The called service to match (`target_service`), with `*` globs; `*` when not set.
     public var targetService = "*"
     /// gRPC paths (`/package.Service/Method`) with `*` globs.
     public var methods: [String] = ["*"]
+    /// Allow or deny (`action`, required).
     public var action: Action = .deny
+    /// Why the rule exists (`reason`), shown in denials and by `beta-sidecar acl check`; optional.
     public var reason: String?
     /// Whether callers matching this allow rule may assert an end user (`x-lucid-user-*`).
     public var mayAssertUser = false
@@ -28,12 +37,18 @@ public struct ACLRule: Sendable, Equatable {
 
 /// A call to decide: who calls whom, which method.
 public struct ACLCall: Sendable, Equatable {
+    /// The caller's plane, from its certificate's SPIFFE URI (`spiffe://<trust domain>/plane/<plane>/service/…`).
     public var sourcePlane: String
+    /// The caller's service, from the same URI.
     public var sourceService: String
+    /// The plane of the service behind this sidecar (its configuration).
     public var targetPlane: String
+    /// The service behind this sidecar (its configuration).
     public var targetService: String
+    /// The gRPC method path called, `/package.Service/Method`.
     public var method: String
 
+    /// A call as the proxy sees it, or as a cases file or `acl check` describes it.
     public init(sourcePlane: String, sourceService: String, targetPlane: String, targetService: String, method: String)
     {
         self.sourcePlane = sourcePlane
@@ -46,6 +61,7 @@ public struct ACLCall: Sendable, Equatable {
 
 /// The decision on a call and how it was reached.
 public struct ACLDecision: Sendable, Equatable {
+    /// Whether the call may proceed: an enforced allow rule matched and no enforced deny rule did.
     public var allowed: Bool
     /// The enforced rule that decided, nil for the default deny.
     public var decidingRule: ACLRule?
@@ -63,10 +79,16 @@ public struct ACLDecision: Sendable, Equatable {
 
 /// A parsed plane ACL: default deny; a matching enforced deny beats any allow.
 public struct ACLPolicy: Sendable, Equatable {
+    /// The rules in file order; order decides which rule is reported (the first enforced deny, else the first
+    /// enforced allow) and whose `mayAssertUser` counts.
     public var rules: [ACLRule]
 
+    /// A policy from parsed (or test-built) rules; names are not checked for uniqueness here.
     public init(rules: [ACLRule]) { self.rules = rules }
 
+    /// Decides a call: the first matching enforced deny refuses it, else the first matching enforced allow allows
+    /// it, else it is refused by default. Shadow rules never change the outcome; they are returned in `matched`.
+    /// Pure and cheap: the proxy calls it for every RPC.
     public func decide(_ call: ACLCall) -> ACLDecision {
         let matched = rules.filter { $0.matches(call) }
         let enforced = matched.filter { $0.mode == .enforce }
@@ -82,6 +104,7 @@ public struct ACLPolicy: Sendable, Equatable {
 
 /// `*` matches any run of characters (including none); everything else matches itself.
 public enum Glob {
+    /// Whether `text` matches `pattern`, compared byte by byte (UTF-8), with no escape for a literal `*`.
     public static func matches(_ pattern: String, _ text: String) -> Bool {
         let pattern = Array(pattern.utf8)
         let text = Array(text.utf8)

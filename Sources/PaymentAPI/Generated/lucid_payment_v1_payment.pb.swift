@@ -410,7 +410,7 @@ public nonisolated struct Lucid_Payment_V1_Payout: @unchecked Sendable {
     set {_uniqueStorage()._payoutID = newValue}
   }
 
-  /// The idempotency key it was created with.
+  /// The idempotency key it was created with; "<batch key>/<item index from 0>" for a batch's payouts.
   public var idempotencyKey: String {
     get {_storage._idempotencyKey}
     set {_uniqueStorage()._idempotencyKey = newValue}
@@ -641,7 +641,9 @@ public nonisolated struct Lucid_Payment_V1_BatchItem: Sendable {
   /// The router; chosen as for CreatePayout when not given.
   public var router: Lucid_Payment_V1_RouterType = .unspecified
 
-  /// The KYC attestation for KYC items (its idempotency key line is "<batch key>/<item index>").
+  /// The KYC attestation for KYC items. Its approval text (see KycAttestation) has the lines
+  /// "domain:batch_item:<item index from 0>" and "idempotency_key:<the batch's idempotency_key>"; the item's own
+  /// payout key "<batch key>/<item index>" (Payout.idempotency_key) is not part of it.
   public var kyc: Lucid_Payment_V1_KycAttestation {
     get {_kyc ?? Lucid_Payment_V1_KycAttestation()}
     set {_kyc = newValue}

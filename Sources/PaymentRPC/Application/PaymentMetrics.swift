@@ -16,6 +16,8 @@ public final class PaymentMetrics: Sendable {
     private let amount = FloatingPointCounter(label: "tron_payout_amount_usdt_total")
     private let processing = Metrics.Timer(label: "tron_payout_processing_duration_seconds")
 
+    /// Handles on the global MetricsSystem: bootstrap it first (payment-rpc does, in `launch`), or the handles
+    /// made before go nowhere. Instances are cheap and share the same metrics.
     public init() {}
 
     /// Counts a CreatePayout/CreateBatch item by its outcome: accepted, replayed, invalid, limit_exceeded,

@@ -9,12 +9,18 @@ public struct PayoutDesk: Sendable {
     /// The largest batch accepted.
     public static let maxBatchItems = 1_000
 
+    /// Where payouts and batches are stored and read; PaymentService also reads it directly for lists and stats.
     public let ledger: any PayoutLedger
+    /// The routing rules every draft is validated against: per-router maxima, DIRECT allowlist, KYC authority.
     public let policy: PayoutPolicy
+    /// The hourly and daily limits the ledger applies atomically with each insert (base units, by creation time).
     public let limits: LimitPolicy
+    /// Refuses new payouts with UNAVAILABLE while open.
     public let breaker: BreakerController
+    /// Stamps creation times (truncated to milliseconds) and checks KYC approval expiry.
     public let clock: any WallClock
 
+    /// The desk `PaymentServer.services` builds from the configuration; it holds no state of its own.
     public init(
         ledger: any PayoutLedger, policy: PayoutPolicy, limits: LimitPolicy, breaker: BreakerController,
         clock: any WallClock

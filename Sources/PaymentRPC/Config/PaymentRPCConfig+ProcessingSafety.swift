@@ -63,12 +63,16 @@ public struct ScaledWallClock: WallClock {
     let rate: Int
     let origin: ContinuousClock.Instant
 
+    /// A clock that reads `start` now; `rate` below 1 is taken as 1 (`development.clock_rate` is already checked
+    /// to be in 1...100000).
     public init(start: Date, rate: Int) {
         self.start = start
         self.rate = max(1, rate)
         self.origin = ContinuousClock.now
     }
 
+    /// `start` plus the monotonic time elapsed since `init`, times `rate`: never goes backwards, whatever the
+    /// system clock does.
     public func now() -> Date {
         let elapsed = ContinuousClock.now - origin
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

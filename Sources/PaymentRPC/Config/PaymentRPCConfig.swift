@@ -111,6 +111,8 @@ public struct PaymentRPCConfig: Sendable {
     /// One line per renamed key the file or the environment used; logged at start.
     public var configWarnings: [String] = []
 
+    /// Every setting at its default (development on the devnet, processor off): what tests start from.
+    /// payment-rpc itself reads its settings with `PaymentRPCConfig.load(file:environment:)`, which validates them.
     public init() {}
 
     /// The routing rules these settings describe.

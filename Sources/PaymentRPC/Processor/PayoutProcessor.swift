@@ -79,6 +79,10 @@ public struct PayoutProcessor: Service {
     /// What waits for the outflow window (rule 8), for metrics, logs and GetStats.
     public let outflow: OutflowWaiting
 
+    /// A processor that pays from `key`'s address. `node` is the primary node: its solidity endpoints alone
+    /// decide absence and finality (rules 1a and 6); every `crossChecks` node must also agree before a retire (1c).
+    /// `chainHead` and `outflow` are shared with PaymentService, which reports them; `clock` is rule 1's local
+    /// clock and dates signatures for the outflow windows (`PaymentServer` passes the configured one).
     public init(
         ledger: any ProcessingLedger, node: any TronNodeAPI, nodeName: String = "primary",
         crossChecks: [CrossCheckNode] = [], key: TronPrivateKey, settings: ProcessorSettings,
@@ -100,6 +104,9 @@ public struct PayoutProcessor: Service {
         self.logger = logger
     }
 
+    /// The service loop: first `resolveInFlight` until it succeeds (rule 3: nothing new is signed before every
+    /// in-flight payout was looked up once), then a `round()` every `settings.pollInterval`. Node and ledger errors
+    /// are logged and retried, never thrown; it returns on graceful shutdown or cancellation.
     public func run() async throws {
         logger.info(
             "payout processor starting",

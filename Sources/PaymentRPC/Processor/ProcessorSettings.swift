@@ -27,6 +27,8 @@ public struct ProcessorSettings: Sendable {
     /// The most signed per UTC hour and day (rule 8); nil signs without an outflow limit.
     public var outflowLimits: LimitPolicy?
 
+    /// Settings for paying with `usdtContract`; everything else starts at the defaults above (payment-rpc then
+    /// sets most of them from its `processor.*`, `tron.*` and `limits.*` keys).
     public init(usdtContract: TronAddress) { self.usdtContract = usdtContract }
 
     /// The settings the pure steps read.
@@ -41,8 +43,10 @@ public struct ProcessorSettings: Sendable {
 public struct CrossCheckNode: Sendable {
     /// Its base URL, for logs.
     public var name: String
+    /// Its client: only its solid block and its `/walletsolidity` lookups are read, and only before a retire.
     public var node: any TronNodeAPI
 
+    /// A cross-check node; payment-rpc makes one per `tron.cross_check_urls` entry, named by its URL.
     public init(name: String, node: any TronNodeAPI) {
         self.name = name
         self.node = node

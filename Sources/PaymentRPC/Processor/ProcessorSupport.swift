@@ -41,16 +41,24 @@ final class LookupSchedule: Sendable {
 public final class OutflowWaiting: Sendable {
     /// Due payouts held back, which limit holds them, until when, and why.
     public struct State: Sendable, Equatable, CustomStringConvertible {
+        /// Every due payout held back: the first one that does not fit and all due behind it (first due, first
+        /// signed); GetStats reports it as `outflow_waiting_count`.
         public var count: Int
+        /// The window that is full, hourly or daily.
         public var limit: PayoutStep.OutflowLimit
+        /// When that window ends (the next UTC hour or 00:00 UTC) and signing may resume.
         public var until: Date
+        /// `PayoutStep.decideSigning`'s explanation: the limit, what was signed in the window and what would not fit.
         public var reason: String
 
+        /// The reason and the end of the wait (ISO 8601), as GetStats's `outflow_waiting_reason`.
         public var description: String { "\(reason); waits until \(ISO8601DateFormatter().string(from: until))" }
     }
 
     private let state = Mutex<State?>(nil)
 
+    /// Nothing waits yet. payment-rpc makes one and shares it between the processor, which updates it every
+    /// signing round, and PaymentService, which reads it for GetStats.
     public init() {}
 
     /// The current wait, if any.

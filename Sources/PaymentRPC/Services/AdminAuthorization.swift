@@ -10,6 +10,7 @@ public struct AdminAuthorization: Sendable, Equatable {
     /// payment-rpc directly (outside development such calls never get here: they are UNAUTHENTICATED).
     public var allowsAnonymous: Bool
 
+    /// Explicit rules, for tests; the server uses `init(config:)`.
     public init(allowedCallers: Set<String>, allowsAnonymous: Bool) {
         self.allowedCallers = allowedCallers
         self.allowsAnonymous = allowsAnonymous

@@ -8,11 +8,13 @@ public struct AdminService: Lucid_Payment_V1_AdminService.ServiceProtocol {
     let breaker: BreakerController
     let authorization: AdminAuthorization
 
+    /// The service over the server's one breaker; `authorization` is built from `admin.allowed_callers`.
     public init(breaker: BreakerController, authorization: AdminAuthorization) {
         self.breaker = breaker
         self.authorization = authorization
     }
 
+    /// GetBreaker: the breaker's state, why and when it last opened, and the failure window's counts.
     public func getBreaker(
         request: ServerRequest<Lucid_Payment_V1_GetBreakerRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_BreakerStatus> {
@@ -20,6 +22,8 @@ public struct AdminService: Lucid_Payment_V1_AdminService.ServiceProtocol {
         return ServerResponse(message: status(of: breaker.current()))
     }
 
+    /// TripBreaker: opens the breaker by hand (it stays open, across restarts, until ResetBreaker) so no payout is
+    /// accepted or signed. `reason` is required, 1-256 characters (INVALID_ARGUMENT otherwise).
     public func tripBreaker(
         request: ServerRequest<Lucid_Payment_V1_TripBreakerRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_BreakerStatus> {
@@ -32,6 +36,8 @@ public struct AdminService: Lucid_Payment_V1_AdminService.ServiceProtocol {
         return ServerResponse(message: status(of: await breaker.trip(reason: reason)))
     }
 
+    /// ResetBreaker: closes the breaker however it opened (by hand, by the failure rate or by a fault); `reason` is
+    /// optional, at most 256 characters.
     public func resetBreaker(
         request: ServerRequest<Lucid_Payment_V1_ResetBreakerRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_BreakerStatus> {

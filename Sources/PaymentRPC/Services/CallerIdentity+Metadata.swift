@@ -3,10 +3,15 @@ import PaymentCore
 
 /// The metadata keys the sidecar sets after proving the caller (see the file comment of payment.proto).
 public enum LucidMetadata {
+    /// The proven caller's plane, e.g. "ops"; comes with `sourceService`.
     public static let sourcePlane = "x-lucid-source-plane"
+    /// The proven caller's service in its plane, e.g. "api-gateway"; comes with `sourcePlane`.
     public static let sourceService = "x-lucid-source-service"
+    /// An end user the caller acts for, kept by the sidecar only when its ACL lets that caller assert one.
     public static let userID = "x-lucid-user-id"
+    /// That end user's role; needs `userID`.
     public static let userRole = "x-lucid-user-role"
+    /// The request id the sidecar keeps or makes; payment-rpc only logs it (not checked, not part of the identity).
     public static let requestID = "x-request-id"
 }
 

@@ -6,6 +6,7 @@ import Synchronization
 /// grpc.health.v1.Health, written from Debian grpc-proto's health.proto (no mirrored package ships one).
 /// The overall service ("") and each named service report SERVING while the server is ready.
 public final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol, Sendable {
+    /// Answers whether the server is ready; payment-rpc passes "the ledger answers a health check".
     public typealias Readiness = @Sendable () async -> Bool
 
     private let services: Set<String>
@@ -17,6 +18,8 @@ public final class HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol, S
         self.readiness = readiness
     }
 
+    /// SERVING or NOT_SERVING as `readiness` answers now; NOT_FOUND for a service that is neither "" nor in
+    /// `services`.
     public func check(
         request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext
     ) async throws -> Grpc_Health_V1_HealthCheckResponse {

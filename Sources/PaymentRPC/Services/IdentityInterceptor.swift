@@ -13,8 +13,11 @@ public struct IdentityInterceptor: ServerInterceptor {
 
     let requireIdentity: Bool
 
+    /// `requireIdentity` is `Environment.requiresSidecar`: true in staging and production.
     public init(requireIdentity: Bool) { self.requireIdentity = requireIdentity }
 
+    /// Throws INVALID_ARGUMENT for a malformed identity header and UNAUTHENTICATED for a missing identity where one
+    /// is required; otherwise calls the next interceptor or the handler unchanged.
     public func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
         context: ServerContext,

@@ -3,6 +3,7 @@ import PaymentCore
 
 /// The one place where domain errors become gRPC statuses.
 extension PaymentError: RPCErrorConvertible {
+    /// The gRPC code of the domain code, one to one (`internal` is INTERNAL).
     public var rpcErrorCode: RPCError.Code {
         switch code {
         case .invalidArgument: .invalidArgument
@@ -14,6 +15,7 @@ extension PaymentError: RPCErrorConvertible {
         }
     }
 
+    /// The domain message verbatim: it starts with the field path, says what to fix, and never holds a secret.
     public var rpcErrorMessage: String { message }
 
     /// The field or limit at fault, for clients that want it without parsing the message.

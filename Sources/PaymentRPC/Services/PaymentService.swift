@@ -18,6 +18,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
     /// What the processor holds back for the outflow windows (GetStats).
     let outflow: OutflowWaiting
 
+    /// The service `PaymentServer.services` registers. `chainHead` and `outflow` are the processor's (shared, read
+    /// only here); without a processor they stay empty, so confirmations and outflow waits are not reported.
     public init(
         desk: PayoutDesk, chainHead: ChainHead, metrics: PaymentMetrics, outflow: OutflowWaiting = OutflowWaiting(),
         logger: Logger
@@ -29,6 +31,11 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         self.logger = logger
     }
 
+    /// CreatePayout: reads the caller from metadata, validates and stores one payout through the desk, and counts it
+    /// (`tron_payment_requests_total` by outcome, and the accepted amount unless replayed). Throws the desk's
+    /// refusals as their gRPC codes (INVALID_ARGUMENT; FAILED_PRECONDITION for a key reused with another request or
+    /// a used or expired KYC approval; RESOURCE_EXHAUSTED for a limit; UNAVAILABLE while the breaker is open or the
+    /// ledger fails).
     public func createPayout(
         request: ServerRequest<Lucid_Payment_V1_CreatePayoutRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_CreatePayoutResponse> {
@@ -69,6 +76,7 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         }
     }
 
+    /// GetPayout: one payout by id; INVALID_ARGUMENT for a malformed id, NOT_FOUND for an unknown one.
     public func getPayout(
         request: ServerRequest<Lucid_Payment_V1_GetPayoutRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_Payout> {
@@ -76,6 +84,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         return ServerResponse(message: Lucid_Payment_V1_Payout(payout, now: desk.clock.now()))
     }
 
+    /// ListPayouts: a page of payouts matching every filter given, newest first. `page_size` 0 means 20, otherwise
+    /// 1...100 (INVALID_ARGUMENT); a `page_token` not minted for these filters is NOT_FOUND (`PageToken`).
     public func listPayouts(
         request: ServerRequest<Lucid_Payment_V1_ListPayoutsRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_ListPayoutsResponse> {
@@ -97,6 +107,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         return ServerResponse(message: response)
     }
 
+    /// CancelPayout: cancels a PENDING or SCHEDULED payout and gives its amount back to the limit windows it was
+    /// accepted in; any other status is FAILED_PRECONDITION, and cancelling a cancelled payout returns it unchanged.
     public func cancelPayout(
         request: ServerRequest<Lucid_Payment_V1_CancelPayoutRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_Payout> {
@@ -107,6 +119,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         return ServerResponse(message: Lucid_Payment_V1_Payout(payout, now: desk.clock.now()))
     }
 
+    /// CreateBatch: validates every item (an error names `items[i]`) and stores the batch and all its payouts
+    /// atomically, or nothing; same idempotency, limit and breaker refusals as CreatePayout.
     public func createBatch(
         request: ServerRequest<Lucid_Payment_V1_CreateBatchRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_CreateBatchResponse> {
@@ -136,6 +150,7 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
             })
     }
 
+    /// GetBatch: one batch with its payouts; NOT_FOUND for an unknown id.
     public func getBatch(
         request: ServerRequest<Lucid_Payment_V1_GetBatchRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_GetBatchResponse> {
@@ -148,6 +163,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
             })
     }
 
+    /// GetTransactionStatus: a payout's txid, block, receipt figures and confirmations (counted against the last
+    /// head the processor saw, 0 before it has seen one), with an estimate of the seconds left to solidity.
     public func getTransactionStatus(
         request: ServerRequest<Lucid_Payment_V1_GetTransactionStatusRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_TransactionStatus> {
@@ -158,6 +175,8 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
                 requiredConfirmations: Self.requiredConfirmations))
     }
 
+    /// BatchGetTransactionStatus: the status of 1...100 payouts in request order; unknown ids are listed in
+    /// `not_found_ids` rather than failing the call, a malformed one is INVALID_ARGUMENT naming `payout_ids[i]`.
     public func batchGetTransactionStatus(
         request: ServerRequest<Lucid_Payment_V1_BatchGetTransactionStatusRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_BatchGetTransactionStatusResponse> {
@@ -189,6 +208,9 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
         return ServerResponse(message: response)
     }
 
+    /// GetStats: payout counts per status, the limit windows' usage (accepted and not cancelled, by acceptance
+    /// time), the signed outflow (by signing time), the breaker state, the success rate (confirmed / (confirmed +
+    /// failed), 1 with neither) and what waits for the outflow window. Amounts are USDT base units.
     public func getStats(
         request: ServerRequest<Lucid_Payment_V1_GetStatsRequest>, context: ServerContext
     ) async throws -> ServerResponse<Lucid_Payment_V1_Stats> {

@@ -10,8 +10,12 @@ import SwiftProtobuf
 /// catches bulk that no field owns, such as unknown fields). A violation is INVALID_ARGUMENT naming the field
 /// (`x-lucid-error-field`), through the same `PaymentError` mapping as every other refusal.
 public struct RequestConstraintsInterceptor: ServerInterceptor {
+    /// The interceptor `PaymentServer.interceptors` installs after `IdentityInterceptor`; it has no settings (the
+    /// limits are generated from the proto).
     public init() {}
 
+    /// Reads the single request message of a bounded RPC, checks it, and hands it on; a violation answers
+    /// INVALID_ARGUMENT without calling the handler. RPCs without a declared size pass untouched.
     public func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>, context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
