@@ -269,7 +269,7 @@ def test_a_short_hs256_secret_or_hmac_with_jwks_stops_the_gateway(stack, tmp_pat
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps({"keys": []}))
     both = run(base + ["--jwt-secret-file", str(stack.gateway.secret), "--jwks", str(jwks)],
-                          capture_output=True, text=True, timeout=30)
+               capture_output=True, text=True, timeout=30)
     output = both.stderr + both.stdout
     assert both.returncode != 0 and "--jwt-secret-file" in output and "--jwks" in output
 

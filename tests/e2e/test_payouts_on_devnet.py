@@ -97,9 +97,9 @@ def test_hot_wallet_key_file_must_be_owner_only(tmp_path):
     key = write_key_file(tmp_path)
     os.chmod(key, 0o644)
     result = run([PAYMENT_RPC], env={"PAYMENT_RPC_PROCESSOR_ENABLED": "true",
-                                           "PAYMENT_RPC_WALLET_KEY_FILE": str(key),
-                                           "PAYMENT_RPC_STORE_SQLITE_PATH": str(tmp_path / "x.sqlite")},
-                            capture_output=True, text=True, timeout=30)
+                                     "PAYMENT_RPC_WALLET_KEY_FILE": str(key),
+                                     "PAYMENT_RPC_STORE_SQLITE_PATH": str(tmp_path / "x.sqlite")},
+                 capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert f"wallet.key_file: {key} has mode 0644" in result.stderr
     assert HOT_KEY not in result.stderr + result.stdout

@@ -140,7 +140,7 @@ def test_registry_admin_api_lists_and_watches(stack):
     from lucid.sidecar.v1 import registry_pb2, registry_pb2_grpc
     server, sidecar, _ = stack
     listed = run([BETA_SIDECAR, "registry", "list", "--admin-grpc",
-                             f"127.0.0.1:{sidecar.admin_grpc_port}"], capture_output=True, text=True, timeout=10)
+                  f"127.0.0.1:{sidecar.admin_grpc_port}"], capture_output=True, text=True, timeout=10)
     assert listed.stdout.startswith("healthy   wallet/tron-payment"), listed.stdout + listed.stderr
     stub = registry_pb2_grpc.RegistryServiceStub(grpc.insecure_channel(f"127.0.0.1:{sidecar.admin_grpc_port}"))
     watch = stub.WatchInstances(registry_pb2.ListInstancesRequest(plane="wallet"), timeout=15)
