@@ -11,15 +11,13 @@ import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
-sys.path.insert(0, str(ROOT / "tests" / "e2e" / "gen"))
 import os  # noqa: E402
 
 os.environ.setdefault("LUCID_BIN_DIR", str(ROOT / ".build" / "release"))
-os.environ.setdefault("PAYMENT_RPC_BIN", str(ROOT / ".build" / "release" / "payment-rpc"))
 
 import grpc  # noqa: E402
+from support.paying import paying_stack  # noqa: E402 (importing support makes the generated stubs importable)
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc  # noqa: E402
-from paying import paying_stack  # noqa: E402
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--rate", type=int, default=50)

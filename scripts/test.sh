@@ -13,4 +13,4 @@ swift test --skip-build
 BIN="$(swift build --show-bin-path)"
 "$BIN/beta-sidecar" acl test --policy acl/wallet_plane.acl --cases acl/wallet_plane.cases
 tests/e2e/gen_stubs.sh
-LUCID_BIN_DIR="$BIN" PAYMENT_RPC_BIN="$BIN/payment-rpc" python3 -m pytest -q tests/e2e
+LUCID_BIN_DIR="$BIN" python3 -m pytest -q tests/e2e

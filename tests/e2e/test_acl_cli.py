@@ -1,13 +1,12 @@
 """beta-sidecar acl check / acl test: decisions, deciding rule, exit codes 0 (allow), 1 (deny), 2 (bad policy)."""
-import subprocess
-
-from conftest_paths import BIN_DIR, ROOT
+from support.paths import BETA_SIDECAR, ROOT
+from support.processes import run
 
 POLICY = str(ROOT / "acl" / "wallet_plane.acl")
 
 
 def sidecar(*args):
-    return subprocess.run([str(BIN_DIR / "beta-sidecar"), *args], capture_output=True, text=True, timeout=30)
+    return run([BETA_SIDECAR, *args], capture_output=True, text=True, timeout=30)
 
 
 def check(source, target, method, policy=POLICY):

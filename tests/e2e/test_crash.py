@@ -6,7 +6,7 @@ import time
 
 import grpc
 
-from conftest import PaymentRPCProcess
+from support.payment_rpc import PaymentRPCProcess
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
 
 RECIPIENT = "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf"

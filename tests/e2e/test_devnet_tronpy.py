@@ -6,7 +6,7 @@ from tronpy.exceptions import BadSignature, TaposError
 from tronpy.keys import PrivateKey
 from tronpy.providers import HTTPProvider
 
-from devnet import Devnet
+from support.devnet import Devnet
 
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 OWNER_KEY = PrivateKey(bytes.fromhex("6b9f634365e6655c1fb6a49c4831e685f0529b6f980fdcdd3b6dab2caac75eb1"))

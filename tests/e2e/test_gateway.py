@@ -2,13 +2,12 @@
 import base64
 import json
 import os
-import subprocess
 import time
 
 import pytest
 
-from fullstack import full_stack
-from test_payouts_on_devnet import kyc_attestation
+from support.fullstack import full_stack
+from support.kyc import kyc_attestation
 
 RECIPIENT = "TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp"
 
@@ -156,7 +155,7 @@ def test_jwks_tokens_and_algorithm_confusion(stack, tmp_path):
     import json
     from joserfc import jwt
     from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
-    from fullstack import Gateway
+    from support.gateway import Gateway
     keys = {"es": ECKey.generate_key("P-256", parameters={"kid": "es"}),
             "rs": RSAKey.generate_key(2048, parameters={"kid": "rs"}),
             "ed": OKPKey.generate_key("Ed25519", parameters={"kid": "ed"})}
@@ -223,7 +222,7 @@ def health_burst(gateway, count, forwarded_for):
 
 
 def test_x_forwarded_for_does_not_dodge_the_health_limit(stack, tmp_path):
-    from fullstack import Gateway
+    from support.gateway import Gateway
     gateway = Gateway(tmp_path, stack.directory / "certs", stack.sidecar.port).start()
     try:
         statuses = health_burst(gateway, 125, lambda n: f"198.51.100.{n % 250}")
@@ -247,14 +246,15 @@ def test_x_forwarded_for_does_not_dodge_the_health_limit(stack, tmp_path):
 
 
 def start_refused(args):
-    from conftest_paths import BIN_DIR
-    result = subprocess.run([str(BIN_DIR / "payment-gateway"), *args], capture_output=True, text=True, timeout=30)
+    from support.paths import PAYMENT_GATEWAY
+    from support.processes import run
+    result = run([PAYMENT_GATEWAY, *args], capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     return result.stderr
 
 
 def test_weak_or_conflicting_token_keys_stop_startup(stack, tmp_path):
-    from fullstack import Gateway
+    from support.gateway import Gateway
     weak = tmp_path / "weak.secret"
     weak.write_text("hunter2-but-longer-31-bytes-xx")
     os.chmod(weak, 0o600)

@@ -5,7 +5,7 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import PaymentRPCProcess
+from support.payment_rpc import PaymentRPCProcess
 from lucid.payment.v1 import admin_pb2, admin_pb2_grpc, payment_pb2 as pb, payment_pb2_grpc
 
 RECIPIENT = "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf"

@@ -16,7 +16,6 @@ import base64
 import hashlib
 import json
 import os
-import subprocess
 import time
 import urllib.request
 
@@ -26,14 +25,15 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest_paths import BIN_DIR, ROOT
-from devnet import Devnet
-from fullstack import Gateway
-from kyc import kyc_attestation
 from lucid.payment.v1 import admin_pb2, admin_pb2_grpc, payment_pb2 as pb, payment_pb2_grpc
-from paying import hot_address, write_key_file
-from sidecar import Sidecar, make_certs
-from test_transport_identity import Staging
+from support.devnet import Devnet
+from support.gateway import Gateway
+from support.kyc import kyc_attestation
+from support.paths import PAYMENT_GATEWAY, ROOT
+from support.paying import hot_address, write_key_file
+from support.payment_rpc import Staging
+from support.processes import run
+from support.sidecar import Sidecar, make_certs
 
 HOT_USDT = 10_000_000_000
 GATEWAY = [("x-lucid-source-plane", "ops"), ("x-lucid-source-service", "api-gateway")]
@@ -260,16 +260,16 @@ def test_a_short_hs256_secret_or_hmac_with_jwks_stops_the_gateway(stack, tmp_pat
     secret = tmp_path / "short.secret"
     secret.write_text("s3cr3t-but-short")
     os.chmod(secret, 0o600)
-    base = [str(BIN_DIR / "payment-gateway"), "--listen", "127.0.0.1:0", "--sidecar", "localhost:1",
+    base = [PAYMENT_GATEWAY, "--listen", "127.0.0.1:0", "--sidecar", "localhost:1",
             "--cert", str(stack.certs / "ops-api-gateway.pem"), "--key", str(stack.certs / "ops-api-gateway.key"),
             "--ca", str(stack.certs / "ca.pem"), "--openapi-dir", str(ROOT / "openapi")]
-    short = subprocess.run(base + ["--jwt-secret-file", str(secret)], capture_output=True, text=True, timeout=30)
+    short = run(base + ["--jwt-secret-file", str(secret)], capture_output=True, text=True, timeout=30)
     assert short.returncode != 0 and "--jwt-secret-file" in short.stderr + short.stdout
     assert "s3cr3t-but-short" not in short.stderr + short.stdout
     jwks = tmp_path / "jwks.json"
     jwks.write_text(json.dumps({"keys": []}))
-    both = subprocess.run(base + ["--jwt-secret-file", str(stack.gateway.secret), "--jwks", str(jwks)],
-                          capture_output=True, text=True, timeout=30)
+    both = run(base + ["--jwt-secret-file", str(stack.gateway.secret), "--jwks", str(jwks)],
+               capture_output=True, text=True, timeout=30)
     output = both.stderr + both.stdout
     assert both.returncode != 0 and "--jwt-secret-file" in output and "--jwks" in output
 

@@ -9,8 +9,8 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import BINARY
 from lucid.payment.v1 import admin_pb2, admin_pb2_grpc, payment_pb2 as pb, payment_pb2_grpc
+from support.paths import PAYMENT_RPC
 
 MB = 1 << 20
 RECIPIENT = "TXYZopYRdj2D9XRtbG411XZZ3kM5VkAeBf"
@@ -130,7 +130,7 @@ def test_each_field_at_one_megabyte_is_refused_quickly_and_health_keeps_answerin
 
     # 50 ms for a release payment-rpc. A debug build moves bytes through NIO and HTTP/2 unoptimised (receiving 1 MB
     # alone takes it hundreds of ms), so it gets 20 times the budget; the measured figures are printed either way.
-    budget = 0.05 if "/release/" in BINARY else 1.0
+    budget = 0.05 if "/release/" in PAYMENT_RPC else 1.0
     thread = threading.Thread(target=probe, daemon=True)
     thread.start()
     slow = []
@@ -158,7 +158,7 @@ def test_each_field_at_one_megabyte_is_refused_quickly_and_health_keeps_answerin
         stop.set()
         thread.join()
         health_channel.close()
-    print(f"budget {budget * 1000:.0f} ms ({BINARY}); best of 3 per case, ms: {timings_by_case}")
+    print(f"budget {budget * 1000:.0f} ms ({PAYMENT_RPC}); best of 3 per case, ms: {timings_by_case}")
     assert not slow, f"refusals slower than {budget * 1000:.0f} ms (best of 3, in ms): {slow}"
     assert len(health_results) >= 5, "Health/Check ran alongside"
     assert all(status == health_pb2.HealthCheckResponse.SERVING for status, _ in health_results), health_results

@@ -20,11 +20,11 @@ import time
 import grpc
 import pytest
 
-from conftest import PaymentRPCProcess
-from devnet import Devnet
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
-from paying import hot_address, write_key_file
-from test_payouts_on_devnet import FINAL
+from support.devnet import Devnet
+from support.paying import hot_address, write_key_file
+from support.payment_rpc import PaymentRPCProcess
+from support.payouts import FINAL
 
 BLOCK_INTERVAL_MS = 300
 SOLID_LAG = 6  # blocks: 1.8 s at 300 ms

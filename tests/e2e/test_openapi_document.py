@@ -6,7 +6,7 @@ import yaml
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
-from conftest_paths import ROOT
+from support.paths import ROOT
 
 DOCUMENTS = [ROOT / "openapi" / "payment.openapi.json", ROOT / "openapi" / "payment.openapi.yaml",
              ROOT / "Tests" / "CodegenTests" / "Fixtures" / "http_forms.openapi.yaml"]

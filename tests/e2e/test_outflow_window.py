@@ -7,8 +7,8 @@ import time
 import grpc
 
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
-from paying import hot_address, paying_stack
-from test_payouts_on_devnet import FINAL
+from support.paying import hot_address, paying_stack
+from support.payouts import FINAL
 
 RATE = 240  # one fast hour is 15 real seconds
 START = "2030-01-01T21:30:00Z"

@@ -3,15 +3,15 @@ import json
 import os
 import pathlib
 import stat
-import subprocess
 
-from conftest_paths import BIN_DIR, ROOT
+from support.paths import PAYCTL, ROOT
+from support.processes import run
 
 VECTOR = json.loads((ROOT / "Tests" / "TronKitTests" / "Fixtures" / "vectors.json").read_text())["usdt_transfer_offline"]
 
 
 def payctl(*args):
-    return subprocess.run([str(BIN_DIR / "payctl"), *args], capture_output=True, text=True, timeout=30)
+    return run([PAYCTL, *args], capture_output=True, text=True, timeout=30)
 
 
 def test_keys_generate_and_address(tmp_path):
@@ -50,7 +50,7 @@ def test_offline_usdt_transfer_matches_the_vector(tmp_path):
 
 
 def test_node_queries_through_the_tron_client(tmp_path):
-    from devnet import Devnet
+    from support.devnet import Devnet
     owner = "TPYD4hfQ7rYTUnmyF9JH9NAnvtHuDVcoAo"
     devnet = Devnet(tmp_path, fund=[(owner, 7_000_000, 12_345_678)], block_interval_ms=0).start()
     try:
@@ -69,7 +69,7 @@ def test_node_queries_through_the_tron_client(tmp_path):
 
 
 def test_transfer_built_against_the_node_is_accepted_by_it(tmp_path):
-    from devnet import Devnet
+    from support.devnet import Devnet
     key_file = tmp_path / "vector.key"
     key_file.write_text(VECTOR["private_key"])
     os.chmod(key_file, 0o600)

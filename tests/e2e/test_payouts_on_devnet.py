@@ -7,11 +7,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
-from kyc import kyc_attestation  # noqa: F401 (also imported from here by test_gateway)
-from paying import HOT_KEY, hot_address, paying_stack
+from support.kyc import kyc_attestation
+from support.paying import HOT_KEY, hot_address, paying_stack
+from support.payouts import FINAL
 
 RECIPIENTS = ["TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp", "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC", "TDvSsdrNM5eeXNL3czpa6AxLDHZA9nwe9K"]
-FINAL = (pb.PAYOUT_STATUS_CONFIRMED, pb.PAYOUT_STATUS_FAILED, pb.PAYOUT_STATUS_CANCELLED)
 
 
 def wait_final(stub, ids, timeout=90):
@@ -91,15 +91,15 @@ def test_forced_revert_ends_failed_with_the_reason(tmp_path):
 
 def test_hot_wallet_key_file_must_be_owner_only(tmp_path):
     import os
-    import subprocess
-    from paying import write_key_file
-    from conftest import BINARY
+    from support.paths import PAYMENT_RPC
+    from support.paying import write_key_file
+    from support.processes import run
     key = write_key_file(tmp_path)
     os.chmod(key, 0o644)
-    result = subprocess.run([BINARY], env={**os.environ, "PAYMENT_RPC_PROCESSOR_ENABLED": "true",
-                                           "PAYMENT_RPC_WALLET_KEY_FILE": str(key),
-                                           "PAYMENT_RPC_STORE_SQLITE_PATH": str(tmp_path / "x.sqlite")},
-                            capture_output=True, text=True, timeout=30)
+    result = run([PAYMENT_RPC], env={"PAYMENT_RPC_PROCESSOR_ENABLED": "true",
+                                     "PAYMENT_RPC_WALLET_KEY_FILE": str(key),
+                                     "PAYMENT_RPC_STORE_SQLITE_PATH": str(tmp_path / "x.sqlite")},
+                 capture_output=True, text=True, timeout=30)
     assert result.returncode == 2
     assert f"wallet.key_file: {key} has mode 0644" in result.stderr
     assert HOT_KEY not in result.stderr + result.stdout

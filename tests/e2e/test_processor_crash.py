@@ -7,9 +7,8 @@ import time
 import grpc
 
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
-from paying import hot_address, paying_stack
-from test_payouts_on_devnet import FINAL
-from test_processor_faults import RECIPIENTS, list_all
+from support.paying import hot_address, paying_stack
+from support.payouts import FINAL, RECIPIENTS, list_all
 
 PAYOUTS = 300
 KILLS = 12

@@ -6,22 +6,10 @@ import time
 import grpc
 
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
-from paying import hot_address, paying_stack
-from test_payouts_on_devnet import FINAL
+from support.paying import hot_address, paying_stack
+from support.payouts import FINAL, RECIPIENTS, list_all
 
-RECIPIENTS = ["TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp", "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC",
-              "TDvSsdrNM5eeXNL3czpa6AxLDHZA9nwe9K", "TE2H9hWjzYdwzDFRJfx9BFhr4MmjH1CHaz"]
 PAYOUTS = 200
-
-
-def list_all(stub):
-    payouts, token = [], ""
-    while True:
-        page = stub.ListPayouts(pb.ListPayoutsRequest(page_size=100, page_token=token), timeout=10)
-        payouts += page.payouts
-        token = page.next_page_token
-        if not token:
-            return payouts
 
 
 def test_200_payouts_under_node_faults_confirm_exactly_once(tmp_path):

@@ -4,15 +4,15 @@ schema-invalid ones refused; undeclared methods answer 405 with Allow; ...), in 
 seed (FUZZ_SEED below). Bounded in examples and time.
 
 The deployment is set so that the document's promises are the only rules in play: per-payout maxima at the
-document's maximum amount (they are configuration, not API), and the addresses the fuzzer draws (schemathesis_hooks.py) on the DIRECT
+document's maximum amount (they are configuration, not API), and the addresses the fuzzer draws (support/schemathesis_hooks.py) on the DIRECT
 allowlist, and no processor (payouts to fuzzed addresses stay accepted and unpaid, so they cannot trip the breaker).
 KYC approvals, which are signatures over the request, are left out of positive generation by the hooks."""
 import os
 import subprocess
 
-from conftest_paths import ROOT
-from fullstack import full_stack
-from schemathesis_hooks import ADDRESSES
+from support.fullstack import full_stack
+from support.paths import ROOT
+from support.schemathesis_hooks import ADDRESSES
 
 MAX_PAYOUT = str(10**15)  # the document's maximum amount_units (1,000,000,000 USDT)
 # CI fuzzes with one fixed seed, so that a failure it reports can be replayed exactly: FUZZ_SEED=<n> replays another
@@ -60,7 +60,7 @@ def test_schemathesis_with_every_check_finds_nothing(tmp_path):
         "PAYMENT_RPC_PROCESSOR_ENABLED": "false"})
     try:
         token = gateway.token("fuzzer", "admin")
-        env = dict(os.environ, SCHEMATHESIS_HOOKS="schemathesis_hooks",
+        env = dict(os.environ, SCHEMATHESIS_HOOKS="support.schemathesis_hooks",
                    PYTHONPATH=os.pathsep.join([str(ROOT / "tests" / "e2e"), os.environ.get("PYTHONPATH", "")]))
         result = subprocess.run(
             ["st", "run", str(ROOT / "openapi" / "payment.openapi.yaml"), "--url", gateway.url,

@@ -9,10 +9,10 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import PaymentRPCProcess
-from conftest_paths import ROOT
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
-from sidecar import Sidecar, make_certs
+from support.paths import ROOT
+from support.payment_rpc import PaymentRPCProcess
+from support.sidecar import Sidecar, make_certs
 
 RECIPIENT = "TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp"
 
@@ -135,12 +135,12 @@ def test_bad_policy_reload_keeps_the_last_good_one(stack):
 
 
 def test_registry_admin_api_lists_and_watches(stack):
-    import subprocess
-    from conftest_paths import BIN_DIR
+    from support.paths import BETA_SIDECAR
+    from support.processes import run
     from lucid.sidecar.v1 import registry_pb2, registry_pb2_grpc
     server, sidecar, _ = stack
-    listed = subprocess.run([str(BIN_DIR / "beta-sidecar"), "registry", "list", "--admin-grpc",
-                             f"127.0.0.1:{sidecar.admin_grpc_port}"], capture_output=True, text=True, timeout=10)
+    listed = run([BETA_SIDECAR, "registry", "list", "--admin-grpc",
+                  f"127.0.0.1:{sidecar.admin_grpc_port}"], capture_output=True, text=True, timeout=10)
     assert listed.stdout.startswith("healthy   wallet/tron-payment"), listed.stdout + listed.stderr
     stub = registry_pb2_grpc.RegistryServiceStub(grpc.insecure_channel(f"127.0.0.1:{sidecar.admin_grpc_port}"))
     watch = stub.WatchInstances(registry_pb2.ListInstancesRequest(plane="wallet"), timeout=15)

@@ -4,9 +4,11 @@ import shutil
 import subprocess
 import time
 
-from conftest import PaymentRPCProcess
-from conftest_paths import BIN_DIR, ROOT, free_port
-from sidecar import Sidecar, make_certs
+from support.paths import BETA_SIDECAR, ROOT
+from support.payment_rpc import PaymentRPCProcess
+from support.ports import free_port
+from support.processes import run
+from support.sidecar import Sidecar, make_certs
 
 LEASE_TTL = 3
 
@@ -24,8 +26,8 @@ def start_etcd(directory):
 
 
 def listed(url):
-    result = subprocess.run([str(BIN_DIR / "beta-sidecar"), "registry", "list", "--etcd-url", url],
-                            capture_output=True, text=True, timeout=10)
+    result = run([BETA_SIDECAR, "registry", "list", "--etcd-url", url],
+                 capture_output=True, text=True, timeout=10)
     return result.stdout
 
 

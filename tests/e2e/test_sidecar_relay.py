@@ -10,8 +10,9 @@ import grpc
 import pytest
 from grpc_health.v1 import health, health_pb2_grpc
 
-from conftest_paths import ROOT, free_port
-from sidecar import Sidecar, make_certs
+from support.paths import ROOT
+from support.ports import free_port
+from support.sidecar import Sidecar, make_certs
 
 CHUNK = 64 * 1024
 CHUNKS = 3072  # 192 MiB each way

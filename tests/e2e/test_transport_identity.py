@@ -1,73 +1,20 @@
 """payment-rpc in staging: gRPC only on its Unix socket (mode 0660), peers checked by uid, identity required.
 Each test is an attack that must fail with the exact status, creating nothing."""
 import os
-import pathlib
-import sqlite3
 import stat
 import subprocess
-import time
-import urllib.request
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from conftest import BINARY, free_port
 from lucid.payment.v1 import admin_pb2, admin_pb2_grpc, payment_pb2 as pb, payment_pb2_grpc
+from support.paths import PAYMENT_RPC
+from support.payment_rpc import Staging, staging_env
+from support.ports import free_port
 
 CALLER = [("x-lucid-source-plane", "ops"), ("x-lucid-source-service", "api-gateway")]
 RECIPIENT = "TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp"
-
-
-def staging_env(directory, **extra):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PAYMENT_RPC_")}
-    env.update({
-        "PAYMENT_RPC_ENVIRONMENT": "staging",
-        "PAYMENT_RPC_GRPC_UNIX_SOCKET": str(directory / "run" / "rpc.sock"),
-        "PAYMENT_RPC_ADMIN_LISTEN": f"127.0.0.1:{free_port()}",
-        "PAYMENT_RPC_STORE_SQLITE_PATH": str(directory / "payments.sqlite"),
-    })
-    env.update(extra)
-    return env
-
-
-class Staging:
-    def __init__(self, directory: pathlib.Path, **extra):
-        (directory / "run").mkdir(exist_ok=True)
-        self.directory = directory
-        self.env = staging_env(directory, **extra)
-        self.socket = pathlib.Path(self.env["PAYMENT_RPC_GRPC_UNIX_SOCKET"])
-        self.admin = self.env["PAYMENT_RPC_ADMIN_LISTEN"]
-        self.log_path = directory / "payment-rpc.log"
-        self.process = subprocess.Popen([BINARY], env=self.env, stdout=open(self.log_path, "ab"),
-                                        stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            assert self.process.poll() is None, self.log_path.read_text()[-2000:]
-            try:
-                with urllib.request.urlopen(f"http://{self.admin}/ready", timeout=1) as response:
-                    if response.status == 200 and self.socket.exists():
-                        return
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("payment-rpc did not become ready in 30 s")
-
-    def channel(self):
-        return grpc.insecure_channel(f"unix:{self.socket}")
-
-    def payouts_in_ledger(self):
-        with sqlite3.connect(self.directory / "payments.sqlite") as db:
-            return db.execute("SELECT COUNT(*) FROM payouts").fetchone()[0]
-
-    def metrics(self):
-        with urllib.request.urlopen(f"http://{self.admin}/metrics", timeout=2) as response:
-            return response.read().decode()
-
-    def stop(self):
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=20)
 
 
 @pytest.fixture
@@ -141,7 +88,7 @@ def test_a_peer_whose_uid_is_not_allowed_is_disconnected(directory):
 def test_tcp_listen_in_staging_stops_startup_naming_the_key(directory, how):
     (directory / "run").mkdir()
     env = staging_env(directory)
-    args = [BINARY]
+    args = [PAYMENT_RPC]
     if how == "environment":
         env["PAYMENT_RPC_GRPC_LISTEN"] = f"127.0.0.1:{free_port()}"
     else:
@@ -156,6 +103,6 @@ def test_tcp_listen_in_staging_stops_startup_naming_the_key(directory, how):
 
 def test_staging_needs_an_existing_socket_directory(directory):
     env = staging_env(directory)
-    result = subprocess.run([BINARY], env=env, capture_output=True, text=True, timeout=30)
+    result = subprocess.run([PAYMENT_RPC], env=env, capture_output=True, text=True, timeout=30)
     assert result.returncode != 0
     assert "grpc.unix_socket" in result.stderr and "must exist" in result.stderr

@@ -3,8 +3,8 @@ import os
 import pathlib
 import stat
 
-from conftest import PaymentRPCProcess
-from devnet import Devnet
+from support.payment_rpc import PaymentRPCProcess
+from support.devnet import Devnet
 
 HOT_KEY = "a3c1f0e2b4d6c8e0f1a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708"
 

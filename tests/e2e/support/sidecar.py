@@ -1,21 +1,22 @@
 """Starts beta-sidecar (with dev certificates) in front of a payment-rpc process."""
 import json
 import pathlib
-import signal
-import subprocess
 import time
+import urllib.error
 import urllib.request
 
 import grpc
 
-from conftest_paths import BIN_DIR, free_port
+from support.paths import BETA_SIDECAR
+from support.ports import free_port
+from support.processes import run, spawn, terminate
 
 
 def make_certs(directory: pathlib.Path, *identities):
-    args = [str(BIN_DIR / "beta-sidecar"), "certs", "--dir", str(directory)]
+    args = [BETA_SIDECAR, "certs", "--dir", str(directory)]
     for identity in identities:
         args += ["--issue", identity]
-    subprocess.run(args, check=True, capture_output=True, timeout=30)
+    run(args, check=True, capture_output=True, timeout=30)
     return directory
 
 
@@ -35,13 +36,12 @@ class Sidecar:
         self.extra = []
 
     def start(self, wait_healthy=True):
-        args = [str(BIN_DIR / "beta-sidecar"), "run", "--listen", f"127.0.0.1:{self.port}",
+        args = [BETA_SIDECAR, "run", "--listen", f"127.0.0.1:{self.port}",
                 "--admin-listen", f"127.0.0.1:{self.admin_port}", "--admin-grpc-listen", f"127.0.0.1:{self.admin_grpc_port}", "--upstream", self.upstream, "--policy", self.policy,
                 "--cert", str(self.certs / "wallet-tron-payment.pem"), "--key", str(self.certs / "wallet-tron-payment.key"),
                 "--ca", str(self.certs / "ca.pem"), "--probe-interval-ms", str(self.probe_interval_ms),
                 "--unhealthy-threshold", str(self.unhealthy_threshold)] + self.extra
-        log = open(self.directory / "sidecar.log", "ab")
-        self.process = subprocess.Popen(args, stdout=log, stderr=log)
+        self.process = spawn(args, self.directory / "sidecar.log")
         deadline = time.time() + 20
         while time.time() < deadline:
             try:
@@ -74,6 +74,4 @@ class Sidecar:
             return response.read().decode()
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=20)
+        terminate(self.process)

@@ -1,13 +1,12 @@
 """Starts the built tron-devnet binary for tests."""
 import json
-import os
 import pathlib
-import signal
-import subprocess
 import time
 import urllib.request
 
-from conftest_paths import BIN_DIR, free_port
+from support.paths import TRON_DEVNET
+from support.ports import free_port
+from support.processes import spawn, terminate
 
 
 def _call(url, path, body):
@@ -59,15 +58,14 @@ class Devnet:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self):
-        args = [str(BIN_DIR / "tron-devnet"), "--listen", f"127.0.0.1:{self.port}",
+        args = [TRON_DEVNET, "--listen", f"127.0.0.1:{self.port}",
                 "--block-interval-ms", str(self.block_interval_ms), "--state-file", str(self.state_dir / "devnet.json"),
                 "--log-level", "warning"] + self.extra_args
         for view in self.views:
             args += ["--view-listen", f"127.0.0.1:{view.port}"]
         for address, trx, usdt in self.fund:
             args += ["--fund", f"{address}:{trx}:{usdt}"]
-        log = open(self.state_dir / "devnet.log", "ab")
-        self.process = subprocess.Popen(args, stdout=log, stderr=log)
+        self.process = spawn(args, self.state_dir / "devnet.log")
         deadline = time.time() + 20
         pending = [self.url] + [view.url for view in self.views]
         while time.time() < deadline:
@@ -99,6 +97,4 @@ class Devnet:
         return self.call("admin/transfers", {"to": to} if to else {})["transfers"]
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=20)
+        terminate(self.process)
