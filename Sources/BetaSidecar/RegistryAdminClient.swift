@@ -4,6 +4,8 @@ import SidecarAPI
 
 /// Reads a sidecar's embedded registry over its admin gRPC API.
 public enum RegistryAdminClient {
+    /// The instances in the embedded registry of the sidecar whose admin gRPC listener (`admin.grpc_listen`) is at
+    /// `address`, host:port, over plaintext; throws for a malformed address or a failed call.
     public static func list(address: String) async throws -> [ServiceInstance] {
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
             throw RegistryError("expected host:port, got \(address)")

@@ -75,24 +75,8 @@ struct Run: AsyncParsableCommand {
             throw ExitCode(2)
         }
 
-        let router = Hummingbird.Router()
-        router.get("/live") { _, _ in "live\n" }
-        router.get("/ready") { _, _ in
-            sidecar.health.isServing ? Response(status: .ok) : Response(status: .serviceUnavailable)
-        }
-        router.get("/metrics") { _, _ in
-            var bytes: [UInt8] = []
-            metricsRegistry.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
-        router.get("/registry") { _, _ in
-            let data = try JSONEncoder().encode(try await sidecar.registry.list())
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
+        let router = SidecarAdmin.router(
+            metrics: metricsRegistry, health: sidecar.health, registry: sidecar.registry)
         let admin = Application(
             router: router,
             configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port)),

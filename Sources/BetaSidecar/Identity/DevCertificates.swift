@@ -6,6 +6,7 @@ import X509
 /// A development CA and the certificates it issues for plane/service identities (real mTLS for the local stack and
 /// the tests). Keys are P-256; private key files are written with mode 0600.
 public struct DevCertificateAuthority {
+    /// The CA's self-signed certificate (written to `ca.pem`), the trust root the sidecars' `tls.ca` names.
     public let certificate: Certificate
     let key: P256.Signing.PrivateKey
 

@@ -1,9 +1,13 @@
 /// A workload identity: `spiffe://<trust-domain>/plane/<plane>/service/<service>`, carried in a certificate's URI SAN.
 public struct SpiffeID: Sendable, Hashable, CustomStringConvertible {
+    /// The trust domain (`trust_domain`, e.g. `lucid`): a simple name, the URI's authority.
     public var trustDomain: String
+    /// The caller's plane, e.g. `wallet` or `ops`, as the ACL rules name it.
     public var plane: String
+    /// The service within the plane, e.g. `tron-payment` or `api-gateway`.
     public var service: String
 
+    /// An identity from its three names; they are not checked (the URI parser checks them).
     public init(trustDomain: String, plane: String, service: String) {
         self.trustDomain = trustDomain
         self.plane = plane
@@ -21,7 +25,9 @@ public struct SpiffeID: Sendable, Hashable, CustomStringConvertible {
         self.init(trustDomain: parts[0], plane: parts[2], service: parts[4])
     }
 
+    /// The URI form, `spiffe://<trust-domain>/plane/<plane>/service/<service>`, as written in the URI SAN.
     public var uri: String { "spiffe://\(trustDomain)/plane/\(plane)/service/\(service)" }
+    /// The URI form, for logs.
     public var description: String { uri }
 
     static func isName(_ text: String) -> Bool {
