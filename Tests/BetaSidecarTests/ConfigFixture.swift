@@ -1,4 +1,5 @@
 import Foundation
+import ServerSupport
 
 @testable import BetaSidecar
 
@@ -32,23 +33,21 @@ struct ConfigFixture {
     /// Loads with the TLS keys given as flags (unless `flags` sets them), like the end-to-end tests do.
     func load(
         file: String? = nil, environment: [String: String] = [:], flags: [String: String] = [:], withTLS: Bool = true
-    ) throws -> SidecarConfig {
+    ) throws(ConfigError) -> SidecarConfig {
         try SidecarConfig.load(
             file: file, environment: environment,
             overrides: (withTLS ? tls : [:]).merging(flags) { _, flag in flag })
     }
 
-    /// The configuration error loading throws (nil when it loads, or throws something else), as "key: problem".
+    /// The configuration error loading throws, as "key: problem" (nil when it loads).
     func error(
         file: String? = nil, environment: [String: String] = [:], flags: [String: String] = [:], withTLS: Bool = true
     ) -> String? {
         do {
             _ = try load(file: file, environment: environment, flags: flags, withTLS: withTLS)
             return nil
-        } catch let error as SidecarConfig.Error {
-            return "\(error.key): \(error.problem)"
         } catch {
-            return nil
+            return "\(error.key): \(error.problem)"
         }
     }
 }

@@ -38,7 +38,8 @@ struct SidecarAdminTests {
     }
 
     @Test func metricsIsPrometheusText() async throws {
-        metrics.makeCounter(name: "sidecar_test_total", labels: [("rule", "r1")]).increment(by: Int64(3))
+        let factory = PrometheusMetricsFactory(registry: metrics)
+        Counter(label: "sidecar_test_total", dimensions: [("rule", "r1")], factory: factory).increment(by: 3)
         let scraped = try await get("/metrics")
         #expect(scraped.status == .ok)
         #expect(scraped.type?.hasPrefix("text/plain") == true)

@@ -1,4 +1,5 @@
 import Foundation
+import ServerSupport
 import Testing
 
 @testable import BetaSidecar
@@ -28,10 +29,11 @@ struct SidecarConfigTests {
         #expect(settings.tls.caBundle == fixture.path("ca.pem"))
         #expect(settings.probe.interval == .milliseconds(1_000) && settings.probe.timeout == .milliseconds(1_000))
         #expect(settings.probe.healthyThreshold == 1 && settings.probe.unhealthyThreshold == 2)
-        #expect(config.registryKind == "embedded")
+        #expect(config.registryKind == .embedded)
         #expect(config.etcdURL == "http://127.0.0.1:2379")
         #expect(config.leaseTTLSeconds == 5)
-        #expect(config.logLevel == "info")
+        #expect(config.logLevel == .info)
+        #expect(config.warnings.isEmpty)
     }
 
     @Test func theFileIsOverriddenByTheEnvironmentWhichIsOverriddenByFlags() throws {
@@ -104,8 +106,8 @@ struct SidecarConfigTests {
     }
 
     @Test(arguments: [
-        ("listen", "nowhere"), ("listen", "127.0.0.1:70000"), ("listen", "127.0.0.1:"), ("admin_listen", "9443"),
-        ("admin_grpc_listen", "localhost:port"), ("upstream", "127.0.0.1"),
+        ("listen", "nowhere"), ("listen", "127.0.0.1:70000"), ("listen", "127.0.0.1:"), ("admin.listen", "9443"),
+        ("admin.grpc_listen", "localhost:port"), ("upstream", "127.0.0.1"), ("listen", ":50443"),
     ])
     func aBadHostPortIsRefusedByName(key: String, value: String) throws {
         #expect(fixture.error(flags: [key: value])?.hasPrefix("\(key): must be host:port") == true)
@@ -142,7 +144,7 @@ struct SidecarConfigTests {
             "BETA_SIDECAR_REGISTRY_LEASE_TTL_SECONDS": "9", "BETA_SIDECAR_LOG_LEVEL": "debug",
         ])
         #expect(config.adminListen.port == 7_001 && config.settings.adminGRPCPort == 7_002)
-        #expect(config.leaseTTLSeconds == 9 && config.logLevel == "debug")
+        #expect(config.leaseTTLSeconds == 9 && config.logLevel == .debug)
     }
 
     @Test func theShippedWalletConfigurationLoads() throws {
@@ -151,10 +153,71 @@ struct SidecarConfigTests {
         let config = try fixture.load(file: shipped)
         #expect(config.settings.listenPort == 50_443 && config.adminListen.port == 9_443)
         #expect(config.settings.adminGRPCPort == 9_444)
+        #expect(config.warnings.isEmpty, "the shipped file uses renamed keys: \(config.warnings)")
         guard case .unix(let path) = config.settings.upstream else {
             Issue.record("upstream \(config.settings.upstream) is not a Unix socket")
             return
         }
         #expect(path == ".state/payment-rpc.sock")
+    }
+
+    @Test func everyKeyIsDocumentedAndHasItsOwnVariable() {
+        let keys = SidecarConfig.schema.keys
+        #expect(keys.allSatisfy { !$0.summary.isEmpty })
+        let variables = Set(keys.map { SidecarConfig.schema.environmentVariable(for: $0.name) })
+        #expect(variables.count == keys.count)
+        #expect(SidecarConfig.schema.environmentVariable(for: "admin.grpc_listen") == "BETA_SIDECAR_ADMIN_GRPC_LISTEN")
+    }
+
+    @Test func anUnknownPrefixedVariableIsRefusedByName() {
+        let error = fixture.error(environment: ["BETA_SIDECAR_LISEN": "127.0.0.1:1", "PAYMENT_RPC_LISEN": "x"])
+        #expect(error?.hasPrefix("BETA_SIDECAR_LISEN: is not a known setting") == true)
+    }
+
+    @Test func anUnknownFlagKeyIsRefusedByName() {
+        #expect(
+            fixture.error(flags: ["probe.intervall_ms": "100"])?.hasPrefix("probe.intervall_ms: is not a known") == true
+        )
+    }
+
+    @Test func renamedKeysStillWorkWithAWarning() throws {
+        let file = try fixture.file("admin_listen: 127.0.0.1:8001\nadmin_grpc_listen: 127.0.0.1:8002\n")
+        let config = try fixture.load(file: file)
+        #expect(config.adminListen == HostPort(host: "127.0.0.1", port: 8_001))
+        #expect(config.settings.adminGRPCPort == 8_002)
+        #expect(config.warnings.count == 2)
+        #expect(config.warnings.contains { $0.contains("admin_listen") && $0.contains("admin.listen") })
+        #expect(config.warnings.contains { $0.contains("admin_grpc_listen") && $0.contains("admin.grpc_listen") })
+        let flagged = try fixture.load(flags: ["admin_listen": "127.0.0.1:8003"])
+        #expect(flagged.adminListen.port == 8_003 && flagged.warnings.count == 1)
+    }
+
+    @Test func theNewDottedKeysNestInTheFile() throws {
+        let file = try fixture.file("admin:\n  listen: 127.0.0.1:8101\n  grpc_listen: 127.0.0.1:8102\n")
+        let config = try fixture.load(file: file)
+        #expect(config.adminListen.port == 8_101 && config.settings.adminGRPCPort == 8_102)
+        #expect(config.warnings.isEmpty)
+    }
+
+    @Test func anUnreadableOrMalformedFileIsNamed() throws {
+        let missing = fixture.path("absent.yaml")
+        #expect(fixture.error(file: missing)?.hasPrefix("\(missing): cannot read the configuration file") == true)
+        let broken = try fixture.file("listen: [unclosed\n")
+        #expect(fixture.error(file: broken)?.hasPrefix("\(broken): is not valid YAML") == true)
+        let scalar = try fixture.file("just text\n")
+        #expect(fixture.error(file: scalar) == "\(scalar): must be a YAML mapping of settings")
+    }
+
+    @Test func aListWhereOneValueBelongsIsRefusedNotJoined() throws {
+        let file = try fixture.file("listen: [127.0.0.1:1, 127.0.0.1:2]\n")
+        #expect(fixture.error(file: file) == "listen: must be a single value, not a list")
+        #expect(
+            fixture.error(environment: ["BETA_SIDECAR_POLICY": "a.acl,b.acl"])
+                == "policy: must be a single value, not a list")
+    }
+
+    @Test func anEmptyValueOfAKeyWithADefaultIsStillRequired() {
+        #expect(fixture.error(flags: ["policy": ""]) == "policy: is required")
+        #expect(fixture.error(environment: ["BETA_SIDECAR_LISTEN": ""]) == "listen: is required")
     }
 }

@@ -1,27 +1,17 @@
 import Foundation
 import Hummingbird
 import Prometheus
+import ServerSupport
 
-/// The sidecar's admin HTTP port (`admin.listen`): `/live`, `/ready` (200 while the upstream is healthy, else 503),
-/// `/metrics` (Prometheus text) and `/registry` (the registry's instances as JSON).
+/// The sidecar's admin HTTP port (`admin.listen`): ServerSupport's `/live`, `/ready` (200 while the upstream is
+/// healthy, else 503) and `/metrics` (Prometheus text), plus `/registry` (the registry's instances as JSON).
 public enum SidecarAdmin {
     /// The admin routes over `metrics` (what `/metrics` emits), `health` (what `/ready` follows) and `registry`
     /// (what `/registry` lists, sorted by id; a failed list is a 500).
     public static func router(
         metrics: PrometheusCollectorRegistry, health: UpstreamHealth, registry: any ServiceRegistry
     ) -> Router<BasicRequestContext> {
-        let router = Router()
-        router.get("/live") { _, _ in "live\n" }
-        router.get("/ready") { _, _ in
-            health.isServing ? Response(status: .ok) : Response(status: .serviceUnavailable)
-        }
-        router.get("/metrics") { _, _ in
-            var bytes: [UInt8] = []
-            metrics.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
+        let router = AdminRouter.make(registry: metrics, ready: { health.isServing })
         router.get("/registry") { _, _ in
             let data = try JSONEncoder().encode(try await registry.list())
             return Response(

@@ -35,6 +35,15 @@ public struct DevCertificateAuthority {
         return DevCertificateAuthority(certificate: certificate, key: key)
     }
 
+    /// The CA in `directory` when one loads from there, else a new one written there (`created` true). A CA
+    /// that does not load (absent, unreadable, malformed) is replaced. - Throws: when the new CA cannot be written.
+    public static func loadOrMake(directory: String) throws -> (authority: DevCertificateAuthority, created: Bool) {
+        if let existing = try? load(directory: directory) { return (existing, false) }
+        let authority = try make()
+        try authority.write(to: directory)
+        return (authority, true)
+    }
+
     /// Issues a certificate for an identity, usable as client and server (with `localhost` and 127.0.0.1 as names).
     public func issue(_ identity: SpiffeID) throws -> (certificate: Certificate, key: P256.Signing.PrivateKey) {
         let key = P256.Signing.PrivateKey()

@@ -30,6 +30,21 @@ public struct SpiffeID: Sendable, Hashable, CustomStringConvertible {
     /// The URI form, for logs.
     public var description: String { uri }
 
+    /// The identity `plane/service` within `trustDomain` (as `beta-sidecar certs --issue` takes it); nil unless
+    /// it is two parts and all three names are simple names.
+    public init?(trustDomain: String, planeAndService text: String) {
+        guard let (plane, service) = Self.planeAndService(text) else { return nil }
+        self.init(uri: "spiffe://\(trustDomain)/plane/\(plane)/service/\(service)")
+    }
+
+    /// Splits `plane/service` (empty parts dropped, so `/a/b/` is `a`, `b`); nil unless exactly two parts remain.
+    /// The names are not checked.
+    public static func planeAndService(_ text: String) -> (plane: String, service: String)? {
+        let parts = text.split(separator: "/").map(String.init)
+        guard parts.count == 2 else { return nil }
+        return (parts[0], parts[1])
+    }
+
     static func isName(_ text: String) -> Bool {
         !text.isEmpty && text.count <= 63
             && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }
