@@ -1,4 +1,5 @@
 import Foundation
+import SidecarACL
 import Testing
 
 @testable import BetaSidecar
@@ -46,5 +47,41 @@ struct MovedLogicTests {
         await #expect { try await RegistryAdminClient.list(address: "nowhere") } throws: { error in
             "\(error)" == "expected host:port, got nowhere"
         }
+    }
+
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    @Test func aDecisionIsExplainedWithEveryOtherMatchingRule() throws {
+        let policy = try ACLParser.parse(file: Self.root.appendingPathComponent("acl/wallet_plane.acl").path)
+        let denied = ACLReport.explain(
+            policy.decide(
+                ACLCall(
+                    sourcePlane: "chain", sourceService: "tron-node", targetPlane: "wallet",
+                    targetService: "tron-payment", method: "/grpc.health.v1.Health/Check")))
+        #expect(denied.first?.hasPrefix("deny: rule \"chain_to_wallet_denied\"") == true)
+        #expect(denied.contains { $0.hasPrefix("also matched: rule \"health_probes_shadow\" (allow, shadow, line ") })
+        let allowed = ACLReport.explain(
+            policy.decide(
+                ACLCall(
+                    sourcePlane: "ops", sourceService: "api-gateway", targetPlane: "wallet",
+                    targetService: "tron-payment", method: "/lucid.payment.v1.PaymentService/CreatePayout")))
+        #expect(allowed.first?.hasPrefix("allow: rule \"gateway_to_payment\"") == true)
+        #expect(allowed.count >= 2 && allowed[1].hasPrefix("may assert an end user: "))
+    }
+
+    @Test func aCasesRunReportsEachMismatchThenTheCount() throws {
+        let policy = try ACLParser.parse(file: Self.root.appendingPathComponent("acl/wallet_plane.acl").path)
+        let shipped = Self.root.appendingPathComponent("acl/wallet_plane.cases").path
+        let cases = try #require(try ACLReport.cases(file: shipped))
+        let passing = ACLReport.run(policy, cases: cases, file: shipped)
+        #expect(passing.failures == 0 && passing.lines == ["\(cases.count) of \(cases.count) cases pass"])
+        let wrong = try ACLCase.parse(
+            "allow chain/tron-node wallet/tron-payment /lucid.payment.v1.PaymentService/CreatePayout\n", file: "w")
+        let failing = ACLReport.run(policy, cases: wrong, file: "w.cases")
+        #expect(failing.failures == 1)
+        #expect(failing.lines.first?.hasPrefix("w.cases:1: expected allow, got deny (") == true)
+        #expect(failing.lines.last == "0 of 1 cases pass")
+        #expect(try ACLReport.cases(file: "/nonexistent/x.cases") == nil)
     }
 }
