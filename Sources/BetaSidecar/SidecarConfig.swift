@@ -64,8 +64,9 @@ public struct SidecarConfig: Sendable {
         try SidecarConfig(ConfigSource.load(schema, file: file, environment: environment, overrides: overrides))
     }
 
-    /// Validates a loaded source, key by key in the order the README lists them (so with several bad values the
-    /// first one is reported). - Throws: `ConfigError` naming the first key whose value cannot be used.
+    /// Validates a loaded source key by key, in the order the sidecar always checked them (listeners, upstream,
+    /// target, trust domain, TLS files, policy, probe, registry, log level), so with several bad values the same
+    /// one is reported first. - Throws: `ConfigError` naming the first key whose value cannot be used.
     public init(_ source: ConfigSource) throws(ConfigError) {
         let listen = try Self.hostPort(source, "listen", default: HostPort(host: "127.0.0.1", port: 50_443))
         adminListen = try Self.hostPort(source, "admin.listen", default: HostPort(host: "127.0.0.1", port: 9_443))
