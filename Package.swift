@@ -153,9 +153,10 @@ let package = Package(
         .target(
             name: "BetaSidecar",
             dependencies: [
-                "SidecarACL", "PaymentAPI", "SidecarAPI", "MetricHandles",
+                "SidecarACL", "PaymentAPI", "SidecarAPI", "MetricHandles", "ServerSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Yams", package: "Yams"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -214,11 +215,9 @@ let package = Package(
         .executableTarget(
             name: "beta-sidecar",
             dependencies: [
-                "SidecarACL", "BetaSidecar",
+                "SidecarACL", "BetaSidecar", "ServerSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -292,7 +291,9 @@ let package = Package(
         .testTarget(
             name: "BetaSidecarTests",
             dependencies: [
-                "BetaSidecar",
+                "BetaSidecar", "ServerSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
             ]

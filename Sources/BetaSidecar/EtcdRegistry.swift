@@ -9,6 +9,7 @@ import ServiceLifecycle
 /// under `/lucid/services/` attached to a lease that this sidecar keeps alive every TTL/3; a crashed sidecar stops
 /// renewing, so its entry disappears within the TTL.
 public final class EtcdRegistry: ServiceRegistry, Service {
+    /// The etcd key prefix every instance is stored under (`/lucid/services/<instance id>`).
     public static let prefix = "/lucid/services/"
 
     let endpoint: String
@@ -17,6 +18,8 @@ public final class EtcdRegistry: ServiceRegistry, Service {
     let logger: Logger
     private let state = NIOLockedValueBox<(lease: String?, instances: [String: ServiceInstance])>((nil, [:]))
 
+    /// A registry at etcd's client URL (`http://host:2379`, a trailing slash is dropped); entries live `ttlSeconds`
+    /// after the last keepalive. Contacts etcd only when an instance is registered or listed.
     public init(endpoint: String, ttlSeconds: Int = 5, http: HTTPClient = .shared, logger: Logger) {
         self.endpoint = endpoint.hasSuffix("/") ? String(endpoint.dropLast()) : endpoint
         self.ttl = ttlSeconds
@@ -24,11 +27,14 @@ public final class EtcdRegistry: ServiceRegistry, Service {
         self.logger = logger
     }
 
+    /// Puts the instance under its key, attached to this sidecar's lease (granted on first use); throws etcd's
+    /// failure (a non-200 answer or a transport error).
     public func register(_ instance: ServiceInstance) async throws {
         state.withLockedValue { $0.instances[instance.id] = instance }
         try await put(instance, lease: try await lease())
     }
 
+    /// Deletes the instance's key; when it was the last one, revokes the lease too (best effort).
     public func deregister(id: String) async throws {
         let lease = state.withLockedValue { state -> String? in
             state.instances[id] = nil
@@ -41,6 +47,8 @@ public final class EtcdRegistry: ServiceRegistry, Service {
         }
     }
 
+    /// Every instance under the prefix, sorted by id, from every sidecar sharing this etcd; entries that do not
+    /// decode are skipped.
     public func list() async throws -> [ServiceInstance] {
         let prefix = Array(Self.prefix.utf8)
         var end = prefix

@@ -4,25 +4,41 @@ import ServiceLifecycle
 
 /// Everything one sidecar runs.
 public struct SidecarSettings: Sendable {
+    /// Where the guarded service listens for plaintext HTTP/2 (h2c) gRPC.
     public enum Upstream: Sendable {
+        /// A TCP address (`upstream: host:port`).
         case tcp(host: String, port: Int)
+        /// A Unix domain socket (`upstream: unix:/path`).
         case unix(path: String)
     }
 
+    /// The mTLS listener's host (`listen`), an IP address or a name to bind.
     public var listenHost: String
+    /// The mTLS listener's port (`listen`); with the host also the instance's registered address.
     public var listenPort: Int
+    /// This sidecar's certificate, key and the CA bundle callers must chain to (`tls.*`).
     public var tls: SidecarServer.TLSFiles
+    /// The only trust domain whose SPIFFE IDs are accepted (`trust_domain`).
     public var trustDomain: String
+    /// The plane of the guarded service, the ACL's callee plane (`target`, before the slash).
     public var targetPlane: String
+    /// The guarded service, the ACL's callee service (`target`, after the slash).
     public var targetService: String
+    /// Where calls that the policy allows are relayed (`upstream`).
     public var upstream: Upstream
+    /// The plane ACL file (`policy`), loaded at start and reloaded on SIGHUP or change.
     public var policyPath: String
+    /// How the upstream's health is probed (`probe.*`).
     public var probe = UpstreamProber.Settings()
     /// The loopback admin gRPC listener serving lucid.sidecar.v1.RegistryService.
     public var adminGRPCHost = "127.0.0.1"
+    /// The admin gRPC listener's port (`admin.grpc_listen`).
     public var adminGRPCPort = 9444
+    /// The version registered with the instance.
     public var version = "0.1.0"
 
+    /// Settings with the default probe, admin gRPC address (127.0.0.1:9444) and version; nothing is checked here
+    /// (SidecarConfig validates).
     public init(
         listenHost: String, listenPort: Int, tls: SidecarServer.TLSFiles, trustDomain: String, targetPlane: String,
         targetService: String, upstream: Upstream, policyPath: String
@@ -41,14 +57,20 @@ public struct SidecarSettings: Sendable {
 /// The sidecar assembled: proxy, prober (which registers the instance when the upstream first becomes healthy and
 /// updates its health), policy reloader (SIGHUP and file changes). Deregisters on shutdown.
 public struct Sidecar: Sendable {
+    /// What this sidecar was started with.
     public let settings: SidecarSettings
+    /// The upstream's health as the prober last saw it; drives fail-fast, the registry entry and `/ready`.
     public let health = UpstreamHealth()
+    /// The ACL in force.
     public let policy: PolicyStore
+    /// Where this instance is registered (embedded or etcd); served at `/registry` and by the admin gRPC API.
     public let registry: any ServiceRegistry
     let upstream: UpstreamConnection
     let logger: Logger
     let metrics = SidecarMetrics()
 
+    /// Loads the policy (throws its positioned parse error) and prepares the upstream connection pool; nothing
+    /// listens or connects until `services` run.
     public init(settings: SidecarSettings, registry: any ServiceRegistry, logger: Logger) throws {
         self.settings = settings
         self.registry = registry
@@ -70,6 +92,8 @@ public struct Sidecar: Sendable {
             tags: ["grpc", "mtls"], healthy: health.isServing, version: settings.version)
     }
 
+    /// The services to run in one ServiceGroup: the registry's own (etcd keepalive), the mTLS listener, the prober,
+    /// the policy reloader and the admin gRPC server. The caller adds the admin HTTP server.
     public var services: [any Service] {
         let context = SidecarContext(
             trustDomain: settings.trustDomain, targetPlane: settings.targetPlane, targetService: settings.targetService,

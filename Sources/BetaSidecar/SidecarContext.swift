@@ -19,6 +19,7 @@ struct SidecarContext: Sendable {
 /// The current ACL, reloaded on SIGHUP and when the file changes. A bad new file keeps the last good policy, is
 /// logged with its error and counted in `sidecar_policy_reload_failures_total`.
 public final class PolicyStore: Sendable {
+    /// The ACL file this store reads.
     public let path: String
     private let state: NIOLockedValueBox<(policy: ACLPolicy, modified: Date?)>
     private let logger: Logger
@@ -32,6 +33,7 @@ public final class PolicyStore: Sendable {
         Gauge(label: "sidecar_policy_rules").record(policy.rules.count)
     }
 
+    /// The policy in force: the last one that parsed.
     public var current: ACLPolicy { state.withLockedValue { $0.policy } }
 
     /// Re-reads the file; returns whether the new policy is in force.
@@ -69,7 +71,9 @@ public final class PolicyStore: Sendable {
 /// Whether the upstream answers its health check, as the prober last saw it.
 public final class UpstreamHealth: Sendable {
     private let serving = NIOLockedValueBox(false)
+    /// Not serving until the prober sees a healthy upstream.
     public init() {}
+    /// Whether the upstream passed its last health verdict; false before the first.
     public var isServing: Bool { serving.withLockedValue { $0 } }
     func set(_ value: Bool) {
         serving.withLockedValue { $0 = value }

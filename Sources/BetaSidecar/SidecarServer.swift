@@ -8,10 +8,15 @@ import ServiceLifecycle
 /// The sidecar's inbound listener: TLS with required client certificates verified against the CA bundle, HTTP/2,
 /// one `ProxyStreamHandler` per stream.
 public struct SidecarServer: Service {
+    /// The PEM files of the listener (keys `tls.cert`, `tls.key`, `tls.ca`), read when it starts.
     public struct TLSFiles: Sendable {
+        /// This sidecar's certificate chain (`tls.cert`).
         public var certificate: String
+        /// Its private key (`tls.key`); never logged.
         public var key: String
+        /// The CA certificates a caller's certificate must chain to (`tls.ca`).
         public var caBundle: String
+        /// The three paths, unchecked (SidecarConfig checks they can be read).
         public init(certificate: String, key: String, caBundle: String) {
             self.certificate = certificate
             self.key = key
@@ -24,6 +29,8 @@ public struct SidecarServer: Service {
     let tls: TLSFiles
     let context: SidecarContext
 
+    /// Listens until graceful shutdown, then closes the listener and the upstream pool; throws when a PEM file
+    /// does not load or the address cannot be bound.
     public func run() async throws {
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BetaSidecar
 import Foundation
 import SidecarACL
 
@@ -42,13 +43,7 @@ struct ACL: ParsableCommand {
                 ACLCall(
                     sourcePlane: source.0, sourceService: source.1, targetPlane: target.0, targetService: target.1,
                     method: method))
-            print("\(decision.allowed ? "allow" : "deny"): \(decision.ruleDescription)")
-            if decision.allowed { print("may assert an end user: \(decision.mayAssertUser ? "yes" : "no")") }
-            for rule in decision.matched where rule != decision.decidingRule {
-                print(
-                    "also matched: rule \"\(rule.name)\" (\(rule.action.rawValue)\(rule.mode == .shadow ? ", shadow" : ""), line \(rule.position.line))"
-                )
-            }
+            for line in ACLReport.explain(decision) { print(line) }
             if !decision.allowed { throw ExitCode(1) }
         }
     }
@@ -63,25 +58,16 @@ struct ACL: ParsableCommand {
             let policy = ACL.load(self.policy)
             let list: [ACLCase]
             do {
-                guard let data = FileManager.default.contents(atPath: cases) else {
+                guard let parsed = try ACLReport.cases(file: cases) else {
                     throw ValidationError("cannot read \(cases)")
                 }
-                list = try ACLCase.parse(String(decoding: data, as: UTF8.self), file: cases)
+                list = parsed
             } catch let error as ACLError {
                 FileHandle.standardError.write(Data("\(error)\n".utf8))
                 throw ExitCode(2)
             }
-            var failures = 0
-            for item in list {
-                let decision = policy.decide(item.call)
-                if decision.allowed != item.expectAllow {
-                    failures += 1
-                    print(
-                        "\(cases):\(item.line): expected \(item.expectAllow ? "allow" : "deny"), got \(decision.allowed ? "allow" : "deny") (\(decision.ruleDescription)) for \(item.call.sourcePlane)/\(item.call.sourceService) → \(item.call.targetPlane)/\(item.call.targetService) \(item.call.method)"
-                    )
-                }
-            }
-            print("\(list.count - failures) of \(list.count) cases pass")
+            let (lines, failures) = ACLReport.run(policy, cases: list, file: cases)
+            for line in lines { print(line) }
             if failures > 0 { throw ExitCode(1) }
         }
     }

@@ -11,19 +11,10 @@ struct Certs: ParsableCommand {
     @Option(help: "An identity to issue, plane/service (repeatable).") var issue: [String] = []
 
     func run() throws {
-        let authority: DevCertificateAuthority
-        if let existing = try? DevCertificateAuthority.load(directory: dir) {
-            authority = existing
-        } else {
-            authority = try DevCertificateAuthority.make()
-            try authority.write(to: dir)
-            print("created CA \(dir)/ca.pem")
-        }
+        let (authority, created) = try DevCertificateAuthority.loadOrMake(directory: dir)
+        if created { print("created CA \(dir)/ca.pem") }
         for entry in issue {
-            let parts = entry.split(separator: "/").map(String.init)
-            guard parts.count == 2,
-                let identity = SpiffeID(uri: "spiffe://\(trustDomain)/plane/\(parts[0])/service/\(parts[1])")
-            else {
+            guard let identity = SpiffeID(trustDomain: trustDomain, planeAndService: entry) else {
                 throw ValidationError("--issue takes plane/service, got \(entry)")
             }
             let paths = try authority.writeIssued(identity, to: dir)

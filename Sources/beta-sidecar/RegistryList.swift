@@ -1,9 +1,5 @@
 import ArgumentParser
 import BetaSidecar
-import Foundation
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 import Logging
 
 /// `beta-sidecar registry list`: what is registered, and whether it is healthy.
@@ -17,18 +13,9 @@ struct Registry: AsyncParsableCommand {
         @Option(name: .customLong("etcd-url"), help: "etcd's client URL (etcd registry).") var etcdURL: String?
 
         func run() async throws {
-            let instances: [ServiceInstance]
-            if let etcdURL {
-                instances = try await EtcdRegistry(endpoint: etcdURL, logger: Logger(label: "beta-sidecar")).list()
-            } else {
-                instances = try await RegistryAdminClient.list(address: adminGRPC)
-            }
-            for instance in instances {
-                print(
-                    "\(instance.healthy ? "healthy  " : "UNHEALTHY") \(instance.plane)/\(instance.name)  \(instance.address):\(instance.port)  v\(instance.version)  [\(instance.tags.joined(separator: ","))]  \(instance.id)"
-                )
-            }
-            if instances.isEmpty { print("no instances registered") }
+            let instances = try await RegistryListing.instances(
+                etcdURL: etcdURL, adminGRPC: adminGRPC, logger: Logger(label: "beta-sidecar"))
+            for line in RegistryListing.lines(instances) { print(line) }
         }
     }
 }

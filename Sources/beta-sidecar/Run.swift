@@ -1,22 +1,19 @@
 import ArgumentParser
 import BetaSidecar
 import Foundation
-import Hummingbird
 import Logging
-import Metrics
-import Prometheus
-import ServiceLifecycle
+import ServerSupport
 
 /// `beta-sidecar run`: the proxy in front of one service instance. Settings come from `--config` (YAML), then
-/// `BETA_SIDECAR_*` environment variables, then these flags.
+/// `BETA_SIDECAR_*` environment variables, then these flags (each names the key it overrides).
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the sidecar in front of a service.")
 
     @Option(help: "A YAML configuration file.") var config: String?
     @Option(help: "mTLS listener, host:port (listen).") var listen: String?
-    @Option(name: .customLong("admin-listen"), help: "Admin HTTP: /live, /ready, /metrics, /registry (admin_listen).")
+    @Option(name: .customLong("admin-listen"), help: "Admin HTTP: /live, /ready, /metrics, /registry (admin.listen).")
     var adminListen: String?
-    @Option(name: .customLong("admin-grpc-listen"), help: "Loopback gRPC registry API, host:port (admin_grpc_listen).")
+    @Option(name: .customLong("admin-grpc-listen"), help: "Loopback gRPC registry API, host:port (admin.grpc_listen).")
     var adminGRPCListen: String?
     @Option(help: "The upstream gRPC server: host:port or unix:/path (upstream).") var upstream: String?
     @Option(help: "The guarded service, plane/service (target).") var target: String?
@@ -33,74 +30,29 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("lease-ttl")) var leaseTTL: Int?
     @Option(name: .customLong("log-level")) var logLevel: String?
 
-    func run() async throws {
-        var overrides: [String: String] = [:]
+    /// The flags given, keyed by the configuration key each overrides.
+    var overrides: [String: String] {
         let flags: [(String, String?)] = [
-            ("listen", listen), ("admin_listen", adminListen), ("admin_grpc_listen", adminGRPCListen),
-            ("upstream", upstream), ("target", target),
-            ("policy", policy), ("trust_domain", trustDomain), ("tls.cert", cert), ("tls.key", key), ("tls.ca", ca),
+            ("listen", listen), ("admin.listen", adminListen), ("admin.grpc_listen", adminGRPCListen),
+            ("upstream", upstream), ("target", target), ("policy", policy), ("trust_domain", trustDomain),
+            ("tls.cert", cert), ("tls.key", key), ("tls.ca", ca),
             ("probe.interval_ms", probeIntervalMs.map(String.init)),
             ("probe.unhealthy_threshold", unhealthyThreshold.map(String.init)),
             ("probe.healthy_threshold", healthyThreshold.map(String.init)), ("registry.kind", registry),
             ("registry.etcd_url", etcdURL), ("registry.lease_ttl_seconds", leaseTTL.map(String.init)),
             ("log.level", logLevel),
         ]
-        for (key, value) in flags { if let value { overrides[key] = value } }
-        let settings: SidecarConfig
-        do {
-            settings = try SidecarConfig.load(
-                file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
-        } catch {
-            FileHandle.standardError.write(Data("beta-sidecar: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
-        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let metricsRegistry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metricsRegistry))
-        let logger = Logger(label: "beta-sidecar")
-        let serviceRegistry: any ServiceRegistry =
-            settings.registryKind == "etcd"
-            ? EtcdRegistry(endpoint: settings.etcdURL, ttlSeconds: settings.leaseTTLSeconds, logger: logger)
-            : EmbeddedRegistry()
-        let sidecar: Sidecar
-        do {
-            sidecar = try Sidecar(settings: settings.settings, registry: serviceRegistry, logger: logger)
-        } catch {
-            FileHandle.standardError.write(Data("beta-sidecar: policy: \(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        return flags.reduce(into: [:]) { result, flag in result[flag.0] = flag.1 }
+    }
 
-        let router = Hummingbird.Router()
-        router.get("/live") { _, _ in "live\n" }
-        router.get("/ready") { _, _ in
-            sidecar.health.isServing ? Response(status: .ok) : Response(status: .serviceUnavailable)
+    func run() async throws {
+        let settings = Startup.orExit(program: "beta-sidecar") {
+            try SidecarConfig.load(file: config, environment: ProcessInfo.processInfo.environment, overrides: overrides)
         }
-        router.get("/metrics") { _, _ in
-            var bytes: [UInt8] = []
-            metricsRegistry.emit(into: &bytes)
-            return Response(
-                status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
-                body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
-        }
-        router.get("/registry") { _, _ in
-            let data = try JSONEncoder().encode(try await sidecar.registry.list())
-            return Response(
-                status: .ok, headers: [.contentType: "application/json"],
-                body: .init(byteBuffer: ByteBuffer(bytes: data)))
-        }
-        let admin = Application(
-            router: router,
-            configuration: .init(address: .hostname(settings.adminListen.host, port: settings.adminListen.port)),
-            logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(
-                services: sidecar.services.map { .init(service: $0) } + [.init(service: admin)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        try await group.run()
+        let metrics = Observability.bootstrap(logLevel: settings.logLevel)
+        let logger = Logger(label: "beta-sidecar")
+        for warning in settings.warnings { logger.warning("\(warning)") }
+        let sidecar = Startup.orExit(program: "beta-sidecar") { try Sidecar(config: settings, logger: logger) }
+        try await sidecar.run(adminListen: settings.adminListen, metrics: metrics)
     }
 }

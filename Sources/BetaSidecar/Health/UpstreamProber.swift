@@ -7,11 +7,17 @@ import ServiceLifecycle
 /// Probes the upstream with grpc.health.v1.Health/Check every interval. `healthyThreshold` consecutive successes
 /// mark it healthy, `unhealthyThreshold` consecutive failures unhealthy; the state drives fail-fast and the registry.
 public struct UpstreamProber: Service {
+    /// How often the upstream is probed and how many results in a row change its state (keys `probe.*`).
     public struct Settings: Sendable {
+        /// The pause between two probes (`probe.interval_ms`, default 1 s).
         public var interval: Duration = .seconds(1)
+        /// The deadline of one Health/Check call (`probe.timeout_ms`, default 1 s); a late answer is a failure.
         public var timeout: Duration = .seconds(1)
+        /// Successes in a row that mark an unhealthy upstream healthy (`probe.healthy_threshold`, default 1).
         public var healthyThreshold = 1
+        /// Failures in a row that mark a healthy upstream unhealthy (`probe.unhealthy_threshold`, default 2).
         public var unhealthyThreshold = 2
+        /// The defaults: every second, a one-second deadline, healthy after 1 success, unhealthy after 2 failures.
         public init() {}
     }
 
@@ -21,6 +27,7 @@ public struct UpstreamProber: Service {
     let onChange: @Sendable (Bool) async -> Void
     let logger: Logger
 
+    /// Probes until cancelled or shut down gracefully; throws only when the client transport cannot be made.
     public func run() async throws {
         let transport: HTTP2ClientTransport.Posix
         switch target {

@@ -6,6 +6,7 @@ import X509
 /// A development CA and the certificates it issues for plane/service identities (real mTLS for the local stack and
 /// the tests). Keys are P-256; private key files are written with mode 0600.
 public struct DevCertificateAuthority {
+    /// The CA's self-signed certificate (written to `ca.pem`), the trust root the sidecars' `tls.ca` names.
     public let certificate: Certificate
     let key: P256.Signing.PrivateKey
 
@@ -32,6 +33,15 @@ public struct DevCertificateAuthority {
         let key = try P256.Signing.PrivateKey(
             pemRepresentation: String(contentsOfFile: directory + "/ca.key", encoding: .utf8))
         return DevCertificateAuthority(certificate: certificate, key: key)
+    }
+
+    /// The CA in `directory` when one loads from there, else a new one written there (`created` true). A CA
+    /// that does not load (absent, unreadable, malformed) is replaced. - Throws: when the new CA cannot be written.
+    public static func loadOrMake(directory: String) throws -> (authority: DevCertificateAuthority, created: Bool) {
+        if let existing = try? load(directory: directory) { return (existing, false) }
+        let authority = try make()
+        try authority.write(to: directory)
+        return (authority, true)
     }
 
     /// Issues a certificate for an identity, usable as client and server (with `localhost` and 127.0.0.1 as names).

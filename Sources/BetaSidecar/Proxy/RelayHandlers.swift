@@ -32,54 +32,74 @@ struct ReadGate {
     }
 }
 
-/// The caller's side of a relayed call, installed on the caller's stream once the upstream stream is open:
-/// relays every later frame to the upstream stream, stripping the caller's `x-lucid-*` from every HEADERS frame
-/// (trailers included: only the first HEADERS carries the identity the sidecar proved), with backpressure.
-final class CallerRelayHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTP2Frame.FramePayload
-    typealias OutboundIn = HTTP2Frame.FramePayload
-    typealias OutboundOut = HTTP2Frame.FramePayload
+/// One side of a relay: the peer stream its frames are written to, the gate that holds `read()` while that peer is
+/// not writable, and whether a flush of the peer is owed. The backpressure and flush handling is the same on both
+/// sides, so it is written once here; each side implements `channelRead` and `channelInactive`.
+protocol RelaySide: ChannelDuplexHandler {
+    /// The other side's stream channel.
+    var peer: Channel { get }
+    /// Holds reads while `peer` cannot take more.
+    var gate: ReadGate { get set }
+    /// Set by `channelRead` after writing to `peer`; the read batch's end flushes once.
+    var wroteSinceFlush: Bool { get set }
+}
 
-    let upstream: Channel
-    var gate = ReadGate()
-    private var wroteSinceFlush = false
-
-    init(upstream: Channel) { self.upstream = upstream }
-
+extension RelaySide {
+    /// A side added while its own channel is not writable stops the peer reading at once.
     func handlerAdded(context: ChannelHandlerContext) {
         if !context.channel.isWritable {
-            upstream.pipeline.fireUserInboundEventTriggered(RelayPeerWritability(isWritable: false))
+            peer.pipeline.fireUserInboundEventTriggered(RelayPeerWritability(isWritable: false))
         }
     }
 
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        upstream.write(Self.strippingCallerMetadata(unwrapInboundIn(data)), promise: nil)
-        wroteSinceFlush = true
-    }
-
+    /// Flushes the peer once per read batch, when something was written.
     func channelReadComplete(context: ChannelHandlerContext) {
         if wroteSinceFlush {
             wroteSinceFlush = false
-            upstream.flush()
+            peer.flush()
         }
         context.fireChannelReadComplete()
     }
 
+    /// Passes a read on unless the peer is not writable (then it is held).
     func read(context: ChannelHandlerContext) {
         if gate.shouldRead() { context.read() }
     }
 
+    /// Tells the peer whether this side can take more.
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        upstream.pipeline.fireUserInboundEventTriggered(RelayPeerWritability(isWritable: context.channel.isWritable))
+        peer.pipeline.fireUserInboundEventTriggered(RelayPeerWritability(isWritable: context.channel.isWritable))
         context.fireChannelWritabilityChanged()
     }
 
+    /// The peer's writability: a held read is issued once it is writable again; other events pass on.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         guard let peer = event as? RelayPeerWritability else {
             context.fireUserInboundEventTriggered(event)
             return
         }
         if gate.peerWritabilityChanged(peer.isWritable) { context.read() }
+    }
+}
+
+/// The caller's side of a relayed call, installed on the caller's stream once the upstream stream is open:
+/// relays every later frame to the upstream stream, stripping the caller's `x-lucid-*` from every HEADERS frame
+/// (trailers included: only the first HEADERS carries the identity the sidecar proved), with backpressure.
+final class CallerRelayHandler: RelaySide {
+    typealias InboundIn = HTTP2Frame.FramePayload
+    typealias OutboundIn = HTTP2Frame.FramePayload
+    typealias OutboundOut = HTTP2Frame.FramePayload
+
+    let upstream: Channel
+    var gate = ReadGate()
+    var wroteSinceFlush = false
+    var peer: Channel { upstream }
+
+    init(upstream: Channel) { self.upstream = upstream }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        upstream.write(Self.strippingCallerMetadata(unwrapInboundIn(data)), promise: nil)
+        wroteSinceFlush = true
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -105,7 +125,7 @@ final class CallerRelayHandler: ChannelDuplexHandler {
 /// The upstream's side: relays its frames back to the caller's stream, with backpressure (a caller that reads
 /// slowly stops the sidecar reading from the upstream, so the upstream's stream window fills instead of the
 /// sidecar's buffers); when it closes, so does the caller's stream.
-final class RelayBackHandler: ChannelDuplexHandler {
+final class RelayBackHandler: RelaySide {
     typealias InboundIn = HTTP2Frame.FramePayload
     typealias OutboundIn = HTTP2Frame.FramePayload
     typealias OutboundOut = HTTP2Frame.FramePayload
@@ -115,19 +135,14 @@ final class RelayBackHandler: ChannelDuplexHandler {
     let latency: Metrics.Timer
     var sawHeaders = false
     var gate = ReadGate()
-    private var wroteSinceFlush = false
+    var wroteSinceFlush = false
     private var relayedEnd = false
+    var peer: Channel { downstream }
 
     init(downstream: Channel, startedAt: ContinuousClock.Instant, latency: Metrics.Timer) {
         self.downstream = downstream
         self.startedAt = startedAt
         self.latency = latency
-    }
-
-    func handlerAdded(context: ChannelHandlerContext) {
-        if !context.channel.isWritable {
-            downstream.pipeline.fireUserInboundEventTriggered(RelayPeerWritability(isWritable: false))
-        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -150,31 +165,6 @@ final class RelayBackHandler: ChannelDuplexHandler {
             downstream.write(payload, promise: nil)
         }
         wroteSinceFlush = true
-    }
-
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if wroteSinceFlush {
-            wroteSinceFlush = false
-            downstream.flush()
-        }
-        context.fireChannelReadComplete()
-    }
-
-    func read(context: ChannelHandlerContext) {
-        if gate.shouldRead() { context.read() }
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        downstream.pipeline.fireUserInboundEventTriggered(RelayPeerWritability(isWritable: context.channel.isWritable))
-        context.fireChannelWritabilityChanged()
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard let peer = event as? RelayPeerWritability else {
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        if gate.peerWritabilityChanged(peer.isWritable) { context.read() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
