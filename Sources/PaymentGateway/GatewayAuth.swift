@@ -98,31 +98,3 @@ public struct TokenVerifier: Sendable {
         return try await keys.sign(claims)
     }
 }
-
-/// Which roles may call which operation (DESIGN's table) and the permission each names.
-public enum AccessPolicy {
-    public static let permissions: [String: (permission: String, roles: Set<Role>)] = [
-        "CreatePayout": ("payment:create", [.admin, .nodeOperator, .service]),
-        "GetPayout": ("payment:read", Set(Role.allCases)),
-        "ListPayouts": ("payment:list", Set(Role.allCases)),
-        "CancelPayout": ("payment:create", [.admin, .service]),
-        "CreateBatch": ("payment:create", [.admin, .service]),
-        "GetBatch": ("payment:read", [.admin, .service, .nodeOperator]),
-        "GetTransactionStatus": ("payment:read", Set(Role.allCases)),
-        "BatchGetTransactionStatus": ("payment:read", [.admin, .service, .nodeOperator]),
-        "GetStats": ("payment:stats", [.admin]),
-        "GetBreaker": ("payment:admin", [.admin]),
-        "TripBreaker": ("payment:admin", [.admin]),
-        "ResetBreaker": ("payment:admin", [.admin]),
-    ]
-
-    public static func authorize(_ principal: Principal, operation: String) throws(RESTError) {
-        guard let entry = permissions[operation], entry.roles.contains(principal.role) else {
-            throw RESTError(
-                status: 403, code: .permissionDenied,
-                message:
-                    "role \(principal.role.rawValue) lacks \(permissions[operation]?.permission ?? "permission") for \(operation)"
-            )
-        }
-    }
-}
