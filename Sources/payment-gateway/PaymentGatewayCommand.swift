@@ -14,7 +14,7 @@ import ServiceLifecycle
 struct PaymentGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payment-gateway", abstract: "The HTTP/JSON payout API, generated from the proto files.",
-        subcommands: [Serve.self, Token.self], defaultSubcommand: Serve.self)
+        subcommands: [Serve.self, Token.self, RateLimits.self], defaultSubcommand: Serve.self)
 }
 
 /// Reads an HS256 secret from a file that only its owner may read.
@@ -105,7 +105,7 @@ struct Serve: AsyncParsableCommand {
         settings.openAPIYAML = Array(
             (FileManager.default.contents(atPath: "\(openAPIDir)/payment.openapi.yaml") ?? Data()))
         let health = Grpc_Health_V1_Health.Client(wrapping: client)
-        let gateway = GatewayApp(
+        let gateway = try GatewayApp(
             operations: PaymentRESTShim.operations(client: client), verifier: verifier,
             limiter: RateLimiter(enabled: !noRateLimits, maxKeys: rateLimitMaxKeys), settings: settings,
             health: {
@@ -180,5 +180,16 @@ struct Token: AsyncParsableCommand {
             try await TokenVerifier.developmentToken(
                 secret: secret, subject: subject, role: role, issuer: issuer, audience: audience,
                 lifetime: lifetime))
+    }
+}
+
+/// `payment-gateway rate-limits`: the per-RPC limits, for scripts/generate-openapi.sh to write into the document.
+struct RateLimits: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rate-limits",
+        abstract: "Print the per-RPC rate limits as protoc-gen-lucid-rest's rate_limits option (Rpc:perMinute;…).")
+
+    func run() {
+        print(RateLimiter.openAPIOption)
     }
 }

@@ -66,3 +66,15 @@ struct RateLimiterTests {
         }
     }
 }
+
+@Suite("Rate limits: one source for the limiter and the OpenAPI document")
+struct RateLimitSourceTests {
+    @Test("every REST operation has a limit, and the option the document is generated with lists exactly those")
+    func option() {
+        let operations = Set(AccessPolicy.permissions.keys)
+        #expect(Set(RateLimiter.seedLimits.keys) == operations.union([RateLimiter.healthOperation]))
+        let entries = RateLimiter.openAPIOption.split(separator: ";").map { $0.split(separator: ":") }
+        #expect(Set(entries.map { String($0[0]) }) == operations)
+        for entry in entries { #expect(RateLimiter.seedLimits[String(entry[0])] == Int(entry[1])) }
+    }
+}
