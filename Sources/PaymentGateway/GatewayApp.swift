@@ -12,17 +12,24 @@ import MetricHandles
 /// checks, ownership checks for the roles that see only their own payouts (`Ownership`), per-principal rate limits,
 /// CORS and request ids; plus the OpenAPI documents and an unauthenticated health endpoint, limited per client.
 public struct GatewayApp: Sendable {
+    /// What the router is configured with besides its operations; the defaults are the production ones except
+    /// the OpenAPI documents (empty until read from `openapi_dir`).
     public struct Settings: Sendable {
         /// Origins allowed by CORS; none by default.
         public var corsOrigins: Set<String> = []
+        /// The largest request body read, in bytes (1 MiB); a larger one is answered 413 before any call.
         public var maxBodyBytes = 1 << 20
+        /// The deadline of each gRPC call to payment-rpc.
         public var requestTimeout: Duration = .seconds(10)
         /// How payment-rpc records this gateway's callers: "<plane>/<service>" + "/user:<subject>".
         public var gatewayIdentity = "ops/api-gateway"
+        /// The bytes served at /api/payment/openapi.json.
         public var openAPIJSON: [UInt8] = []
+        /// The bytes served at /api/payment/openapi.yaml.
         public var openAPIYAML: [UInt8] = []
         /// Who the health endpoint's rate limit counts: the TCP peer unless it is a trusted proxy.
         public var clientAddress = ClientAddressResolver()
+        /// The defaults.
         public init() {}
     }
 
@@ -37,6 +44,10 @@ public struct GatewayApp: Sendable {
     let logger: Logger
     let metrics = GatewayMetrics()
 
+    /// The gateway over `operations` (the generated shim's, or fakes in tests); `health` answers the health
+    /// endpoint. Each operation's access and ownership rules are resolved here, once.
+    /// - Throws: `GatewayPolicyError` naming an operation that `AccessPolicy` or `Ownership` does not declare, or
+    ///   one whose ownership rule needs the GetPayout operation when `operations` lacks it (fail closed).
     public init(
         operations: [RESTOperation], verifier: TokenVerifier, limiter: RateLimiter, settings: Settings,
         health: @escaping @Sendable () async -> (ok: Bool, checks: [String: String]), logger: Logger
@@ -50,6 +61,8 @@ public struct GatewayApp: Sendable {
         self.logger = logger
     }
 
+    /// The routes: every operation at its path and method, 405 for the other methods of known paths, the
+    /// OpenAPI documents and the health endpoint, behind the request-id and CORS middleware.
     public func router() -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         router.add(

@@ -19,7 +19,9 @@ struct GatewayClaims: JWTPayload {
 
 /// Who is calling, after the token checked out.
 public struct Principal: Sendable, Equatable {
+    /// The token's `sub`: who payment-rpc records as the requester (`Ownership.owner`).
     public var subject: String
+    /// The token's `role` claim.
     public var role: Role
 }
 
@@ -54,6 +56,9 @@ public struct TokenVerifier: Sendable {
         return TokenVerifier(keys: keys, issuer: issuer, audience: audience)
     }
 
+    /// The caller named by an `Authorization: Bearer …` header value.
+    /// - Throws: 401 (with `WWW-Authenticate`) for a missing, malformed, forged, expired or not-yet-valid token or
+    ///   one for another issuer or audience; 403 for a role the gateway does not know.
     public func principal(authorization: String?) async throws(RESTError) -> Principal {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
             throw RESTError(

@@ -4,26 +4,41 @@ import SwiftProtobuf
 
 /// One REST binding of a gRPC method, as the generated shim describes it.
 public struct RESTOperation: Sendable {
+    /// Where the request message comes from in the HTTP body (google.api.http `body`).
     public enum Body: Sendable, Equatable {
+        /// No body: a non-empty one is refused (400).
         case none
+        /// `body: "*"`: the body is the request message (a JSON object).
         case whole
         /// The JSON name of the request field the body fills.
         case field(String)
     }
 
+    /// Calls the gRPC method: the request message's proto3 JSON, the metadata and options → the answer's JSON.
+    /// Throws `RPCError` from payment-rpc, or `JSONDecodingError` for JSON the message refuses.
     public typealias Call =
         @Sendable (_ json: [UInt8], _ metadata: Metadata, _ options: CallOptions) async throws -> [UInt8]
 
+    /// The RPC's name ("CreatePayout"): the key of the access, ownership and rate-limit tables.
     public var operationID: String
+    /// The full gRPC method path ("/lucid.payment.v1.PaymentService/CreatePayout").
     public var grpcMethod: String
+    /// The HTTP method, upper-case ("GET", "POST").
     public var httpMethod: String
+    /// The path template with `{field}` parameters ("/api/payment/payouts/{payout_id}").
     public var path: String
+    /// The `{field}`s of `path`, in order.
     public var pathParameters: [RESTPathParameter]
+    /// The request fields the query string may set.
     public var queryParameters: [RESTQueryParameter]
+    /// Where the body goes in the request message.
     public var body: Body
+    /// The response field answered instead of the whole response (google.api.http `response_body`), if any.
     public var responseBody: String?
+    /// The gRPC call.
     public var call: Call
 
+    /// An operation as the generated shim declares it.
     public init(
         operationID: String, grpcMethod: String, httpMethod: String, path: String, pathParameters: [RESTPathParameter],
         queryParameters: [RESTQueryParameter], body: Body, responseBody: String?, call: @escaping Call
@@ -151,10 +166,14 @@ public struct RESTOperation: Sendable {
 
 /// A `{field}` of the path template.
 public struct RESTPathParameter: Sendable {
+    /// The field's proto name, as in the template ("payout_id").
     public var name: String
+    /// The field's JSON name in the request message ("payoutId").
     public var jsonName: String
+    /// How the path segment converts to a JSON value.
     public var kind: RESTValueKind
 
+    /// A path parameter of the generated shim.
     public init(name: String, jsonName: String, kind: RESTValueKind) {
         self.name = name
         self.jsonName = jsonName
@@ -164,10 +183,14 @@ public struct RESTPathParameter: Sendable {
 
 /// A request field bound from the query string.
 public struct RESTQueryParameter: Sendable {
+    /// The query parameter's name: the field's JSON name ("pageSize").
     public var jsonName: String
+    /// How the value converts to a JSON value.
     public var kind: RESTValueKind
+    /// Whether the field is repeated: each occurrence of the parameter adds an item.
     public var repeated: Bool
 
+    /// A query parameter of the generated shim.
     public init(jsonName: String, kind: RESTValueKind, repeated: Bool) {
         self.jsonName = jsonName
         self.kind = kind
