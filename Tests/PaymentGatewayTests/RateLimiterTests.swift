@@ -77,4 +77,19 @@ struct RateLimitSourceTests {
         #expect(Set(entries.map { String($0[0]) }) == operations)
         for entry in entries { #expect(RateLimiter.seedLimits[String(entry[0])] == Int(entry[1])) }
     }
+
+    @Test("the committed OpenAPI document states the limiter's figures (regenerate openapi/ after changing them)")
+    func committedDocument() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("openapi/payment.openapi.json"))
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var stated: [String: Int] = [:]
+        for operation in paths.values.flatMap(\.values).compactMap({ $0 as? [String: Any] }) {
+            guard let id = operation["operationId"] as? String else { continue }
+            stated[id] = (operation["x-rate-limit"] as? [String: Any])?["requests"] as? Int
+        }
+        #expect(stated == RateLimiter.seedLimits.filter { $0.key != RateLimiter.healthOperation })
+    }
 }
