@@ -185,13 +185,17 @@ let package = Package(
         .target(
             name: "PaymentGateway",
             dependencies: [
-                "PaymentAPI", "MetricHandles",
+                "PaymentAPI", "MetricHandles", "ServerSupport",
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -201,14 +205,8 @@ let package = Package(
         .executableTarget(
             name: "payment-gateway",
             dependencies: [
-                "PaymentGateway", "PaymentAPI",
+                "PaymentGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "GRPCCore", package: "grpc-swift-2"),
-                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
-                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -286,7 +284,9 @@ let package = Package(
         ),
         .testTarget(
             name: "PaymentGatewayTests",
-            dependencies: ["PaymentGateway", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "PaymentGateway", "ServerSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "BetaSidecarTests",

@@ -7,8 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 GOOGLEAPIS=/usr/share/gocode/src/github.com/gogo/googleapis
 swift build --product protoc-gen-lucid-rest >/dev/null
+swift build --product payment-gateway >/dev/null
 PLUGIN="$(swift build --show-bin-path)/protoc-gen-lucid-rest"
-RATES="CreatePayout:10;GetPayout:60;ListPayouts:30;CancelPayout:10;CreateBatch:5;GetBatch:60;GetTransactionStatus:60;BatchGetTransactionStatus:30;GetStats:20;GetBreaker:20;TripBreaker:5;ResetBreaker:5"
+# The per-RPC rate limits the document states are the gateway's own (RateLimiter.seedLimits), printed by the binary
+# that enforces them, so the two cannot drift.
+RATES="$("$(swift build --show-bin-path)/payment-gateway" rate-limits)"
+[[ -n "$RATES" ]] || { echo "payment-gateway rate-limits printed nothing" >&2; exit 1; }
 FIX=Tests/CodegenTests/Fixtures
 mkdir -p openapi
 protoc -I proto -I "$GOOGLEAPIS" --plugin=protoc-gen-lucid-rest="$PLUGIN" --lucid-rest_out=openapi \

@@ -38,6 +38,7 @@ public struct CIDR: Sendable, Equatable, CustomStringConvertible {
         return true
     }
 
+    /// "address/prefix", the address in its canonical text form.
     public var description: String { "\(IPAddress.text(address))/\(prefixLength)" }
 }
 
@@ -109,6 +110,7 @@ public struct ClientAddressResolver: Sendable {
 public struct TrustedProxyError: Error, Sendable, CustomStringConvertible {
     /// The value given.
     public var value: String
+    /// The value and what a valid one looks like, naming the flag.
     public var description: String {
         "--trusted-proxy \(value): not an IP address or CIDR (e.g. 10.0.0.0/8, 127.0.0.1, fd00::/8)"
     }

@@ -19,7 +19,9 @@ struct GatewayClaims: JWTPayload {
 
 /// Who is calling, after the token checked out.
 public struct Principal: Sendable, Equatable {
+    /// The token's `sub`: who payment-rpc records as the requester (`Ownership.owner`).
     public var subject: String
+    /// The token's `role` claim.
     public var role: Role
 }
 
@@ -54,6 +56,9 @@ public struct TokenVerifier: Sendable {
         return TokenVerifier(keys: keys, issuer: issuer, audience: audience)
     }
 
+    /// The caller named by an `Authorization: Bearer …` header value.
+    /// - Throws: 401 (with `WWW-Authenticate`) for a missing, malformed, forged, expired or not-yet-valid token or
+    ///   one for another issuer or audience; 403 for a role the gateway does not know.
     public func principal(authorization: String?) async throws(RESTError) -> Principal {
         guard let authorization, authorization.lowercased().hasPrefix("bearer ") else {
             throw RESTError(
@@ -96,33 +101,5 @@ public struct TokenVerifier: Sendable {
             sub: .init(value: subject), role: role, exp: .init(value: Date().addingTimeInterval(lifetime)), nbf: nil,
             iss: .init(value: issuer), aud: .init(value: [audience]))
         return try await keys.sign(claims)
-    }
-}
-
-/// Which roles may call which operation (DESIGN's table) and the permission each names.
-public enum AccessPolicy {
-    public static let permissions: [String: (permission: String, roles: Set<Role>)] = [
-        "CreatePayout": ("payment:create", [.admin, .nodeOperator, .service]),
-        "GetPayout": ("payment:read", Set(Role.allCases)),
-        "ListPayouts": ("payment:list", Set(Role.allCases)),
-        "CancelPayout": ("payment:create", [.admin, .service]),
-        "CreateBatch": ("payment:create", [.admin, .service]),
-        "GetBatch": ("payment:read", [.admin, .service, .nodeOperator]),
-        "GetTransactionStatus": ("payment:read", Set(Role.allCases)),
-        "BatchGetTransactionStatus": ("payment:read", [.admin, .service, .nodeOperator]),
-        "GetStats": ("payment:stats", [.admin]),
-        "GetBreaker": ("payment:admin", [.admin]),
-        "TripBreaker": ("payment:admin", [.admin]),
-        "ResetBreaker": ("payment:admin", [.admin]),
-    ]
-
-    public static func authorize(_ principal: Principal, operation: String) throws(RESTError) {
-        guard let entry = permissions[operation], entry.roles.contains(principal.role) else {
-            throw RESTError(
-                status: 403, code: .permissionDenied,
-                message:
-                    "role \(principal.role.rawValue) lacks \(permissions[operation]?.permission ?? "permission") for \(operation)"
-            )
-        }
     }
 }

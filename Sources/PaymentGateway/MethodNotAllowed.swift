@@ -68,7 +68,9 @@ enum MethodNotAllowed {
             return Response(status: .noContent, headers: [.allow: allow])
         }
         var response = GatewayApp.errorResponse(
-            RESTError(status: 405, code: 12, message: "\(method.rawValue) is not allowed here; allowed: \(allow)"))
+            RESTError(
+                status: 405, code: .unimplemented, message: "\(method.rawValue) is not allowed here; allowed: \(allow)")
+        )
         response.headers[.allow] = allow
         return response
     }

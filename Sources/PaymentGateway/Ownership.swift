@@ -22,7 +22,8 @@ public enum OwnershipRule: Sendable, Equatable {
     case statusesOfOwnPayouts
 }
 
-/// The ownership table: one rule per operation, read by the gateway's handler.
+/// The ownership table: one rule per operation, resolved once at start (`OperationPolicy`) and applied by
+/// `OwnershipScope`.
 public enum Ownership {
     /// The roles that see only their own payouts.
     public static let scopedRoles: Set<Role> = [.endUser, .nodeOperator]
@@ -50,14 +51,23 @@ public enum Ownership {
     /// The rule to apply for this principal: nil when it sees everything (admin, service). A scoped role calling
     /// an operation without a rule, or one for unscoped roles only, is refused (fail closed).
     public static func rule(for operation: String, role: Role) throws(RESTError) -> OwnershipRule? {
+        try rule(rules[operation], operation: operation, role: role)
+    }
+
+    /// `rule(for:role:)` with the operation's rule already looked up (nil: none declared).
+    static func rule(_ rule: OwnershipRule?, operation: String, role: Role) throws(RESTError) -> OwnershipRule? {
         guard scopedRoles.contains(role) else { return nil }
-        guard let rule = rules[operation], rule != .unscopedRolesOnly else {
+        guard let rule, rule != .unscopedRolesOnly else {
             throw RESTError(
                 status: 403, code: .permissionDenied,
                 message: "role \(role.rawValue) may not call \(operation): it sees only its own payouts")
         }
         return rule
     }
+
+    /// The operation whose answer names a payout's owner (`requestedBy`), looked up by the rules that check a
+    /// payout before or after the call (`payoutInPath`, `statusesOfOwnPayouts`).
+    public static let payoutLookupOperation = "GetPayout"
 
     /// The `requested_by` payment-rpc records for this subject through the gateway.
     public static func owner(subject: String, gatewayIdentity: String) -> String {

@@ -4,26 +4,41 @@ import SwiftProtobuf
 
 /// One REST binding of a gRPC method, as the generated shim describes it.
 public struct RESTOperation: Sendable {
+    /// Where the request message comes from in the HTTP body (google.api.http `body`).
     public enum Body: Sendable, Equatable {
+        /// No body: a non-empty one is refused (400).
         case none
+        /// `body: "*"`: the body is the request message (a JSON object).
         case whole
         /// The JSON name of the request field the body fills.
         case field(String)
     }
 
+    /// Calls the gRPC method: the request message's proto3 JSON, the metadata and options → the answer's JSON.
+    /// Throws `RPCError` from payment-rpc, or `JSONDecodingError` for JSON the message refuses.
     public typealias Call =
         @Sendable (_ json: [UInt8], _ metadata: Metadata, _ options: CallOptions) async throws -> [UInt8]
 
+    /// The RPC's name ("CreatePayout"): the key of the access, ownership and rate-limit tables.
     public var operationID: String
+    /// The full gRPC method path ("/lucid.payment.v1.PaymentService/CreatePayout").
     public var grpcMethod: String
+    /// The HTTP method, upper-case ("GET", "POST").
     public var httpMethod: String
+    /// The path template with `{field}` parameters ("/api/payment/payouts/{payout_id}").
     public var path: String
+    /// The `{field}`s of `path`, in order.
     public var pathParameters: [RESTPathParameter]
+    /// The request fields the query string may set.
     public var queryParameters: [RESTQueryParameter]
+    /// Where the body goes in the request message.
     public var body: Body
+    /// The response field answered instead of the whole response (google.api.http `response_body`), if any.
     public var responseBody: String?
+    /// The gRPC call.
     public var call: Call
 
+    /// An operation as the generated shim declares it.
     public init(
         operationID: String, grpcMethod: String, httpMethod: String, path: String, pathParameters: [RESTPathParameter],
         queryParameters: [RESTQueryParameter], body: Body, responseBody: String?, call: @escaping Call
@@ -67,40 +82,43 @@ public struct RESTOperation: Sendable {
             body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 })
             ? nil : try? JSONSerialization.jsonObject(with: Data(body), options: [.fragmentsAllowed])
         if !body.isEmpty, bodyValue == nil, !body.allSatisfy({ $0 == 0x20 || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }) {
-            throw RESTError(status: 400, code: 3, message: "the request body is not valid JSON")
+            throw RESTError(status: 400, code: .invalidArgument, message: "the request body is not valid JSON")
         }
         if let bodyValue, let path = Self.nullPath(in: bodyValue) {
             // proto3 JSON would read null as "not set"; the document has no nullable field, so it is refused here,
             // as unknown fields are, instead of being silently taken for a default.
             throw RESTError(
-                status: 400, code: 3,
+                status: 400, code: .invalidArgument,
                 message: "\(path.isEmpty ? "the body" : path) is null; leave the field out instead")
         }
         switch self.body {
         case .none:
             if bodyValue != nil {
-                throw RESTError(status: 400, code: 3, message: "this operation takes no request body")
+                throw RESTError(status: 400, code: .invalidArgument, message: "this operation takes no request body")
             }
         case .whole:
             guard let bodyValue else {
-                throw RESTError(status: 400, code: 3, message: "a JSON object request body is required")
+                throw RESTError(status: 400, code: .invalidArgument, message: "a JSON object request body is required")
             }
             guard let dictionary = bodyValue as? [String: Any] else {
-                throw RESTError(status: 400, code: 3, message: "the request body must be a JSON object")
+                throw RESTError(status: 400, code: .invalidArgument, message: "the request body must be a JSON object")
             }
             object = dictionary
             for parameter in pathParameters where object[parameter.jsonName] != nil {
-                throw RESTError(status: 400, code: 3, message: "\(parameter.jsonName) is set by the path, not the body")
+                throw RESTError(
+                    status: 400, code: .invalidArgument,
+                    message: "\(parameter.jsonName) is set by the path, not the body")
             }
         case .field(let name):
             guard let bodyValue else {
-                throw RESTError(status: 400, code: 3, message: "a JSON request body (the \(name) field) is required")
+                throw RESTError(
+                    status: 400, code: .invalidArgument, message: "a JSON request body (the \(name) field) is required")
             }
             object[name] = bodyValue
         }
         for (name, value) in query {
             guard let parameter = queryParameters.first(where: { $0.jsonName == name }) else {
-                throw RESTError(status: 400, code: 3, message: "unknown query parameter \"\(name)\"")
+                throw RESTError(status: 400, code: .invalidArgument, message: "unknown query parameter \"\(name)\"")
             }
             let converted = try parameter.kind.convert(value, name: name)
             if parameter.repeated {
@@ -116,7 +134,7 @@ public struct RESTOperation: Sendable {
         do {
             return [UInt8](try JSONSerialization.data(withJSONObject: object))
         } catch {
-            throw RESTError(status: 400, code: 3, message: "the request cannot be encoded")
+            throw RESTError(status: 400, code: .invalidArgument, message: "the request cannot be encoded")
         }
     }
 
@@ -148,10 +166,14 @@ public struct RESTOperation: Sendable {
 
 /// A `{field}` of the path template.
 public struct RESTPathParameter: Sendable {
+    /// The field's proto name, as in the template ("payout_id").
     public var name: String
+    /// The field's JSON name in the request message ("payoutId").
     public var jsonName: String
+    /// How the path segment converts to a JSON value.
     public var kind: RESTValueKind
 
+    /// A path parameter of the generated shim.
     public init(name: String, jsonName: String, kind: RESTValueKind) {
         self.name = name
         self.jsonName = jsonName
@@ -161,10 +183,14 @@ public struct RESTPathParameter: Sendable {
 
 /// A request field bound from the query string.
 public struct RESTQueryParameter: Sendable {
+    /// The query parameter's name: the field's JSON name ("pageSize").
     public var jsonName: String
+    /// How the value converts to a JSON value.
     public var kind: RESTValueKind
+    /// Whether the field is repeated: each occurrence of the parameter adds an item.
     public var repeated: Bool
 
+    /// A query parameter of the generated shim.
     public init(jsonName: String, kind: RESTValueKind, repeated: Bool) {
         self.jsonName = jsonName
         self.kind = kind
@@ -184,63 +210,20 @@ public enum RESTValueKind: Sendable {
         case .enumeration: return Int(text).map { $0 as Any } ?? text
         case .integer:
             guard let value = Int(text) else {
-                throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not an integer")
+                throw RESTError(status: 400, code: .invalidArgument, message: "\(name): \"\(text)\" is not an integer")
             }
             return value
         case .number:
             guard let value = Double(text) else {
-                throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not a number")
+                throw RESTError(status: 400, code: .invalidArgument, message: "\(name): \"\(text)\" is not a number")
             }
             return value
         case .bool:
             guard let value = Bool(text) else {
-                throw RESTError(status: 400, code: 3, message: "\(name): \"\(text)\" is not true or false")
+                throw RESTError(
+                    status: 400, code: .invalidArgument, message: "\(name): \"\(text)\" is not true or false")
             }
             return value
         }
-    }
-}
-
-/// An error answered by the gateway: HTTP status, gRPC code, message; rendered as {"code","message","details"}.
-public struct RESTError: Error, Sendable {
-    public var status: Int
-    public var code: Int
-    public var message: String
-    public var headers: [(String, String)] = []
-
-    public init(status: Int, code: Int, message: String, headers: [(String, String)] = []) {
-        self.status = status
-        self.code = code
-        self.message = message
-        self.headers = headers
-    }
-
-    /// gRPC status → HTTP status, grpc-gateway's table, except FAILED_PRECONDITION: 409 Conflict, because here it
-    /// always means the request conflicts with stored state (an idempotency key used for another request, a payout
-    /// already signed), never that the request is malformed; 400 is kept for requests the document refuses.
-    public static func http(for code: RPCError.Code) -> Int {
-        switch code {
-        case .failedPrecondition: 409
-        case .invalidArgument, .outOfRange: 400
-        case .unauthenticated: 401
-        case .permissionDenied: 403
-        case .notFound: 404
-        case .alreadyExists, .aborted: 409
-        case .resourceExhausted: 429
-        case .cancelled: 499
-        case .unimplemented: 501
-        case .unavailable: 503
-        case .deadlineExceeded: 504
-        default: 500
-        }
-    }
-
-    public init(_ error: RPCError) {
-        self.init(status: Self.http(for: error.code), code: error.code.rawValue, message: error.message)
-    }
-
-    public var body: [UInt8] {
-        let object: [String: Any] = ["code": code, "message": message, "details": [Any]()]
-        return [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data())
     }
 }

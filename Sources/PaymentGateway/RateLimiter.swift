@@ -11,11 +11,24 @@ import Synchronization
 /// new caller is refused (429) until the window ends; callers already counted keep their counts (an active key
 /// is never evicted, so flooding the limiter with new keys cannot reset anyone's limit).
 public final class RateLimiter: Sendable {
+    /// Requests a minute per (operation, principal): operation id → limit, plus "health" (per client address).
+    /// The one source of the figures: the OpenAPI document's `x-rate-limit`s are generated from it
+    /// (`openAPIOption`, printed by `payment-gateway rate-limits` for scripts/generate-openapi.sh).
     public static let seedLimits: [String: Int] = [
         "CreatePayout": 10, "GetPayout": 60, "GetTransactionStatus": 60, "GetBatch": 60, "ListPayouts": 30,
         "BatchGetTransactionStatus": 30, "CancelPayout": 10, "CreateBatch": 5, "GetStats": 20, "GetBreaker": 20,
         "TripBreaker": 5, "ResetBreaker": 5, "health": 120,
     ]
+
+    /// The endpoint outside the REST operations that is limited too (per client address, not per principal).
+    public static let healthOperation = "health"
+
+    /// `seedLimits` of the REST operations as protoc-gen-lucid-rest's `rate_limits` option takes them,
+    /// "Operation:perMinute;…" sorted by operation id (the health endpoint is not in the OpenAPI document).
+    public static var openAPIOption: String {
+        seedLimits.filter { $0.key != healthOperation }.sorted { $0.key < $1.key }.map { "\($0.key):\($0.value)" }
+            .joined(separator: ";")
+    }
 
     /// The default cap on the (operation, principal) keys tracked in one window.
     public static let defaultMaxKeys = 100_000

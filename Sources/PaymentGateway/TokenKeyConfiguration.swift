@@ -56,5 +56,6 @@ public struct TokenKeyConfiguration: Sendable {
 public struct TokenKeyConfigurationError: Error, Sendable, CustomStringConvertible {
     /// What is wrong, naming the flag (and file), never the secret.
     public var message: String
+    /// The message.
     public var description: String { message }
 }

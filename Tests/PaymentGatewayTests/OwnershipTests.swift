@@ -136,7 +136,7 @@ struct GatewayOwnershipRouterTests {
     ) async throws {
         let verifier = try await TokenVerifier.make(
             hmacSecret: Self.secret, jwksJSON: nil, issuer: "lucid-dev", audience: "payment-api")
-        let gateway = GatewayApp(
+        let gateway = try GatewayApp(
             operations: Self.operations, verifier: verifier, limiter: RateLimiter(enabled: false), settings: .init(),
             health: { (true, [:]) }, logger: Logger(label: "test"))
         let app = Application(router: gateway.router())
@@ -164,6 +164,27 @@ struct GatewayOwnershipRouterTests {
                 (try? JSONSerialization.jsonObject(with: Data(buffer: response.body)) as? [String: Any]) ?? [:]
             )
         }
+    }
+
+    @Test("an operation without declared rules stops the gateway at start, naming it (fail closed)")
+    func undeclaredOperationRefusedAtStart() async throws {
+        let verifier = try await TokenVerifier.make(
+            hmacSecret: Self.secret, jwksJSON: nil, issuer: "lucid-dev", audience: "payment-api")
+        let extra = Self.operation("ExportPayouts", "GET", "/api/payment/export") { _ in [:] }
+        let error = #expect(throws: GatewayPolicyError.self) {
+            try GatewayApp(
+                operations: Self.operations + [extra], verifier: verifier, limiter: RateLimiter(enabled: false),
+                settings: .init(), health: { (true, [:]) }, logger: Logger(label: "test"))
+        }
+        #expect(error?.description == "operation ExportPayouts has no entry in AccessPolicy.permissions")
+        // A rule that checks payouts through GetPayout needs GetPayout served.
+        let withoutLookup = Self.operations.filter { $0.operationID != "GetPayout" }
+        let lookup = #expect(throws: GatewayPolicyError.self) {
+            try GatewayApp(
+                operations: withoutLookup, verifier: verifier, limiter: RateLimiter(enabled: false),
+                settings: .init(), health: { (true, [:]) }, logger: Logger(label: "test"))
+        }
+        #expect(lookup?.operationID == "GetTransactionStatus")
     }
 
     @Test(

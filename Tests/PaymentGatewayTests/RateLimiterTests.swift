@@ -66,3 +66,30 @@ struct RateLimiterTests {
         }
     }
 }
+
+@Suite("Rate limits: one source for the limiter and the OpenAPI document")
+struct RateLimitSourceTests {
+    @Test("every REST operation has a limit, and the option the document is generated with lists exactly those")
+    func option() {
+        let operations = Set(AccessPolicy.permissions.keys)
+        #expect(Set(RateLimiter.seedLimits.keys) == operations.union([RateLimiter.healthOperation]))
+        let entries = RateLimiter.openAPIOption.split(separator: ";").map { $0.split(separator: ":") }
+        #expect(Set(entries.map { String($0[0]) }) == operations)
+        for entry in entries { #expect(RateLimiter.seedLimits[String(entry[0])] == Int(entry[1])) }
+    }
+
+    @Test("the committed OpenAPI document states the limiter's figures (regenerate openapi/ after changing them)")
+    func committedDocument() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let data = try Data(contentsOf: root.appendingPathComponent("openapi/payment.openapi.json"))
+        let document = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let paths = try #require(document["paths"] as? [String: [String: Any]])
+        var stated: [String: Int] = [:]
+        for operation in paths.values.flatMap(\.values).compactMap({ $0 as? [String: Any] }) {
+            guard let id = operation["operationId"] as? String else { continue }
+            stated[id] = (operation["x-rate-limit"] as? [String: Any])?["requests"] as? Int
+        }
+        #expect(stated == RateLimiter.seedLimits.filter { $0.key != RateLimiter.healthOperation })
+    }
+}
