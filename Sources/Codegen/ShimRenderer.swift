@@ -22,6 +22,7 @@ public struct ShimRenderer {
 
             /// The REST operations of \(api.title), in proto order.
             public enum \(enumName) {
+                /// One operation per HTTP binding, each calling its RPC on `client`; the gateway serves them.
                 public static func operations<Transport: ClientTransport>(client: GRPCClient<Transport>) -> [RESTOperation] {
                     [
 

@@ -5,6 +5,7 @@ import SwiftProtobuf
 
 /// The REST operations of payment, in proto order.
 public enum PaymentRESTShim {
+    /// One operation per HTTP binding, each calling its RPC on `client`; the gateway serves them.
     public static func operations<Transport: ClientTransport>(client: GRPCClient<Transport>) -> [RESTOperation] {
         [
             RESTOperation(

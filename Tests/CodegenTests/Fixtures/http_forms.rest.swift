@@ -5,6 +5,7 @@ import SwiftProtobuf
 
 /// The REST operations of http_forms, in proto order.
 public enum HttpFormsRESTShim {
+    /// One operation per HTTP binding, each calling its RPC on `client`; the gateway serves them.
     public static func operations<Transport: ClientTransport>(client: GRPCClient<Transport>) -> [RESTOperation] {
         [
             RESTOperation(
