@@ -61,6 +61,9 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        /// The hot wallet's key custody: key files (mode 0600, never overwritten), the development environment key.
+        /// Apart from TronKit so that TronKit (and the I/O-free domain on it) reads no files.
+        .target(name: "TronWallet", dependencies: ["TronKit"]),
         /// The payout domain: validation, routers, limits, circuit breaker, state machine. No I/O.
         .target(
             name: "PaymentCore",
@@ -90,7 +93,7 @@ let package = Package(
         .target(
             name: "PaymentRPC",
             dependencies: [
-                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode", "MetricHandles",
+                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode", "TronWallet", "MetricHandles",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -213,7 +216,7 @@ let package = Package(
         .executableTarget(
             name: "payctl",
             dependencies: [
-                "PaymentRPC", "TronKit", "TronNode", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TronWallet", "TronKit", "TronNode", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -225,7 +228,7 @@ let package = Package(
         .executableTarget(
             name: "payment-rpc",
             dependencies: [
-                "PaymentRPC", "TronKit",
+                "PaymentRPC", "TronKit", "TronWallet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -256,7 +259,11 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "TronKitTests", dependencies: ["TronKit"], exclude: ["Fixtures"]),
+        .testTarget(name: "TronKitTests", dependencies: ["TronKit", "TronWallet"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "TronNodeTests",
+            dependencies: ["TronNode", "TronKit", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(name: "PaymentCoreTests", dependencies: ["PaymentCore"]),
         .testTarget(name: "SidecarACLTests", dependencies: ["SidecarACL"]),
         .testTarget(

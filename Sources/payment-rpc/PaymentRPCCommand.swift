@@ -5,6 +5,7 @@ import Metrics
 import PaymentRPC
 import Prometheus
 import TronKit
+import TronWallet
 
 #if canImport(FoundationNetworking)
     import FoundationNetworking
