@@ -120,7 +120,7 @@ public struct PaymentServer: Sendable {
 extension PaymentServer {
     /// The network preset the configuration names, with its explicit overrides.
     var network: TronNetworkPreset {
-        var preset = TronNetworkPreset.named(config.network.rawValue) ?? .devnet
+        var preset = TronNetworkPreset(config.network.tronNetwork)
         if let url = config.nodeURL {
             preset.fullNodeURL = url
             preset.solidityNodeURL = url
@@ -153,7 +153,7 @@ extension PaymentServer {
         logger.info(
             "TRON node",
             metadata: [
-                "network": "\(network.name)", "node": "\(network.fullNodeURL)",
+                "network": "\(network.network)", "node": "\(network.fullNodeURL)",
                 "solidity": "\(network.solidityNodeURL)",
                 "cross_check": "\(config.crossCheckURLs)",
             ])
@@ -164,5 +164,18 @@ extension PaymentServer {
             ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, logger: logger),
             nodeName: network.solidityNodeURL, crossChecks: crossChecks, key: key, settings: settings,
             breaker: breaker, chainHead: chainHead, clock: clock, outflow: outflow, logger: logger)
+    }
+}
+
+extension PaymentRPCConfig.Network {
+    /// The TronNode network of the same name (exhaustive: a network added to one enum and not the other fails to
+    /// compile).
+    var tronNetwork: TronNetwork {
+        switch self {
+        case .devnet: .devnet
+        case .nile: .nile
+        case .shasta: .shasta
+        case .mainnet: .mainnet
+        }
     }
 }
