@@ -89,6 +89,18 @@ let package = Package(
         ),
         /// Metric handles made once per label set.
         .target(name: "MetricHandles"),
+        /// What every server program shares: configuration (YAML file → PREFIX_ environment → flags, checked
+        /// against a schema), host:port and URL parsing, logging and metrics bootstrap, the admin router.
+        .target(
+            name: "ServerSupport",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         /// The payout server: gRPC services, admin HTTP port, configuration, metrics.
         .target(
             name: "PaymentRPC",
@@ -272,6 +284,10 @@ let package = Package(
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "PaymentStoreTests", dependencies: ["PaymentStore"]),
+        .testTarget(
+            name: "ServerSupportTests",
+            dependencies: ["ServerSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(
             name: "TronDevnetTests",
             dependencies: ["TronDevnet", "TronKit", .product(name: "HummingbirdTesting", package: "hummingbird")]
