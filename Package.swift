@@ -133,7 +133,8 @@ let package = Package(
         .target(
             name: "TronDevnet",
             dependencies: [
-                "TronKit", "TronProto",
+                "TronKit", "TronProto", "ServerSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -234,7 +235,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "tron-devnet",
-            dependencies: ["TronDevnet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "TronDevnet", "ServerSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         .executableTarget(
@@ -290,7 +294,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TronDevnetTests",
-            dependencies: ["TronDevnet", "TronKit", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "TronDevnet", "TronKit", "ServerSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "PaymentGatewayTests",
