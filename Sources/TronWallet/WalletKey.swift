@@ -19,42 +19,35 @@ public enum WalletKey {
         if let keyFile { return try fromFile(keyFile) }
         if let text = environment[environmentVariable], !text.isEmpty {
             guard allowsEnvironmentKey else {
-                throw WalletKeyError(
-                    setting: environmentVariable,
-                    "is only allowed in development; use \(keyFileSetting) (mode 0600) in production")
+                throw .environmentKeyNotAllowed
             }
             do {
                 return try TronPrivateKey(hex: text)
             } catch {
-                throw WalletKeyError(setting: environmentVariable, "\(error)")
+                throw .environmentKeyInvalid(reason: "\(error)")
             }
         }
-        throw WalletKeyError(
-            setting: keyFileSetting,
-            "is required when processor.enabled is true (or \(environmentVariable) in development)")
+        throw .missing
     }
 
     /// Reads a key file after checking that no one but its owner can read or write it (mode 0600 or stricter).
     public static func fromFile(_ path: String) throws(WalletKeyError) -> TronPrivateKey {
         var info = stat()
         guard stat(path, &info) == 0 else {
-            throw WalletKeyError(
-                setting: keyFileSetting, "\(path) cannot be read (\(String(cString: strerror(errno))))")
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
         }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 == 0 else {
-            throw WalletKeyError(
-                setting: keyFileSetting,
-                "\(path) has mode \(octal(mode)); it must be readable by its owner only (chmod 600 \(path))")
+            throw .tooOpen(path: path, mode: UInt32(mode))
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
         else {
-            throw WalletKeyError(setting: keyFileSetting, "\(path) cannot be read")
+            throw .unreadable(path: path, reason: nil)
         }
         do {
             return try TronPrivateKey(hex: text)
         } catch {
-            throw WalletKeyError(setting: keyFileSetting, "\(path) does not hold a key: \(error)")
+            throw .notAKey(path: path, reason: "\(error)")
         }
     }
 
@@ -63,18 +56,12 @@ public enum WalletKey {
     public static func write(_ key: TronPrivateKey, to path: String) throws(WalletKeyError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
         guard descriptor >= 0 else {
-            throw WalletKeyError(setting: path, "cannot create the key file (\(String(cString: strerror(errno))))")
+            throw .cannotCreate(path: path, reason: String(cString: strerror(errno)))
         }
         defer { close(descriptor) }
         let bytes = Array((key.exportHex() + "\n").utf8)
         guard Foundation.write(descriptor, bytes, bytes.count) == bytes.count, fsync(descriptor) == 0 else {
-            throw WalletKeyError(setting: path, "cannot write the key file")
+            throw .cannotWrite(path: path)
         }
-    }
-
-    /// A permission mode as four octal digits (0640).
-    static func octal(_ mode: mode_t) -> String {
-        let digits = String(mode, radix: 8, uppercase: false)
-        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
     }
 }

@@ -59,16 +59,20 @@ struct WalletKeyTests {
         let environment = [WalletKey.environmentVariable: Self.secret]
         let key = try WalletKey.load(keyFile: nil, environment: environment, allowsEnvironmentKey: true)
         #expect(key.exportHex() == Self.secret)
+        #expect(throws: WalletKeyError.environmentKeyNotAllowed) {
+            try WalletKey.load(keyFile: nil, environment: environment, allowsEnvironmentKey: false)
+        }
         #expect(
-            throws: WalletKeyError(
-                setting: "PAYMENT_RPC_WALLET_PRIVATE_KEY",
-                "is only allowed in development; use wallet.key_file (mode 0600) in production")
-        ) { try WalletKey.load(keyFile: nil, environment: environment, allowsEnvironmentKey: false) }
+            WalletKeyError.environmentKeyNotAllowed.description
+                == "configuration error: PAYMENT_RPC_WALLET_PRIVATE_KEY: is only allowed in development; use "
+                + "wallet.key_file (mode 0600) in production")
+        #expect(throws: WalletKeyError.missing) {
+            try WalletKey.load(keyFile: nil, environment: [:], allowsEnvironmentKey: true)
+        }
         #expect(
-            throws: WalletKeyError(
-                setting: "wallet.key_file",
-                "is required when processor.enabled is true (or PAYMENT_RPC_WALLET_PRIVATE_KEY in development)")
-        ) { try WalletKey.load(keyFile: nil, environment: [:], allowsEnvironmentKey: true) }
+            WalletKeyError.missing.description
+                == "configuration error: wallet.key_file: is required when processor.enabled is true (or "
+                + "PAYMENT_RPC_WALLET_PRIVATE_KEY in development)")
         #expect {
             try WalletKey.load(
                 keyFile: nil, environment: [WalletKey.environmentVariable: "not-a-key"], allowsEnvironmentKey: true)
