@@ -61,6 +61,9 @@ let package = Package(
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]
         ),
+        /// The hot wallet's key custody: key files (mode 0600, never overwritten), the development environment key.
+        /// Apart from TronKit so that TronKit (and the I/O-free domain on it) reads no files.
+        .target(name: "TronWallet", dependencies: ["TronKit"]),
         /// The payout domain: validation, routers, limits, circuit breaker, state machine. No I/O.
         .target(
             name: "PaymentCore",
@@ -102,7 +105,8 @@ let package = Package(
         .target(
             name: "PaymentRPC",
             dependencies: [
-                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode", "MetricHandles", "ServerSupport",
+                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode", "TronWallet", "MetricHandles",
+                "ServerSupport",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -130,7 +134,8 @@ let package = Package(
         .target(
             name: "TronDevnet",
             dependencies: [
-                "TronKit", "TronProto",
+                "TronKit", "TronProto", "ServerSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -222,13 +227,16 @@ let package = Package(
         .executableTarget(
             name: "payctl",
             dependencies: [
-                "PaymentRPC", "TronKit", "TronNode", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TronWallet", "TronKit", "TronNode", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "tron-devnet",
-            dependencies: ["TronDevnet", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: [
+                "TronDevnet", "ServerSupport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
 
         .executableTarget(
@@ -265,7 +273,11 @@ let package = Package(
 
         // MARK: Tests
 
-        .testTarget(name: "TronKitTests", dependencies: ["TronKit"], exclude: ["Fixtures"]),
+        .testTarget(name: "TronKitTests", dependencies: ["TronKit", "TronWallet"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "TronNodeTests",
+            dependencies: ["TronNode", "TronKit", .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         .testTarget(name: "PaymentCoreTests", dependencies: ["PaymentCore"]),
         .testTarget(name: "SidecarACLTests", dependencies: ["SidecarACL"]),
         .testTarget(
@@ -280,7 +292,9 @@ let package = Package(
         ),
         .testTarget(
             name: "TronDevnetTests",
-            dependencies: ["TronDevnet", "TronKit", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "TronDevnet", "TronKit", "ServerSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         .testTarget(
             name: "PaymentGatewayTests",

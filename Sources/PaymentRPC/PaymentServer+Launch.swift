@@ -2,6 +2,7 @@ import Logging
 import PaymentCore
 import ServerSupport
 import TronKit
+import TronWallet
 
 extension PaymentServer {
     /// payment-rpc's `serve` command: loads the configuration (file, then `PAYMENT_RPC_*`), the hot-wallet key

@@ -127,7 +127,7 @@ public struct PaymentServer: Sendable {
 extension PaymentServer {
     /// The network preset the configuration names, with its explicit overrides.
     var network: TronNetworkPreset {
-        var preset = TronNetworkPreset.named(config.network.rawValue) ?? .devnet
+        var preset = TronNetworkPreset(config.network)
         if let url = config.nodeURL {
             preset.fullNodeURL = url
             preset.solidityNodeURL = url
@@ -160,7 +160,7 @@ extension PaymentServer {
         logger.info(
             "TRON node",
             metadata: [
-                "network": "\(network.name)", "node": "\(network.fullNodeURL)",
+                "network": "\(network.network)", "node": "\(network.fullNodeURL)",
                 "solidity": "\(network.solidityNodeURL)",
                 "cross_check": "\(config.crossCheckURLs)",
             ])

@@ -6,11 +6,13 @@ public struct BlockProducer: Service {
     let chain: DevnetChain
     let logger: Logger
 
+    /// A producer for `chain`, at `chain.config.blockIntervalMilliseconds`; failures are logged to `logger`.
     public init(chain: DevnetChain, logger: Logger) {
         self.chain = chain
         self.logger = logger
     }
 
+    /// Produces blocks until graceful shutdown, then persists the state file.
     public func run() async throws {
         let interval = chain.config.blockIntervalMilliseconds
         guard interval > 0 else {

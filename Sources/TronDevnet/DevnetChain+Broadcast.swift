@@ -4,10 +4,14 @@ import TronProto
 
 /// A broadcast's answer: nil code is success.
 public struct BroadcastOutcome: Sendable, Equatable {
+    /// java-tron's refusal code (SIGERROR, TAPOS_ERROR, DUP_TRANSACTION_ERROR …), nil when accepted.
     public var code: String?
+    /// java-tron's message for the code, plain text (the HTTP layer hex-encodes it where java-tron does).
     public var message: String
+    /// The transaction's txID, 64 hex characters.
     public var txid: String
 
+    /// Whether the transaction went into the pending pool (it may still be dropped by a fault).
     public var accepted: Bool { code == nil }
 }
 

@@ -8,6 +8,7 @@ import TronProto
 /// The local TRON node's chain: blocks, accounts, a USDT ledger, the broadcast checks of java-tron in their order,
 /// and execution inside blocks (SUCCESS, REVERT, OUT_OF_ENERGY). State survives restarts through a JSON file.
 public final class DevnetChain: Sendable {
+    /// The configuration the chain was started with (solid lag, fees, the USDT contract).
     public let config: DevnetConfig
     let state: Mutex<DevnetState>
     /// The main listener's fault profile (views have their own, see `DevnetView`).
@@ -45,25 +46,39 @@ public final class DevnetChain: Sendable {
 
     // MARK: Reads
 
+    /// A block as the HTTP API shows it.
     public struct BlockView: Sendable {
+        /// The block number; the genesis block is 0.
         public var number: Int64
+        /// The block id, 64 hex characters (the number in its first 8 bytes).
         public var id: String
+        /// The parent block's id, 64 hex characters (zeros for the genesis block).
         public var parentHash: String
+        /// Milliseconds since the epoch (a view may shift it by its clock offset).
         public var timestamp: Int64
+        /// The header's txTrieRoot, 64 hex characters.
         public var txTrieRoot: String
+        /// The transactions the block includes, in order.
         public var transactions: [TransactionView]
     }
 
+    /// A transaction the chain holds, with its block once included.
     public struct TransactionView: Sendable {
+        /// The txID, 64 lowercase hex characters.
         public var txid: String
+        /// The transaction as broadcast (its signed bytes verbatim).
         public var signed: SignedTronTransaction
+        /// The including block, nil while pending.
         public var blockNumber: Int64?
         var receipt: DevnetState.Receipt?
     }
 
+    /// The head block number.
     public var headNumber: Int64 { state.withLock { $0.blocks.last!.number } }
+    /// The latest solid block number: head − `config.solidLag`, at least 0.
     public var solidNumber: Int64 { state.withLock { max(0, $0.blocks.last!.number - config.solidLag) } }
 
+    /// The block at `number`, nil beyond the head or below 0.
     public func block(number: Int64) -> BlockView? {
         state.withLock { state in
             guard number >= 0, number < Int64(state.blocks.count) else { return nil }
@@ -71,7 +86,9 @@ public final class DevnetChain: Sendable {
         }
     }
 
+    /// The head block.
     public func head() -> BlockView { block(number: headNumber)! }
+    /// The latest solid block.
     public func solid() -> BlockView { block(number: solidNumber)! }
 
     /// A transaction that is in a block (pending ones are unknown to queries, as on java-tron).
@@ -83,6 +100,7 @@ public final class DevnetChain: Sendable {
         }
     }
 
+    /// `address`'s TRX (sun) and USDT (base units), and whether the account exists (was ever credited).
     public func balances(of address: TronAddress) -> (trx: Int64, usdt: Int64, exists: Bool) {
         state.withLock { state in
             (
@@ -94,6 +112,7 @@ public final class DevnetChain: Sendable {
 
     // MARK: Admin
 
+    /// Credits `address` (`POST /admin/mint`) and persists the state. Throws when the state file cannot be written.
     public func mint(_ address: TronAddress, trxSun: Int64, usdtUnits: Int64) throws {
         state.withLock { state in
             state.trx[address.hex, default: 0] += trxSun
@@ -104,6 +123,7 @@ public final class DevnetChain: Sendable {
 
     /// The main listener's faults.
     public var currentFaults: DevnetFaults { mainFaults.current }
+    /// Replaces the main listener's fault profile.
     public func setFaults(_ new: DevnetFaults) { mainFaults.set(new) }
 
     // MARK: Blocks
@@ -199,10 +219,15 @@ extension Date {
 
 /// A USDT transfer that happened in a block (for tests that count payments per recipient).
 public struct DevnetTransfer: Sendable, Equatable {
+    /// The transfer's txID, 64 hex characters.
     public var txid: String
+    /// The block that executed it.
     public var blockNumber: Int64
+    /// The sender (the transaction owner).
     public var from: TronAddress
+    /// The recipient.
     public var to: TronAddress
+    /// USDT base units moved.
     public var amountUnits: Int64
 }
 

@@ -1,8 +1,17 @@
 import Foundation
+import Logging
+import ServerSupport
 import TronKit
 
-/// How the local node behaves. Defaults follow TRON.md: 3 s blocks, solid = head − 18, Nile's energy price.
+/// How the local node behaves and where it listens. Defaults follow TRON.md: 3 s blocks, solid = head − 18,
+/// Nile's energy price. `load(file:environment:overrides:)` reads it from tron-devnet's configuration.
 public struct DevnetConfig: Sendable {
+    /// The main listener (key `listen`): its faults are `faults`.
+    public var listen = HostPort(host: "127.0.0.1", port: 8090)
+    /// More listeners on the same chain (key `view_listen`), each starting with an honest fault profile.
+    public var viewListen: [HostPort] = []
+    /// The log level (key `log.level`).
+    public var logLevel: Logger.Level = .info
     /// Milliseconds between blocks; 0 produces blocks only on demand (`POST /admin/produce`).
     public var blockIntervalMilliseconds: Int = 3_000
     /// Blocks behind the head that are solidified.
@@ -19,18 +28,23 @@ public struct DevnetConfig: Sendable {
     public var stateFile: String?
     /// Funded accounts at genesis.
     public var genesis: [GenesisAccount] = []
-    /// Faults to inject.
+    /// The main listener's faults to inject.
     public var faults = DevnetFaults()
 
+    /// The defaults above: one listener on 127.0.0.1:8090, no funded accounts, no faults.
     public init() {}
 }
 
 /// An account funded at genesis.
 public struct GenesisAccount: Sendable, Codable, Equatable {
+    /// The account, base58 (checked when the chain starts).
     public var address: String
+    /// TRX in sun (1 TRX = 1 000 000 sun).
     public var trxSun: Int64
+    /// USDT in base units (1 USDT = 1 000 000 units).
     public var usdtUnits: Int64
 
+    /// An account holding `trxSun` and `usdtUnits`.
     public init(address: String, trxSun: Int64, usdtUnits: Int64) {
         self.address = address
         self.trxSun = trxSun

@@ -17,6 +17,7 @@ public struct DevnetFaults: Sendable, Codable, Equatable {
     public var httpErrorRate: Double = 0
     /// Share of /wallet* requests that hang for `timeoutSeconds` before answering.
     public var timeoutRate: Double = 0
+    /// How long a hanging request (`timeoutRate`) waits before it answers, in seconds.
     public var timeoutSeconds: Double = 15
     /// Share of accepted broadcasts that are answered with success but never included.
     public var dropBroadcastRate: Double = 0
@@ -38,6 +39,7 @@ public struct DevnetFaults: Sendable, Codable, Equatable {
     /// code (SIGERROR, CONTRACT_VALIDATE_ERROR, …) in java-tron's error shape instead of DUP_TRANSACTION_ERROR.
     public var refuseRebroadcastCode: String?
 
+    /// No faults: an honest, prompt node.
     public init() {}
 
     enum CodingKeys: String, CodingKey {
@@ -54,6 +56,8 @@ public struct DevnetFaults: Sendable, Codable, Equatable {
         case refuseRebroadcastCode = "refuse_rebroadcast_code"
     }
 
+    /// Decodes the JSON of `POST /admin/faults` (or a faults file): omitted keys take their defaults; an
+    /// unknown lookup_mode or a negative lag_blocks is refused naming the key.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         httpErrorRate = try container.decodeIfPresent(Double.self, forKey: .httpErrorRate) ?? 0
@@ -101,8 +105,11 @@ public struct DevnetFaults: Sendable, Codable, Equatable {
 public final class DevnetFaultProfile: Sendable {
     private let value: Mutex<DevnetFaults>
 
+    /// A profile starting at `faults`.
     public init(_ faults: DevnetFaults = DevnetFaults()) { value = Mutex(faults) }
 
+    /// The profile now in force; handlers read it once per request.
     public var current: DevnetFaults { value.withLock { $0 } }
+    /// Replaces the whole profile (`POST /admin/faults`).
     public func set(_ faults: DevnetFaults) { value.withLock { $0 = faults } }
 }

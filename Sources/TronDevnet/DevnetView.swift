@@ -4,7 +4,9 @@ import TronKit
 /// One HTTP listener's window on the shared chain: the main listener or a `--view-listen` one. Each has its own
 /// fault profile, so one process can play an honest node and a lagging or lying one over the same blocks.
 public final class DevnetView: Sendable {
+    /// The chain shared by every listener.
     public let chain: DevnetChain
+    /// This listener's fault profile.
     public let faults: DevnetFaultProfile
     /// Broadcast answers this listener gave, by code (SUCCESS for accepted ones).
     private let broadcastCodes = Mutex<[String: Int]>([:])
@@ -17,8 +19,11 @@ public final class DevnetView: Sendable {
 
     // MARK: Blocks, with this listener's clock offset
 
+    /// The head block, its timestamp shifted by the clock offset.
     public func head() -> DevnetChain.BlockView { shifted(chain.head()) }
+    /// The latest solid block, its timestamp shifted by the clock offset.
     public func solid() -> DevnetChain.BlockView { shifted(chain.solid()) }
+    /// The block at `number` (nil beyond the head), its timestamp shifted by the clock offset.
     public func block(number: Int64) -> DevnetChain.BlockView? { chain.block(number: number).map(shifted) }
 
     private func shifted(_ block: DevnetChain.BlockView) -> DevnetChain.BlockView {
@@ -50,6 +55,7 @@ public final class DevnetView: Sendable {
 
     // MARK: Broadcast, with this listener's broadcast faults
 
+    /// Broadcasts through this listener's broadcast faults and counts the answer by code.
     public func broadcast(_ signed: SignedTronTransaction) -> BroadcastOutcome {
         let outcome = chain.broadcast(signed, faults: faults.current)
         broadcastCodes.withLock { $0[outcome.code ?? "SUCCESS", default: 0] += 1 }

@@ -76,6 +76,7 @@ public enum Base58Error: Error, Equatable, Sendable, CustomStringConvertible {
     /// Longer than the decoder accepts (characters, maximum); refused before decoding.
     case tooLong(Int, maximum: Int)
 
+    /// What is wrong with the text, with the position of a bad character.
     public var description: String {
         switch self {
         case .invalidCharacter(let character, let offset):

@@ -34,6 +34,7 @@ public struct TronAddress: Hashable, Sendable, CustomStringConvertible {
     /// The 42-character lowercase hex form ("41…"), as the node's HTTP API shows with `visible: false`.
     public var hex: String { Hex.encode(bytes) }
 
+    /// The base58check form, as users and tronpy write addresses.
     public var description: String { base58 }
 }
 
@@ -46,6 +47,7 @@ public enum TronAddressError: Error, Equatable, Sendable, CustomStringConvertibl
     /// The payload does not start with 0x41.
     case wrongPrefix(UInt8)
 
+    /// Why the text is not an address, for an error message.
     public var description: String {
         switch self {
         case .base58(let error): error.description

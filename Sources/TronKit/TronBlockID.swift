@@ -5,6 +5,7 @@ import TronProto
 /// Block ids as java-tron derives them (`Sha256Hash.generateBlockId`): the block number as 8 big-endian bytes,
 /// then bytes 8..<32 of sha256(BlockHeader.raw).
 public enum TronBlockID {
+    /// The 32-byte id of the block whose header raw_data is `headerRaw`. Throws when the header cannot be serialized.
     public static func make(headerRaw: Protocol_BlockHeader.raw) throws -> [UInt8] {
         let digest = Array(SHA256.hash(data: try headerRaw.serializedData()))
         return withUnsafeBytes(of: UInt64(headerRaw.number).bigEndian, Array.init) + digest[8..<32]

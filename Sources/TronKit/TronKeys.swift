@@ -42,7 +42,9 @@ public struct TronPrivateKey: Sendable, CustomStringConvertible, CustomDebugStri
         Secp256k1Context.shared.signRecoverable(digest: digest, secretKey: secret)!
     }
 
+    /// The key's address only: printing or logging a key never shows the secret.
     public var description: String { "TronPrivateKey(\(address.base58))" }
+    /// The same as `description`: debuggers and dumps never show the secret either.
     public var debugDescription: String { description }
 }
 
@@ -59,6 +61,7 @@ public enum TronSignature {
 public enum TronKeyError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidPrivateKey
 
+    /// What a valid key looks like, without the refused material.
     public var description: String {
         "not a valid secp256k1 private key (expected 64 hex characters, non-zero and below the curve order)"
     }

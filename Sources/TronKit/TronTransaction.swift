@@ -5,7 +5,9 @@ import TronProto
 
 /// The TaPoS reference of a transaction: bytes 6..<8 (the block number's last two bytes) and 8..<16 of a block id.
 public struct ReferenceBlock: Sendable, Equatable {
+    /// raw_data.ref_block_bytes: the referenced block number's last two bytes.
     public let bytes: [UInt8]
+    /// raw_data.ref_block_hash: bytes 8..<16 of the referenced block id.
     public let hash: [UInt8]
 
     /// From a 32-byte block id (whose first 8 bytes are the block number).
@@ -122,11 +124,16 @@ public enum TronTransaction {
 
 /// A signed transaction: exactly the bytes that were signed, their id and the signature.
 public struct SignedTronTransaction: Sendable, Equatable {
+    /// The serialized raw_data, exactly as signed and as the txID hashes it.
     public let rawBytes: [UInt8]
+    /// The decoded raw_data (contract, expiration, fee_limit, TaPoS).
     public let raw: Protocol_Transaction.raw
+    /// sha256(rawBytes), 32 bytes.
     public let txid: [UInt8]
+    /// The 65-byte recoverable signature r || s || v over `txid`; empty when unsigned.
     public let signature: [UInt8]
 
+    /// Assembles a transaction from its parts; the caller guarantees that `raw` decodes `rawBytes` and `txid` hashes it.
     public init(rawBytes: [UInt8], raw: Protocol_Transaction.raw, txid: [UInt8], signature: [UInt8]) {
         self.rawBytes = rawBytes
         self.raw = raw
@@ -143,6 +150,7 @@ public struct SignedTronTransaction: Sendable, Equatable {
             signature: transaction.signature.first.map { [UInt8]($0) } ?? [])
     }
 
+    /// The txID as 64 lowercase hex characters, as the node's HTTP API shows it.
     public var txidHex: String { Hex.encode(txid) }
 
     /// The whole Transaction protobuf: raw_data (the signed bytes, verbatim) and the signature. Encoded by hand

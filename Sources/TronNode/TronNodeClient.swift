@@ -7,8 +7,12 @@ import TronKit
 
 /// The calls the payout processor makes to a TRON full node.
 public protocol TronNodeAPI: Sendable {
+    /// The head block (`/wallet/getnowblock`).
     func nowBlock() async throws -> BlockSummary
+    /// The latest solidified block (`/walletsolidity/getnowblock`): TaPoS references and finality use it.
     func solidBlock() async throws -> BlockSummary
+    /// Sends the signed bytes (`/wallet/broadcasthex`). A refusal is a reply with a code; throws when unanswered, in
+    /// which case the bytes may have been accepted.
     func broadcast(_ transaction: SignedTronTransaction) async throws -> BroadcastReply
     /// nil only when the node answers a real `{}`: the transaction is in no block (with `solid`, in no solid
     /// block). `{"Error": …}`, an unexpected shape or no answer throws: never read those as "absent".
@@ -16,8 +20,11 @@ public protocol TronNodeAPI: Sendable {
     /// Whether the node knows the transaction (`gettransactionbyid`; with `solid`, the solidity endpoint): false
     /// only for a real `{}`, and an error or unexpected answer throws.
     func transactionExists(txid: String, solid: Bool) async throws -> Bool
+    /// `owner`'s balance in the TRC-20 `contract`, in base units (`balanceOf` by `triggerconstantcontract`).
     func trc20Balance(owner: TronAddress, contract: TronAddress) async throws -> Int64
+    /// `address`'s TRX in sun; 0 for an account the node does not know.
     func trxBalance(of address: TronAddress) async throws -> Int64
+    /// The chain parameters by name (getEnergyFee, getTransactionFee, getMaxFeeLimit …).
     func chainParameters() async throws -> [String: Int64]
 }
 
@@ -25,15 +32,22 @@ public protocol TronNodeAPI: Sendable {
 /// with `code`/`message` (hex) or `{"Error": …}`, `{}` for not found. Retries with jittered exponential backoff on
 /// transport errors, 5xx, SERVER_BUSY and NO_CONNECTION.
 public struct TronNodeClient: TronNodeAPI {
+    /// Where the node is and how patiently to call it.
     public struct Configuration: Sendable {
+        /// The full node's base URL (`/wallet/*`), without a trailing slash.
         public var fullNodeURL: String
+        /// The solidity node's base URL (`/walletsolidity/*`), without a trailing slash.
         public var solidityNodeURL: String
         /// Sent as TRON-PRO-API-KEY when set. Never logged.
         public var apiKey: String?
+        /// The deadline of one HTTP attempt.
         public var timeout: Duration = .seconds(5)
+        /// Attempts per call, the first included (a broadcast makes one HTTP attempt per send).
         public var maxAttempts = 4
+        /// The first retry waits up to this (full jitter), doubling per attempt up to 64×.
         public var backoffBase: Duration = .milliseconds(100)
 
+        /// A node at `fullNodeURL` (and `solidityNodeURL`, the full node's when nil); trailing slashes are dropped.
         public init(fullNodeURL: String, solidityNodeURL: String? = nil, apiKey: String? = nil) {
             self.fullNodeURL = fullNodeURL.hasSuffix("/") ? String(fullNodeURL.dropLast()) : fullNodeURL
             let solidity = solidityNodeURL ?? fullNodeURL
@@ -42,24 +56,30 @@ public struct TronNodeClient: TronNodeAPI {
         }
     }
 
+    /// The node and the retry settings in use.
     public let configuration: Configuration
     let http: HTTPClient
     let logger: Logger
 
+    /// A client of the node `configuration` names, over `http`; retries are logged at debug level to `logger`.
     public init(configuration: Configuration, http: HTTPClient = .shared, logger: Logger) {
         self.configuration = configuration
         self.http = http
         self.logger = logger
     }
 
+    /// The head block. Throws `TronNodeError` after the retries, or when the answer has no block id.
     public func nowBlock() async throws -> BlockSummary {
         try Self.block(from: try await call("/wallet/getnowblock", [:]))
     }
 
+    /// The latest solid block, from the solidity URL. Throws as `nowBlock()` does.
     public func solidBlock() async throws -> BlockSummary {
         try Self.block(from: try await call("/walletsolidity/getnowblock", [:], solidity: true))
     }
 
+    /// Broadcasts with `broadcasthex`; SERVER_BUSY and NO_CONNECTION (not taken) are sent again after a backoff,
+    /// anything else is returned. Throws `unreachable` after one unanswered HTTP attempt and `node` for `{"Error": …}`.
     public func broadcast(_ transaction: SignedTronTransaction) async throws -> BroadcastReply {
         var attempt = 0
         while true {
@@ -86,6 +106,7 @@ public struct TronNodeClient: TronNodeAPI {
         }
     }
 
+    /// The receipt (`gettransactioninfobyid`; with `solid`, only once solid), nil only for a real `{}`.
     public func transactionInfo(txid: String, solid: Bool) async throws -> TransactionReceipt? {
         let path = solid ? "/walletsolidity/gettransactioninfobyid" : "/wallet/gettransactioninfobyid"
         let json = try await call(path, ["value": txid], solidity: solid)
@@ -117,6 +138,7 @@ public struct TronNodeClient: TronNodeAPI {
             failed: (json["result"] as? String) == "FAILED", message: message)
     }
 
+    /// Whether the node holds the transaction (`gettransactionbyid`), false only for a real `{}`.
     public func transactionExists(txid: String, solid: Bool) async throws -> Bool {
         let path = solid ? "/walletsolidity/gettransactionbyid" : "/wallet/gettransactionbyid"
         let json = try await call(path, ["value": txid], solidity: solid)
@@ -133,6 +155,7 @@ public struct TronNodeClient: TronNodeAPI {
         return true
     }
 
+    /// `owner`'s balance in base units. Throws when the answer is not one 32-byte word that fits an Int64.
     public func trc20Balance(owner: TronAddress, contract: TronAddress) async throws -> Int64 {
         let json = try await call(
             "/wallet/triggerconstantcontract",
@@ -146,6 +169,7 @@ public struct TronNodeClient: TronNodeAPI {
         return Int64(bitPattern: word[24..<32].reduce(UInt64(0)) { $0 << 8 | UInt64($1) })
     }
 
+    /// `address`'s TRX in sun (`getaccount`); 0 for an unknown account (`{}`).
     public func trxBalance(of address: TronAddress) async throws -> Int64 {
         Self.int(try await call("/wallet/getaccount", ["address": address.hex])["balance"]) ?? 0
     }
@@ -168,6 +192,7 @@ public struct TronNodeClient: TronNodeAPI {
         return json.compactMapValues { Self.int($0) }
     }
 
+    /// The chain parameters by key (`getchainparameters`); a parameter sent without a value is 0.
     public func chainParameters() async throws -> [String: Int64] {
         let json = try await call("/wallet/getchainparameters", [:])
         var parameters: [String: Int64] = [:]

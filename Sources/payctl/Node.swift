@@ -14,21 +14,33 @@ struct Node: AsyncParsableCommand {
         @Option(name: .customLong("api-key-env"), help: "Environment variable holding a TronGrid API key.")
         var apiKeyEnv = "TRON_PRO_API_KEY"
 
+        /// The named network's endpoints, or a node URL with the devnet's contract; anything else is refused.
         var preset: TronNetworkPreset {
-            if let preset = TronNetworkPreset.named(node) { return preset }
-            var custom = TronNetworkPreset.devnet
-            custom.name = "custom"
-            custom.fullNodeURL = node
-            custom.solidityNodeURL = node
-            return custom
+            get throws {
+                if let network = TronNetwork(rawValue: node) { return TronNetworkPreset(network) }
+                guard let url = URL(string: node), ["http", "https"].contains(url.scheme), url.host != nil else {
+                    throw ValidationError(
+                        "--node takes a URL or a network name (\(TronNetwork.allCases.map(\.rawValue).joined(separator: ", "))), got \(node)"
+                    )
+                }
+                var custom = TronNetworkPreset(.devnet)
+                custom.fullNodeURL = node
+                custom.solidityNodeURL = node
+                return custom
+            }
         }
 
+        func validate() throws { _ = try preset }
+
         var client: TronNodeClient {
-            TronNodeClient(
-                configuration: .init(
-                    fullNodeURL: preset.fullNodeURL, solidityNodeURL: preset.solidityNodeURL,
-                    apiKey: ProcessInfo.processInfo.environment[apiKeyEnv]),
-                logger: Logger(label: "payctl"))
+            get throws {
+                let preset = try preset
+                return TronNodeClient(
+                    configuration: .init(
+                        fullNodeURL: preset.fullNodeURL, solidityNodeURL: preset.solidityNodeURL,
+                        apiKey: ProcessInfo.processInfo.environment[apiKeyEnv]),
+                    logger: Logger(label: "payctl"))
+            }
         }
     }
 
@@ -37,7 +49,7 @@ struct Node: AsyncParsableCommand {
         @OptionGroup var options: Options
 
         func run() async throws {
-            let client = options.client
+            let client = try options.client
             let head = try await client.nowBlock()
             let solid = try await client.solidBlock()
             let info = try await client.nodeInfo()
@@ -58,8 +70,8 @@ struct Node: AsyncParsableCommand {
 
         func run() async throws {
             let account = try TronAddress(base58: address)
-            let usdt = try contract.map { try TronAddress(base58: $0) } ?? options.preset.usdtContract
-            let client = options.client
+            let usdt = try contract.map { try TronAddress(base58: $0) } ?? (try options.preset).usdtContract
+            let client = try options.client
             print("trx_sun \(try await client.trxBalance(of: account))")
             print("usdt_units \(try await client.trc20Balance(owner: account, contract: usdt))")
             let resources = try await client.accountResource(of: account)

@@ -1,9 +1,9 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PaymentRPC
 import TronKit
 import TronNode
+import TronWallet
 
 /// The operators' command line: hot-wallet keys and offline (air-gapped) signing.
 @main

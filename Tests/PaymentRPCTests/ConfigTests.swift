@@ -93,7 +93,7 @@ struct ConfigTests {
             #expect(error.problem.hasPrefix("is not a known setting of payment-rpc"))
         }
         let config = try PaymentRPCConfig.load(
-            file: nil, environment: [WalletKey.environmentVariable: "", "PAYMENT_RPCX": "1", "HOME": "/root"])
+            file: nil, environment: ["PAYMENT_RPC_WALLET_PRIVATE_KEY": "", "PAYMENT_RPCX": "1", "HOME": "/root"])
         #expect(config.configWarnings.isEmpty)
     }
 

@@ -1,4 +1,5 @@
 import ServerSupport
+import TronWallet
 
 extension PaymentRPCConfig {
     /// Every setting payment-rpc reads, with what it does. YAML uses the dotted names; each has an environment

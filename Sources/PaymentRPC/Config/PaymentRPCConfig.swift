@@ -6,6 +6,7 @@ import ServerSupport
     import Glibc
 #endif
 import TronKit
+import TronNode
 
 /// Everything payment-rpc is configured with. Defaults are the seeds' and suit a development machine; every value
 /// is validated once, at start, by `PaymentRPCConfig.load`.
@@ -26,13 +27,8 @@ public struct PaymentRPCConfig: Sendable {
         public var requiresSidecar: Bool { self != .development }
     }
 
-    /// The TRON network payouts are made on.
-    public enum Network: String, Sendable, CaseIterable {
-        case devnet
-        case nile
-        case shasta
-        case mainnet
-    }
+    /// The TRON network payouts are made on: TronNode's typed networks, with their endpoints and contract.
+    public typealias Network = TronNetwork
 
     /// A host and port to listen on.
     public typealias ListenAddress = HostPort
