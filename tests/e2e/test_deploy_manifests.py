@@ -322,8 +322,8 @@ def test_each_container_reads_a_mounted_config_file_of_its_own_program():
             args = container.get("args", [])
             assert "--config" in args, f"{path}: {container['name']} has no --config"
             config_path = pathlib.PurePosixPath(args[args.index("--config") + 1])
-            mount = next(
-                m for m in container.get("volumeMounts", []) if config_path.parent == pathlib.PurePosixPath(m["mountPath"]))
+            mount = next(m for m in container.get("volumeMounts", [])
+                         if config_path.parent == pathlib.PurePosixPath(m["mountPath"]))
             source = volumes[mount["name"]]["configMap"]["name"]
             data = configmaps[(namespace, source)]["data"]
             assert config_path.name in data, f"{path}: {config_path} is not a key of ConfigMap {source}"
