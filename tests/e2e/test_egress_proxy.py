@@ -3,7 +3,8 @@
 A pure-Python SOCKS5 proxy (support/socks5.py, standing in for Tor's SocksPort) sits between payment-rpc and
 tron-devnet. Payouts confirm through it and it saw the node traffic; with it stopped the node is unreachable, so new
 payouts wait (none FAILED, nothing paid: the devnet's own record, `POST /admin/transfers`, read directly by the test);
-started again on the same port, they confirm, each recipient paid exactly once.
+started again on the same port, they confirm, each recipient paid exactly once. The cross-check nodes
+(`tron.cross_check_urls`) are reached through the proxy too.
 """
 import collections
 import hashlib
@@ -12,8 +13,10 @@ import time
 import grpc
 
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
+from support.devnet import Devnet
 from support.paths import PAYMENT_RPC
-from support.paying import HOT_KEY, paying_stack
+from support.paying import HOT_KEY, hot_address, paying_stack, write_key_file
+from support.payment_rpc import PaymentRPCProcess
 from support.payouts import FINAL
 from support.processes import run
 from support.socks5 import Socks5Proxy
@@ -110,6 +113,39 @@ def test_payouts_go_through_the_proxy_and_wait_while_it_is_down(tmp_path):
     log = (tmp_path / "payment-rpc.log").read_text()
     assert proxy.url in log, "the start-up log names the proxy"
     assert HOT_KEY not in log
+
+
+def test_cross_check_nodes_are_reached_through_the_proxy_too(tmp_path):
+    """The node payment-rpc pays through lags (lookups answer `{}` for 40 blocks, past a 3 s expiration), so before
+    retiring anything the processor asks the cross-check node (`tron.cross_check_urls`, another listener of the same
+    devnet): both are reached through the proxy only, and every payout confirms, paid once."""
+    proxy = Socks5Proxy().start()
+    devnet = Devnet(tmp_path, fund=[(hot_address(), 100_000_000_000, 10_000_000_000)], block_interval_ms=300,
+                    extra_args=["--solid-lag", "6"], views=2)
+    primary, honest = devnet.views
+    server = PaymentRPCProcess(tmp_path, extra_env={
+        "PAYMENT_RPC_PROCESSOR_ENABLED": "true",
+        "PAYMENT_RPC_PROCESSOR_POLL_INTERVAL_MS": "200",
+        "PAYMENT_RPC_PROCESSOR_EXPIRATION_MS": "3000",
+        "PAYMENT_RPC_TRON_NODE_URL": primary.url,
+        "PAYMENT_RPC_TRON_SOLIDITY_URL": primary.url,
+        "PAYMENT_RPC_TRON_CROSS_CHECK_URLS": honest.url,
+        "PAYMENT_RPC_TRON_REQUEST_TIMEOUT_MS": "2000",
+        "PAYMENT_RPC_TRON_PROXY": proxy.url,
+        "PAYMENT_RPC_WALLET_KEY_FILE": str(write_key_file(tmp_path)),
+    })
+    try:
+        devnet.start()
+        primary.lagging(40, lag_solidity=True)
+        server.start()
+        stub = payment_pb2_grpc.PaymentServiceStub(grpc.insecure_channel(server.target))
+        payouts = create(stub, "cross-check", 5)
+        assert_confirmed_and_paid_once(devnet, stub, payouts)
+        assert set(proxy.targets) == {("127.0.0.1", primary.port), ("127.0.0.1", honest.port)}, proxy.targets
+    finally:
+        server.stop()  # each stop() is a no-op for a process that never started
+        devnet.stop()
+        proxy.stop()
 
 
 def test_check_config_reads_tron_proxy_and_refuses_credentials_without_showing_them(tmp_path):

@@ -8,6 +8,7 @@ import select
 import socket
 import struct
 import threading
+import time
 
 from support.ports import free_port
 
@@ -24,6 +25,7 @@ class Socks5Proxy:
         self._threads = []
         self._stopping = None
         self._listener = None
+        self._acceptor = None
 
     @property
     def url(self) -> str:
@@ -53,7 +55,8 @@ class Socks5Proxy:
         listener.listen(64)
         self._listener = listener
         self._stopping = threading.Event()
-        self._spawn(self._accept_loop, listener, self._stopping)
+        self._acceptor = threading.Thread(target=self._accept_loop, args=(listener, self._stopping), daemon=True)
+        self._acceptor.start()
         return self
 
     def stop(self, timeout=10):
@@ -61,16 +64,19 @@ class Socks5Proxy:
         if self._listener is None:
             return
         self._stopping.set()
+        # The acceptor first: once it has ended no tunnel starts, so every client socket is tracked below.
+        self._acceptor.join(timeout)
+        _close(self._listener)
+        self._listener = None
         with self._lock:
             sockets = list(self._open)
         for sock in sockets:
             _shutdown(sock)  # wakes the tunnel's thread, which closes it
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
-        alive = [t for t in self._threads if t.is_alive()]
+            thread.join(max(0.0, deadline - time.monotonic()))
+        alive = [t for t in self._threads + [self._acceptor] if t.is_alive()]
         self._threads = alive
-        _close(self._listener)
-        self._listener = None
         assert not alive, f"{len(alive)} proxy threads did not end"
 
     def __enter__(self):
@@ -78,12 +84,6 @@ class Socks5Proxy:
 
     def __exit__(self, *exc):
         self.stop()
-
-    def _spawn(self, target, *args):
-        self._threads = [t for t in self._threads if t.is_alive()]
-        thread = threading.Thread(target=target, args=args, daemon=True)
-        self._threads.append(thread)
-        thread.start()
 
     def _track(self, sock):
         with self._lock:
@@ -106,7 +106,10 @@ class Socks5Proxy:
             except OSError:
                 continue
             self._track(client)
-            self._spawn(self._tunnel, client, stopping)
+            self._threads = [t for t in self._threads if t.is_alive()]
+            thread = threading.Thread(target=self._tunnel, args=(client, stopping), daemon=True)
+            self._threads.append(thread)
+            thread.start()
 
     def _tunnel(self, client, stopping):
         upstream = None
@@ -121,6 +124,8 @@ class Socks5Proxy:
                 client.sendall(b"\x05\x05\x00\x01" + b"\x00" * 6)  # connection refused
                 return
             self._track(upstream)
+            if stopping.is_set():  # stop() may have shut the tracked sockets before this one existed
+                return
             with self._lock:
                 self._targets.append(target)
             client.sendall(b"\x05\x00\x00\x01" + b"\x00" * 6)
