@@ -107,6 +107,7 @@ let package = Package(
             dependencies: [
                 "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode", "TronWallet", "MetricHandles",
                 "ServerSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -276,7 +277,10 @@ let package = Package(
         .testTarget(name: "TronKitTests", dependencies: ["TronKit", "TronWallet"], exclude: ["Fixtures"]),
         .testTarget(
             name: "TronNodeTests",
-            dependencies: ["TronNode", "TronKit", .product(name: "HummingbirdTesting", package: "hummingbird")]
+            dependencies: [
+                "TronNode", "TronKit", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "PaymentCoreTests", dependencies: ["PaymentCore"]),
         .testTarget(name: "SidecarACLTests", dependencies: ["SidecarACL"]),

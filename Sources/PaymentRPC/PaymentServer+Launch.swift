@@ -37,7 +37,9 @@ extension PaymentRPCConfig {
     public var summary: String {
         let grpc =
             environment.requiresSidecar ? "unix:\(grpcUnixSocket ?? "-") only" : "\(grpcListen) (unauthenticated TCP)"
+        let proxy = nodeProxy.map { ", node proxy \($0)" } ?? ""
         return
             "configuration OK: grpc \(grpc), admin \(adminListen), network \(network.rawValue), environment \(environment.rawValue)"
+            + proxy
     }
 }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
@@ -95,31 +96,38 @@ public struct PaymentServer: Sendable {
                     ledger: ledger, breaker: breaker, metrics: PaymentMetrics(), interval: .seconds(5), logger: logger))
         )
 
-        if config.processorEnabled {
-            guard let walletKey else {
-                throw ConfigError(key: "wallet.key_file", "is required when processor.enabled is true")
+        // With `tron.proxy` the node clients share an HTTP client of their own that lives as long as the services;
+        // without it they use HTTPClient.shared, as before.
+        try await TronNodeClient.withHTTPClient(proxy: config.processorEnabled ? config.nodeProxy : nil, logger: logger)
+        {
+            http in
+            if config.processorEnabled {
+                guard let walletKey else {
+                    throw ConfigError(key: "wallet.key_file", "is required when processor.enabled is true")
+                }
+                runnable.append(
+                    .init(
+                        service: try processor(
+                            ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead, outflow: outflow,
+                            http: http)))
             }
-            runnable.append(
-                .init(
-                    service: try processor(
-                        ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead, outflow: outflow)))
-        }
 
-        let group = ServiceGroup(
-            configuration: .init(services: runnable, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let startLine: Logger.Message =
-            config.environment.requiresSidecar
-            ? "payment-rpc starting: gRPC only on the Unix socket, identity required"
-            : "payment-rpc starting: development serves unauthenticated gRPC on TCP (anyone on this host can call it)"
-        logger.info(
-            startLine,
-            metadata: [
-                "grpc": "\(config.environment.requiresSidecar ? "-" : "\(config.grpcListen)")",
-                "unix_socket": "\(config.grpcUnixSocket ?? "-")",
-                "admin": "\(config.adminListen)", "environment": "\(config.environment.rawValue)",
-                "network": "\(config.network.rawValue)",
-            ])
-        try await group.run()
+            let group = ServiceGroup(
+                configuration: .init(services: runnable, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            let startLine: Logger.Message =
+                config.environment.requiresSidecar
+                ? "payment-rpc starting: gRPC only on the Unix socket, identity required"
+                : "payment-rpc starting: development serves unauthenticated gRPC on TCP (anyone on this host can call it)"
+            logger.info(
+                startLine,
+                metadata: [
+                    "grpc": "\(config.environment.requiresSidecar ? "-" : "\(config.grpcListen)")",
+                    "unix_socket": "\(config.grpcUnixSocket ?? "-")",
+                    "admin": "\(config.adminListen)", "environment": "\(config.environment.rawValue)",
+                    "network": "\(config.network.rawValue)",
+                ])
+            try await group.run()
+        }
         logger.info("payment-rpc stopped")
     }
 }
@@ -139,7 +147,7 @@ extension PaymentServer {
 
     func processor(
         ledger: SQLiteLedger, key: TronPrivateKey, breaker: BreakerController, chainHead: ChainHead,
-        outflow: OutflowWaiting = OutflowWaiting()
+        outflow: OutflowWaiting = OutflowWaiting(), http: HTTPClient = .shared
     ) throws -> PayoutProcessor {
         let network = self.network
         var nodeConfiguration = TronNodeClient.Configuration(
@@ -155,20 +163,21 @@ extension PaymentServer {
         let crossChecks = config.crossCheckURLs.map { url in
             var checkConfiguration = TronNodeClient.Configuration(fullNodeURL: url, apiKey: config.apiKey)
             checkConfiguration.timeout = nodeConfiguration.timeout
-            return CrossCheckNode(name: url, node: TronNodeClient(configuration: checkConfiguration, logger: logger))
+            return CrossCheckNode(
+                name: url, node: TronNodeClient(configuration: checkConfiguration, http: http, logger: logger))
         }
         logger.info(
             "TRON node",
             metadata: [
                 "network": "\(network.network)", "node": "\(network.fullNodeURL)",
                 "solidity": "\(network.solidityNodeURL)",
-                "cross_check": "\(config.crossCheckURLs)",
+                "cross_check": "\(config.crossCheckURLs)", "proxy": "\(config.nodeProxy.map { "\($0)" } ?? "-")",
             ])
         if crossChecks.isEmpty, config.environment == .production {
             logger.warning("no tron.cross_check_urls: one node's answers alone decide that a transaction is dead")
         }
         return PayoutProcessor(
-            ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, logger: logger),
+            ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, http: http, logger: logger),
             nodeName: network.solidityNodeURL, crossChecks: crossChecks, key: key, settings: settings,
             breaker: breaker, chainHead: chainHead, clock: clock, outflow: outflow, logger: logger)
     }

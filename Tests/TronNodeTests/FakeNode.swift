@@ -53,10 +53,11 @@ let nodePaths = [
 ]
 
 /// Runs `body` with a TronNodeClient pointed at an in-process HTTP server on 127.0.0.1 (a free port) that answers
-/// from `answers`. The client retries quickly (1 ms backoff) and times out after `timeout`.
+/// from `answers`. The client retries quickly (1 ms backoff) and times out after `timeout`; it names the node
+/// `host` (which must reach 127.0.0.1) and, with `proxy`, sends every request through it.
 func withFakeNode(
     _ answers: [String: [FakeAnswer]], apiKey: String? = nil, maxAttempts: Int = 3,
-    timeout: Duration = .seconds(5),
+    timeout: Duration = .seconds(5), host: String = "127.0.0.1", proxy: NodeProxy? = nil,
     _ body: @Sendable (TronNodeClient, FakeNodeScript) async throws -> Void
 ) async throws {
     let script = FakeNodeScript(answers)
@@ -84,10 +85,13 @@ func withFakeNode(
     let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)))
     try await app.test(.live) { client in
         var configuration = TronNodeClient.Configuration(
-            fullNodeURL: "http://127.0.0.1:\(client.port!)/", apiKey: apiKey)
+            fullNodeURL: "http://\(host):\(client.port!)/", apiKey: apiKey)
         configuration.maxAttempts = maxAttempts
         configuration.backoffBase = .milliseconds(1)
         configuration.timeout = timeout
-        try await body(TronNodeClient(configuration: configuration, logger: Logger(label: "fake-node")), script)
+        let logger = Logger(label: "fake-node")
+        try await TronNodeClient.withHTTPClient(proxy: proxy, logger: logger) { http in
+            try await body(TronNodeClient(configuration: configuration, http: http, logger: logger), script)
+        }
     }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import PaymentCore
-import TronKit
 import ServerSupport
+import TronKit
+import TronNode
 
 extension PaymentRPCConfig {
     /// Reads the YAML file (if any), applies `PAYMENT_RPC_*` environment overrides, and validates everything.
@@ -73,6 +74,13 @@ extension PaymentRPCConfig {
         }
         nodeTimeoutMilliseconds =
             try reader.integer("tron.request_timeout_ms", in: 100...120_000) ?? nodeTimeoutMilliseconds
+        if let text = try reader.string("tron.proxy"), !text.isEmpty {
+            do {
+                nodeProxy = try NodeProxy(url: text)
+            } catch {
+                throw ConfigError(key: "tron.proxy", error.message)
+            }
+        }
         walletKeyFile = try reader.string("wallet.key_file").flatMap { $0.isEmpty ? nil : $0 }
         processorEnabled = try reader.bool("processor.enabled") ?? processorEnabled
         processorPollMilliseconds =

@@ -35,6 +35,8 @@ extension PaymentRPCConfig {
             ConfigKey("tron.usdt_contract", "the USDT contract (the network preset's when unset)"),
             ConfigKey("tron.fee_limit_sun", "fee_limit of each transfer, sun (default 50 TRX, at most 15,000 TRX)"),
             ConfigKey("tron.request_timeout_ms", "timeout of each node request, ms (default 5000)"),
+            ConfigKey(
+                "tron.proxy", "socks5://host:port (Tor) or http://host:port (CONNECT) for every node request"),
             ConfigKey("tron.cross_check_urls", "other full nodes that must agree before a transaction is retired"),
             ConfigKey("tron.clock_tolerance_ms", "how far a node's solid block may lead the local clock, ms"),
             ConfigKey("wallet.key_file", "the hot wallet's key file: 64 hex characters, mode 0600"),

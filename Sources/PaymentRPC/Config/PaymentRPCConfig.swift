@@ -79,6 +79,9 @@ public struct PaymentRPCConfig: Sendable {
     public var feeLimitSun: Int64 = 50_000_000
     /// Per-request timeout for node calls (key `tron.request_timeout_ms`).
     public var nodeTimeoutMilliseconds = 5_000
+    /// The proxy every node request goes through (key `tron.proxy`: `socks5://host:port`, e.g. Tor's SocksPort, or
+    /// `http://host:port`, an HTTP CONNECT proxy; no credentials). Direct connections when not set.
+    public var nodeProxy: NodeProxy?
     /// The hot wallet's key file (key `wallet.key_file`): 64 hex characters, mode 0600 or stricter.
     public var walletKeyFile: String?
     /// Whether payment-rpc signs and broadcasts payouts (key `processor.enabled`). Needs a hot-wallet key.
