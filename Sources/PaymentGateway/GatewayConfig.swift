@@ -27,7 +27,8 @@ public struct GatewayConfig: Sendable {
             ConfigKey("jwt.jwks_file", "a JWKS file with RS256/ES256/EdDSA public keys (production; --jwks)"),
             ConfigKey("jwt.issuer", "the tokens' expected iss (default lucid-dev; --issuer)"),
             ConfigKey("jwt.audience", "the tokens' expected aud (default payment-api; --audience)"),
-            ConfigKey("cors.origins", "the origins CORS allows, a list; none by default (--cors-origin, repeatable)"),
+            ConfigKey.list(
+                "cors.origins", "the origins CORS allows, a list; none by default (--cors-origin, repeatable)"),
             ConfigKey(
                 "rate_limits.enabled",
                 "true or false: the per-principal rate limits (default true; --no-rate-limits sets false)"),
@@ -35,7 +36,7 @@ public struct GatewayConfig: Sendable {
                 "rate_limits.max_keys",
                 "at most this many (operation, caller) keys tracked per one-minute window; new callers get 429 "
                     + "(default 100000; --rate-limit-max-keys)"),
-            ConfigKey(
+            ConfigKey.list(
                 "trusted_proxies",
                 "proxies (addresses or CIDRs, a list) whose X-Forwarded-For the health limit believes; none by "
                     + "default (--trusted-proxy, repeatable)"),

@@ -147,7 +147,7 @@ extension PaymentServer {
 
     func processor(
         ledger: SQLiteLedger, key: TronPrivateKey, breaker: BreakerController, chainHead: ChainHead,
-        outflow: OutflowWaiting = OutflowWaiting(), http: HTTPClient = .shared
+        outflow: OutflowWaiting = OutflowWaiting(), http: HTTPClient
     ) throws -> PayoutProcessor {
         let network = self.network
         var nodeConfiguration = TronNodeClient.Configuration(

@@ -6,11 +6,24 @@ public struct ConfigKey: Sendable, Hashable {
     public let name: String
     /// What the setting does, its unit and its default, for `--help`-style listings and for readers of the code.
     public let summary: String
+    /// Whether the setting is a list: a YAML sequence, or comma-separated text in the environment and flags. Only
+    /// list settings are split on commas; any other value is read whole.
+    public let isList: Bool
 
-    /// Declares a setting.
+    /// Declares a single-value setting.
     public init(_ name: String, _ summary: String) {
+        self.init(name: name, summary: summary, isList: false)
+    }
+
+    /// Declares a list setting.
+    public static func list(_ name: String, _ summary: String) -> ConfigKey {
+        ConfigKey(name: name, summary: summary, isList: true)
+    }
+
+    init(name: String, summary: String, isList: Bool) {
         self.name = name
         self.summary = summary
+        self.isList = isList
     }
 }
 
@@ -31,6 +44,7 @@ public struct ConfigSchema: Sendable {
     public let otherEnvironmentVariables: Set<String>
 
     let names: Set<String>
+    let listNames: Set<String>
 
     /// Declares a schema. Traps on a programming error: a duplicate key, two keys with the same environment
     /// variable, or a rename to an undeclared key.
@@ -44,6 +58,7 @@ public struct ConfigSchema: Sendable {
         self.renamedKeys = renamedKeys
         self.otherEnvironmentVariables = otherEnvironmentVariables
         names = Set(keys.map(\.name))
+        listNames = Set(keys.filter(\.isList).map(\.name))
         precondition(names.count == keys.count, "\(program): a configuration key is declared twice")
         let variables = Set(keys.map { Self.variable(prefix: environmentPrefix, key: $0.name) })
         precondition(variables.count == keys.count, "\(program): two keys share an environment variable")
@@ -61,6 +76,9 @@ public struct ConfigSchema: Sendable {
 
     /// Whether `name` is a declared key.
     public func declares(_ name: String) -> Bool { names.contains(name) }
+
+    /// Whether `name` is a declared list key.
+    public func isList(_ name: String) -> Bool { listNames.contains(name) }
 
     static func variable(prefix: String, key: String) -> String {
         prefix + key.uppercased().replacingOccurrences(of: ".", with: "_")

@@ -25,7 +25,7 @@ extension ConfigSource {
 
     /// The key's items (a YAML sequence, or comma-separated text), empty items dropped; [] when unset.
     public func list(_ key: String) throws(ConfigError) -> [String] {
-        precondition(schema.declares(key), "\(schema.program) reads the undeclared configuration key \(key)")
+        precondition(schema.isList(key), "\(schema.program) reads \(key) as a list, but it is not declared as one")
         return (values[key] ?? []).filter { !$0.isEmpty }
     }
 

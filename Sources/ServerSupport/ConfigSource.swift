@@ -24,9 +24,12 @@ public struct ConfigSource: Sendable {
     var origins: [String: Origin] = [:]
 
     /// Reads `file` (when given), then the environment, then `overrides` (flag values keyed by config key), each
-    /// replacing what came before. Lists are YAML sequences, or comma-separated in the environment and flags.
+    /// replacing what came before. Lists are YAML sequences, or comma-separated in the environment and flags; other
+    /// values are read whole (a comma in a path is a comma). An empty environment variable for a single-value key
+    /// is refused, not read as "unset", so that an empty `PREFIX_TRON_PROXY=` cannot silently mean "no proxy".
     /// - Throws: `ConfigError` naming the file (unreadable, not YAML, not a mapping), the key (unknown, not a
-    ///   scalar or list) or the environment variable (starts with the prefix but names no key).
+    ///   scalar or list, set twice in the file under its old and new name) or the environment variable (starts
+    ///   with the prefix but names no key, or is empty).
     public static func load(
         _ schema: ConfigSchema, file: String?, environment: [String: String], overrides: [String: String] = [:]
     ) throws(ConfigError) -> ConfigSource {
@@ -39,6 +42,10 @@ public struct ConfigSource: Sendable {
                 throw ConfigError(key: file, "cannot read the configuration file (\(error.localizedDescription))")
             }
             for (key, value) in try flatten(yaml: text, file: file) {
+                let target = schema.renamedKeys[key] ?? key
+                if source.origins[target] != nil {
+                    throw ConfigError(key: key, "is set twice in \(file): as \(key) and as \(target)")
+                }
                 try source.set(key, value, origin: .file(file))
             }
         }
@@ -52,10 +59,15 @@ public struct ConfigSource: Sendable {
                         + "a key upper-cased, dots as underscores); known keys: "
                         + schema.keys.map(\.name).joined(separator: ", "))
             }
-            try source.set(key, splitList(value), origin: .environment(variable))
+            let target = schema.renamedKeys[key] ?? key
+            if !schema.isList(target), value.trimmingCharacters(in: .whitespaces).isEmpty {
+                throw ConfigError(
+                    key: variable, "is set but empty; unset it to use the default, or give \(target) a value")
+            }
+            try source.set(key, source.split(value, key: key), origin: .environment(variable))
         }
         for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
-            try source.set(key, splitList(value), origin: .override)
+            try source.set(key, source.split(value, key: key), origin: .override)
         }
         return source
     }
@@ -100,8 +112,10 @@ public struct ConfigSource: Sendable {
         return schema.renamedKeys.keys.first { schema.environmentVariable(for: $0) == variable }
     }
 
-    static func splitList(_ text: String) -> [String] {
-        text.split(separator: ",", omittingEmptySubsequences: false).map {
+    /// The items of a list key's text (comma-separated, trimmed); any other key's text whole, trimmed.
+    func split(_ text: String, key: String) -> [String] {
+        guard schema.isList(schema.renamedKeys[key] ?? key) else { return [text.trimmingCharacters(in: .whitespaces)] }
+        return text.split(separator: ",", omittingEmptySubsequences: false).map {
             $0.trimmingCharacters(in: .whitespaces)
         }
     }

@@ -9,7 +9,7 @@ extension DevnetConfig {
         program: "tron-devnet", environmentPrefix: "TRON_DEVNET_",
         keys: [
             ConfigKey("listen", "the main listener, host:port (default 127.0.0.1:8090); flag --listen"),
-            ConfigKey(
+            ConfigKey.list(
                 "view_listen",
                 "more listeners on the same chain, each with its own fault profile, host:port (list); --view-listen"),
             ConfigKey(
@@ -19,7 +19,7 @@ extension DevnetConfig {
             ConfigKey(
                 "genesis_file",
                 "a genesis file: {\"accounts\": [{\"address\", \"trx_sun\", \"usdt_units\"}]}; --genesis"),
-            ConfigKey("fund", "accounts funded at genesis, ADDRESS:TRX_SUN:USDT_UNITS (list); --fund"),
+            ConfigKey.list("fund", "accounts funded at genesis, ADDRESS:TRX_SUN:USDT_UNITS (list); --fund"),
             ConfigKey("energy_fee", "sun per energy, the chain parameter getEnergyFee (default 100); --energy-fee"),
             ConfigKey("solid_lag", "blocks behind the head that are solid (default 18); --solid-lag"),
             ConfigKey("faults_file", "the main listener's faults (JSON, the shape of GET /admin/faults); --faults"),

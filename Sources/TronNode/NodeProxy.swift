@@ -30,16 +30,17 @@ public struct NodeProxy: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: `NodeProxyError` saying what is wrong. A URL with credentials (`user:pass@`) is refused, and the
     ///   message does not repeat it.
     public init(url text: String) throws(NodeProxyError) {
+        // Before any message that quotes the value: a value with credentials is never repeated.
+        if text.contains("@") {
+            throw NodeProxyError(
+                "must not carry credentials (user:password@): Tor's SocksPort needs none, and secrets do not belong "
+                    + "in URLs")
+        }
         guard let separator = text.range(of: "://") else {
             throw NodeProxyError("must be socks5://host:port or http://host:port, got \"\(text)\"")
         }
         let scheme = text[..<separator.lowerBound].lowercased()
         var rest = text[separator.upperBound...]
-        if rest.contains("@") {
-            throw NodeProxyError(
-                "must not carry credentials (user:password@): Tor's SocksPort needs none, and secrets do not belong "
-                    + "in URLs")
-        }
         guard let kind = Kind(rawValue: scheme) else {
             throw NodeProxyError("the scheme must be socks5 or http, got \"\(scheme)\" in \"\(text)\"")
         }

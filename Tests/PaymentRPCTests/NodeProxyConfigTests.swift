@@ -6,10 +6,16 @@ import TronNode
 
 @Suite("Configuration: tron.proxy")
 struct NodeProxyConfigTests {
-    @Test("unset or empty: direct connections")
+    @Test("unset: direct connections; an empty PAYMENT_RPC_TRON_PROXY is refused, never read as 'no proxy'")
     func unset() throws {
         #expect(try PaymentRPCConfig.load(file: nil, environment: [:]).nodeProxy == nil)
-        #expect(try PaymentRPCConfig.load(file: nil, environment: ["PAYMENT_RPC_TRON_PROXY": ""]).nodeProxy == nil)
+        #expect(
+            throws: ConfigError(
+                key: "PAYMENT_RPC_TRON_PROXY",
+                "is set but empty; unset it to use the default, or give tron.proxy a value")
+        ) {
+            try PaymentRPCConfig.load(file: nil, environment: ["PAYMENT_RPC_TRON_PROXY": ""])
+        }
     }
 
     @Test("socks5 and http proxies are read from the file and from PAYMENT_RPC_TRON_PROXY")

@@ -7,7 +7,7 @@ let schema = ConfigSchema(
     program: "demo", environmentPrefix: "DEMO_",
     keys: [
         ConfigKey("listen", "host:port"), ConfigKey("admin.listen", "admin host:port"),
-        ConfigKey("peers", "a list"), ConfigKey("limits.count", "1...10"), ConfigKey("log.level", "log level"),
+        ConfigKey.list("peers", "a list"), ConfigKey("limits.count", "1...10"), ConfigKey("log.level", "log level"),
         ConfigKey("enabled", "a flag"), ConfigKey("node.url", "an http(s) URL"),
     ],
     renamedKeys: ["admin_listen": "admin.listen"], otherEnvironmentVariables: ["DEMO_SECRET"])
@@ -154,5 +154,29 @@ struct ConfigSourceTests {
         #expect(try source.string("listen", default: "d") == "d")
         #expect(refusal { _ = try source.required("listen") } == ConfigError(key: "listen", "is required"))
         #expect(try source.list("peers") == [])
+    }
+
+    @Test("only list keys are split on commas: a comma in a path or a URL is read whole")
+    func commasInSingleValues() throws {
+        let source = try ConfigSource.load(
+            schema, file: nil, environment: ["DEMO_NODE_URL": " http://node/a,b "],
+            overrides: ["listen": "h:1", "peers": "x,y"])
+        #expect(try source.string("node.url") == "http://node/a,b")
+        #expect(try source.list("peers") == ["x", "y"])
+    }
+
+    @Test("an empty variable for a single-value key is refused, not read as unset; an empty list is a list")
+    func emptyVariable() throws {
+        let error = refusal { _ = try ConfigSource.load(schema, file: nil, environment: ["DEMO_NODE_URL": " "]) }
+        #expect(error?.key == "DEMO_NODE_URL")
+        #expect(error?.problem.hasPrefix("is set but empty") == true)
+        #expect(try ConfigSource.load(schema, file: nil, environment: ["DEMO_PEERS": ""]).list("peers") == [])
+    }
+
+    @Test("a file that sets a key under its old and its new name is refused")
+    func renamedTwice() throws {
+        let file = try yamlFile("admin_listen: 127.0.0.1:1\nadmin:\n  listen: 127.0.0.1:2\n")
+        let error = refusal { _ = try ConfigSource.load(schema, file: file, environment: [:]) }
+        #expect(error?.problem.hasPrefix("is set twice in \(file)") == true)
     }
 }

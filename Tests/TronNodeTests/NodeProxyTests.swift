@@ -43,7 +43,10 @@ struct NodeProxyParsingTests {
 
     @Test("credentials are refused, and the message does not repeat them")
     func credentials() {
-        for text in ["socks5://user:s3cret@127.0.0.1:9050", "http://s3cret@proxy:3128"] {
+        for text in [
+            "socks5://user:s3cret@127.0.0.1:9050", "http://s3cret@proxy:3128", "user:s3cret@proxy:1080",
+            "ftp://s3cret@proxy:21",
+        ] {
             #expect {
                 try NodeProxy(url: text)
             } throws: { error in

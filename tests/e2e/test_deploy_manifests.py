@@ -111,7 +111,7 @@ def _schemas():
         prefix = re.search(r'environmentPrefix:\s*"([^"]+)"', block).group(1)
         keys_at = block.index("keys:")
         keys_list = _call_arguments(block, block.index("[", keys_at))
-        keys = set(re.findall(r'ConfigKey\(\s*"([^"]+)"', keys_list))
+        keys = set(re.findall(r'ConfigKey(?:\.list)?\(\s*"([^"]+)"', keys_list))
         rest = block[keys_at + len(keys_list):]
         renamed = {}
         if "renamedKeys:" in rest:
