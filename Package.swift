@@ -101,6 +101,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        /// The subcommands every server program shares (`healthcheck`), on ArgumentParser.
+        .target(
+            name: "ServerCommands",
+            dependencies: ["ServerSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         /// The payout server: gRPC services, admin HTTP port, configuration, metrics.
         .target(
             name: "PaymentRPC",
@@ -211,7 +216,7 @@ let package = Package(
         .executableTarget(
             name: "payment-gateway",
             dependencies: [
-                "PaymentGateway",
+                "PaymentGateway", "ServerCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -219,7 +224,7 @@ let package = Package(
         .executableTarget(
             name: "beta-sidecar",
             dependencies: [
-                "SidecarACL", "BetaSidecar", "ServerSupport",
+                "SidecarACL", "BetaSidecar", "ServerSupport", "ServerCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -243,7 +248,7 @@ let package = Package(
         .executableTarget(
             name: "payment-rpc",
             dependencies: [
-                "PaymentRPC", "ServerSupport",
+                "PaymentRPC", "ServerSupport", "ServerCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -9,7 +9,12 @@ import Foundation
 public enum ReadinessProbe {
     /// True when `GET http://ADMIN/ready` answers 200 within `timeout` seconds; false on any other answer or error.
     public static func isReady(admin: HostPort, timeout: TimeInterval = 3) async -> Bool {
-        guard let url = URL(string: "http://\(admin)/ready") else { return false }
+        await answersOK(admin: admin, path: "/ready", timeout: timeout)
+    }
+
+    /// True when `GET http://ADMIN<path>` answers 200 within `timeout` seconds; false on any other answer or error.
+    public static func answersOK(admin: HostPort, path: String, timeout: TimeInterval = 3) async -> Bool {
+        guard let url = URL(string: "http://\(admin)\(path)") else { return false }
         var request = URLRequest(url: url)
         request.timeoutInterval = timeout
         do {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BetaSidecar
 import Foundation
+import ServerCommands
 import SidecarACL
 
 @main
@@ -8,7 +9,12 @@ struct BetaSidecarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "beta-sidecar",
         abstract: "The sidecar of a service: mTLS identities, plane ACLs per RPC method, health probing, registration.",
-        subcommands: [Run.self, ACL.self, Certs.self, Registry.self])
+        subcommands: [Run.self, ACL.self, Certs.self, Registry.self, HealthcheckCommand<SidecarAdminPort>.self])
+}
+
+/// The sidecar's admin port by default (`admin.listen`).
+enum SidecarAdminPort: AdminPortDefault {
+    static let adminAddress = "127.0.0.1:9443"
 }
 
 struct ACL: ParsableCommand {

@@ -1,12 +1,19 @@
 import ArgumentParser
 import Foundation
 import PaymentGateway
+import ServerCommands
 
 @main
 struct PaymentGatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payment-gateway", abstract: "The HTTP/JSON payout API, generated from the proto files.",
-        subcommands: [Serve.self, Token.self, RateLimits.self], defaultSubcommand: Serve.self)
+        subcommands: [Serve.self, Token.self, RateLimits.self, HealthcheckCommand<GatewayAdminPort>.self],
+        defaultSubcommand: Serve.self)
+}
+
+/// The gateway's admin port by default (`admin.listen`).
+enum GatewayAdminPort: AdminPortDefault {
+    static let adminAddress = "127.0.0.1:9080"
 }
 
 /// `payment-gateway [serve]`: each flag overrides its configuration key (GatewayConfig.schema), which overrides

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PaymentRPC
+import ServerCommands
 import ServerSupport
 
 @main
@@ -8,7 +9,7 @@ struct PaymentRPCCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payment-rpc",
         abstract: "The USDT-TRC20 payout server (gRPC).",
-        subcommands: [Serve.self, CheckConfig.self, Healthcheck.self],
+        subcommands: [Serve.self, CheckConfig.self, HealthcheckCommand<PaymentRPCAdmin>.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -39,15 +40,7 @@ struct CheckConfig: ParsableCommand {
     }
 }
 
-struct Healthcheck: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Exit 0 when the server's /ready answers 200, 1 otherwise (for images without curl).")
-
-    @Option(name: .long, help: "The admin address, host:port.")
-    var admin: String = "127.0.0.1:9090"
-
-    func run() async throws {
-        guard let address = HostPort(parsing: admin) else { throw ValidationError("--admin takes host:port") }
-        guard await ReadinessProbe.isReady(admin: address) else { throw ExitCode(1) }
-    }
+/// payment-rpc's admin port by default (`admin.listen`).
+enum PaymentRPCAdmin: AdminPortDefault {
+    static let adminAddress = "127.0.0.1:9090"
 }
