@@ -7,7 +7,6 @@ started again on the same port, they confirm, each recipient paid exactly once. 
 (`tron.cross_check_urls`) are reached through the proxy too.
 """
 import collections
-import hashlib
 import time
 
 import grpc
@@ -17,6 +16,7 @@ from support.devnet import Devnet
 from support.paths import PAYMENT_RPC
 from support.paying import HOT_KEY, hot_address, paying_stack, write_key_file
 from support.payment_rpc import PaymentRPCProcess
+import support.payouts as payout_support
 from support.payouts import FINAL
 from support.processes import run
 from support.socks5 import Socks5Proxy
@@ -25,20 +25,12 @@ OUTAGE_S = 10  # 50 processor rounds at 200 ms
 
 
 def recipients(tag, count):
-    from tronpy.keys import PrivateKey
-    return [PrivateKey(hashlib.sha256(f"egress-proxy-{tag}-{n}".encode()).digest()).public_key.to_base58check_address()
-            for n in range(count)]
+    return payout_support.recipients("egress-proxy", tag, count)
 
 
 def create(stub, tag, count):
     """`count` payouts, each to its own recipient; {payout_id: (recipient, amount)}."""
-    payouts = {}
-    for n, recipient in enumerate(recipients(tag, count)):
-        amount = 2_000_000 + 11 * n
-        reply = stub.CreatePayout(pb.CreatePayoutRequest(idempotency_key=f"{tag}-{n}", recipient_address=recipient,
-                                                         amount_units=amount, reason="egress proxy test"), timeout=10)
-        payouts[reply.payout.payout_id] = (recipient, amount)
-    return payouts
+    return payout_support.create_each(stub, recipients(tag, count), tag, 2_000_000, 11, "egress proxy test")
 
 
 def statuses(stub, payouts):

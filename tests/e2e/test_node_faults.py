@@ -14,7 +14,6 @@ The faults (tron-devnet `POST /admin/faults` on view 0):
   CONTRACT_VALIDATE_ERROR) instead of DUP_TRANSACTION_ERROR.
 """
 import collections
-import hashlib
 import time
 
 import grpc
@@ -24,6 +23,7 @@ from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
 from support.devnet import Devnet
 from support.paying import hot_address, write_key_file
 from support.payment_rpc import PaymentRPCProcess
+import support.payouts as payout_support
 from support.payouts import FINAL
 
 BLOCK_INTERVAL_MS = 300
@@ -34,9 +34,7 @@ PAYOUTS = 50
 
 
 def recipients(tag, count):
-    from tronpy.keys import PrivateKey
-    return [PrivateKey(hashlib.sha256(f"node-faults-{tag}-{n}".encode()).digest()).public_key.to_base58check_address()
-            for n in range(count)]
+    return payout_support.recipients("node-faults", tag, count)
 
 
 def stack(directory, expiration_ms=EXPIRATION_MS, cross_check=False):
@@ -62,14 +60,8 @@ def stack(directory, expiration_ms=EXPIRATION_MS, cross_check=False):
 
 
 def create(stub, tag, count):
-    """`count` payouts, each to its own recipient; returns {payout_id: (recipient, amount)}."""
-    payouts = {}
-    for n, recipient in enumerate(recipients(tag, count)):
-        amount = 1_000_000 + 7 * n
-        reply = stub.CreatePayout(pb.CreatePayoutRequest(idempotency_key=f"{tag}-{n}", recipient_address=recipient,
-                                                         amount_units=amount, reason="node fault test"), timeout=10)
-        payouts[reply.payout.payout_id] = (recipient, amount)
-    return payouts
+    """`count` payouts, each to its own recipient; {payout_id: (recipient, amount)}."""
+    return payout_support.create_each(stub, recipients(tag, count), tag, 1_000_000, 7, "node fault test")
 
 
 def transfers_by_recipient(devnet, payouts):

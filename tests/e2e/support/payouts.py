@@ -17,3 +17,23 @@ def list_all(stub):
         token = page.next_page_token
         if not token:
             return payouts
+
+
+def recipients(namespace, tag, count):
+    """`count` distinct TRON addresses, the same for the same (namespace, tag) in every run."""
+    import hashlib
+
+    from tronpy.keys import PrivateKey
+    return [PrivateKey(hashlib.sha256(f"{namespace}-{tag}-{n}".encode()).digest()).public_key.to_base58check_address()
+            for n in range(count)]
+
+
+def create_each(stub, addresses, tag, base_units, step_units, reason):
+    """One payout per address, amounts `base_units + step_units * n`; returns {payout_id: (recipient, amount)}."""
+    payouts = {}
+    for n, recipient in enumerate(addresses):
+        amount = base_units + step_units * n
+        reply = stub.CreatePayout(pb.CreatePayoutRequest(idempotency_key=f"{tag}-{n}", recipient_address=recipient,
+                                                         amount_units=amount, reason=reason), timeout=10)
+        payouts[reply.payout.payout_id] = (recipient, amount)
+    return payouts
