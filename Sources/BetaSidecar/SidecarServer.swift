@@ -44,7 +44,10 @@ public struct SidecarServer: Service {
         let streamContext = context
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // IPPROTO_TCP's TCP_NODELAY; `.socketOption(.tcp_nodelay)` would set SOL_SOCKET option 1, SO_DEBUG, which
+            // needs CAP_NET_ADMIN: as root it silently turned on socket debugging, unprivileged it closed every
+            // accepted connection.
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))

@@ -72,13 +72,15 @@ final class UpstreamConnection: Sendable {
     private func connect() -> EventLoopFuture<Channel> {
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(.seconds(2))
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.configureHTTP2Pipeline(mode: .client, inboundStreamInitializer: nil).map { _ in }
             }
         let connected: EventLoopFuture<Channel>
         switch target {
-        case .tcp(let host, let port): connected = bootstrap.connect(host: host, port: port)
+        case .tcp(let host, let port):
+            // TCP_NODELAY at IPPROTO_TCP (`tcpOption`): `socketOption(.tcp_nodelay)` would be SOL_SOCKET option 1,
+            // SO_DEBUG, which needs CAP_NET_ADMIN and fails the connection in an unprivileged container.
+            connected = bootstrap.channelOption(.tcpOption(.tcp_nodelay), value: 1).connect(host: host, port: port)
         case .unix(let path): connected = bootstrap.connect(unixDomainSocketPath: path)
         }
         return connected
