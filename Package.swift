@@ -85,6 +85,7 @@ let package = Package(
                 "PaymentCore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         /// Metric handles made once per label set.
@@ -99,6 +100,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         /// The subcommands every server program shares (`healthcheck`), on ArgumentParser.
@@ -134,6 +136,7 @@ let package = Package(
                 "TronKit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         /// A local TRON full-node stand-in (HTTP API, USDT ledger, faults) for development and tests.
@@ -230,13 +233,16 @@ let package = Package(
             ]
         ),
 
-        .executableTarget(
-            name: "payctl",
+        /// payctl's commands (keys, offline transactions, node queries), run by the payctl executable and by
+        /// payment-rpc called as payctl.
+        .target(
+            name: "PayCtlCommands",
             dependencies: [
                 "TronWallet", "TronKit", "TronNode", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        .executableTarget(name: "payctl", dependencies: ["PayCtlCommands"]),
         .executableTarget(
             name: "tron-devnet",
             dependencies: [
@@ -248,6 +254,7 @@ let package = Package(
         .executableTarget(
             name: "payment-rpc",
             dependencies: [
+                "PayCtlCommands",
                 "PaymentRPC", "ServerSupport", "ServerCommands",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]

@@ -188,11 +188,15 @@ public struct LedgerStats: Sendable, Equatable {
     public var countsByStatus: [PayoutStatus: Int64]
     /// What the limit windows of `now` hold (accepted, not cancelled), in USDT base units.
     public var usage: LimitUsage
+    /// When the longest-waiting unfinished payout (PENDING, due SCHEDULED, SIGNED or BROADCAST) became due: its
+    /// creation, or its scheduled time if later; nil when none is unfinished.
+    public var oldestUnfinishedDueAt: Date?
 
     /// Stats as `PayoutLedger.stats` returns them.
-    public init(countsByStatus: [PayoutStatus: Int64], usage: LimitUsage) {
+    public init(countsByStatus: [PayoutStatus: Int64], usage: LimitUsage, oldestUnfinishedDueAt: Date? = nil) {
         self.countsByStatus = countsByStatus
         self.usage = usage
+        self.oldestUnfinishedDueAt = oldestUnfinishedDueAt
     }
 }
 

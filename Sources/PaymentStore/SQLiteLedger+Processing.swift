@@ -6,7 +6,7 @@ extension SQLiteLedger: ProcessingLedger {
     /// PENDING or SCHEDULED payouts with `scheduled_for` and `next_attempt` at or before `now`, by due time then
     /// insertion order, at most `limit`.
     public func duePayouts(at now: Date, limit: Int) async throws -> [Payout] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -22,7 +22,7 @@ extension SQLiteLedger: ProcessingLedger {
     /// Every SIGNED or BROADCAST payout joined with its LIVE transaction, in insertion order. A payout in flight
     /// without a LIVE transaction (which rule 1 rules out) is left out.
     public func inFlightPayouts() async throws -> [InFlightPayout] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -46,7 +46,7 @@ extension SQLiteLedger: ProcessingLedger {
     /// NOT_FOUND for an unknown payout and FAILED_PRECONDITION for an illegal move or while another transaction of
     /// the payout is LIVE.
     public func recordSigned(payoutID: String, transaction: StoredTransaction, at now: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
             try Self.requireMove(payout, to: .signed)
             let live =
@@ -77,7 +77,7 @@ extension SQLiteLedger: ProcessingLedger {
     /// Moves SIGNED → BROADCAST. Does nothing when `txid` is not the payout's current transaction or the payout is
     /// already BROADCAST; FAILED_PRECONDITION for any other state.
     public func recordBroadcast(payoutID: String, txid: String, at now: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
             guard payout.txid == txid else { return }
             if payout.status == .broadcast { return }
@@ -93,7 +93,7 @@ extension SQLiteLedger: ProcessingLedger {
     public func recordIncluded(payoutID: String, txid: String, blockNumber: Int64, blockTime: Date, at now: Date)
         async throws
     {
-        try await pool.write { db in
+        try await write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
             guard payout.txid == txid, !payout.status.isFinal else { return }
             try db.execute(
@@ -111,7 +111,7 @@ extension SQLiteLedger: ProcessingLedger {
     public func retireTransaction(
         payoutID: String, txid: String, failReason: String?, retryAt: Date, error: String, at now: Date
     ) async throws {
-        try await pool.write { db in
+        try await write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
             guard payout.txid == txid, !payout.status.isFinal else { return }
             try db.execute(
@@ -141,7 +141,7 @@ extension SQLiteLedger: ProcessingLedger {
     /// transaction the same outcome. Does nothing when the payout is already final; FAILED_PRECONDITION for an
     /// illegal move (CONFIRMED from PENDING).
     public func recordFinal(payoutID: String, txid: String?, outcome: FinalOutcome, at now: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
             if payout.status.isFinal { return }
             let status: PayoutStatus = outcome.confirmed ? .confirmed : .failed
@@ -168,7 +168,7 @@ extension SQLiteLedger: ProcessingLedger {
     /// Sets `last_error` and `next_attempt` only: no status change, `updated_at` untouched. An unknown id is silently
     /// ignored.
     public func recordDeferral(payoutID: String, error: String, retryAt: Date, at now: Date) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: "UPDATE payouts SET last_error = ?, next_attempt_ms = ? WHERE id = ?",
                 arguments: [error, retryAt.milliseconds, payoutID])
@@ -177,7 +177,7 @@ extension SQLiteLedger: ProcessingLedger {
 
     /// Every transaction of the payout, oldest first (by signing time, then insertion); empty for an unknown id.
     public func transactions(ofPayout payoutID: String) async throws -> [StoredTransaction] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM payout_transactions WHERE payout_id = ? ORDER BY created_at_ms, rowid",
                 arguments: [payoutID]
@@ -193,7 +193,7 @@ extension SQLiteLedger: ProcessingLedger {
     /// signed since `hourStart` (hour) and since the earlier of the two starts (day) whose outcome is not EXPIRED.
     /// SQLite raises "integer overflow" rather than wrap, so an overflow throws.
     public func signedOutflow(hourStart: Date, dayStart: Date) async throws -> PayoutStep.Outflow {
-        try await pool.read { db in
+        try await read { db in
             // SQLite's SUM raises "integer overflow" instead of wrapping, so the sums are checked.
             let row = try Row.fetchOne(
                 db,
@@ -210,7 +210,7 @@ extension SQLiteLedger: ProcessingLedger {
 
     /// `COUNT(*)` with the same condition as `duePayouts`.
     public func countDuePayouts(at now: Date) async throws -> Int {
-        try await pool.read { db in
+        try await read { db in
             try Int.fetchOne(
                 db,
                 sql: """

@@ -5,13 +5,13 @@ import PaymentCore
 extension SQLiteLedger {
     /// Reads the row by id; nil when no payout has it. The id is not validated here (the caller does that).
     public func payout(id: String) async throws -> Payout? {
-        try await pool.read { db in try Self.fetchPayout(id: id, db: db) }
+        try await read { db in try Self.fetchPayout(id: id, db: db) }
     }
 
     /// One `SELECT … WHERE id IN (…)` for all of `ids`; unknown ids are left out, order is the database's.
     public func payouts(ids: [String]) async throws -> [Payout] {
         guard !ids.isEmpty else { return [] }
-        return try await pool.read { db in
+        return try await read { db in
             let marks = Array(repeating: "?", count: ids.count).joined(separator: ", ")
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM payouts WHERE id IN (\(marks))", arguments: StatementArguments(ids)
@@ -61,7 +61,7 @@ extension SQLiteLedger {
         let whereClause = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT * FROM payouts \(whereClause) ORDER BY seq DESC LIMIT \(limit + 1)"
         let values = arguments.map(\.databaseValue)
-        let rows = try await pool.read { db in
+        let rows = try await read { db in
             try Row.fetchAll(db, sql: sql, arguments: StatementArguments(values)).map { row in
                 (sequence: row["seq"] as Int64, payout: Self.payout(from: row))
             }
@@ -73,12 +73,12 @@ extension SQLiteLedger {
 
     /// The batch row and its payouts ordered by `batch_index`; nil when no batch has the id.
     public func batch(id: String) async throws -> BatchWithPayouts? {
-        try await pool.read { db in try Self.fetchBatch(id: id, db: db) }
+        try await read { db in try Self.fetchBatch(id: id, db: db) }
     }
 
     /// Counts by effective status at `now`, and the `limit_usage` rows of the UTC day and hour holding `now`.
     public func stats(at now: Date) async throws -> LedgerStats {
-        try await pool.read { db in
+        try await read { db in
             var counts = Dictionary(uniqueKeysWithValues: PayoutStatus.allCases.map { ($0, Int64(0)) })
             let rows = try Row.fetchAll(
                 db,
@@ -95,7 +95,16 @@ extension SQLiteLedger {
                 try Int64.fetchOne(
                     db, sql: "SELECT units FROM limit_usage WHERE window = ?",
                     arguments: [LimitUsageWindows.hourKey(now)]) ?? 0
-            return LedgerStats(countsByStatus: counts, usage: LimitUsage(dayUnits: day, hourUnits: hour))
+            let oldest = try Int64.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(MAX(created_at_ms, COALESCE(scheduled_for_ms, 0))) FROM payouts
+                    WHERE status IN ('PENDING', 'SIGNED', 'BROADCAST') OR (status = 'SCHEDULED' AND scheduled_for_ms <= ?)
+                    """,
+                arguments: [now.milliseconds])
+            return LedgerStats(
+                countsByStatus: counts, usage: LimitUsage(dayUnits: day, hourUnits: hour),
+                oldestUnfinishedDueAt: oldest.map { Date(milliseconds: $0) })
         }
     }
 

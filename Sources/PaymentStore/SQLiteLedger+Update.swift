@@ -7,7 +7,7 @@ extension SQLiteLedger {
     /// its amount off the day and hour windows it was accepted in (never below 0), in one transaction. Throws
     /// NOT_FOUND for an unknown id and FAILED_PRECONDITION once it is SIGNED or later (or otherwise final).
     public func cancelPayout(id: String, reason: String, at now: Date) async throws -> Payout {
-        try await pool.write { db in
+        try await write { db in
             guard var payout = try Self.fetchPayout(id: id, db: db) else {
                 throw PaymentError(.notFound, "payout \(id) does not exist")
             }
@@ -36,7 +36,7 @@ extension SQLiteLedger {
 
     /// Reads the single `breaker` row; nil before the first save or when the stored state is not a known one.
     public func loadBreaker() async throws -> BreakerSnapshot? {
-        try await pool.read { db in
+        try await read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM breaker WHERE id = 1"),
                 let state = CircuitBreaker.State(rawValue: row["state"])
             else { return nil }
@@ -50,7 +50,7 @@ extension SQLiteLedger {
 
     /// Upserts the single `breaker` row (id 1); the opening instant is stored in milliseconds.
     public func saveBreaker(_ snapshot: BreakerSnapshot) async throws {
-        try await pool.write { db in
+        try await write { db in
             try db.execute(
                 sql: """
                     INSERT INTO breaker (id, state, reason, opened_at_ms, manual) VALUES (1, ?, ?, ?, ?)

@@ -87,7 +87,7 @@ public final class SQLiteLedger: PayoutLedger {
         _ operations: [CreateOperation], in pool: DatabasePool, logger: Logger
     ) async -> [Result<CreateResult, any Error>] {
         do {
-            return try await pool.write { db in
+            let results = try await pool.write { db in
                 operations.map { operation in
                     Result {
                         var result: CreateResult?
@@ -104,7 +104,10 @@ public final class SQLiteLedger: PayoutLedger {
                     }
                 }
             }
+            for case .failure(let error) in results where error is DatabaseError { countDatabaseError("write") }
+            return results
         } catch {
+            if error is DatabaseError { countDatabaseError("write") }
             logger.error("ledger commit failed", metadata: ["error": "\(error)", "group": "\(operations.count)"])
             return operations.map { _ in .failure(error) }
         }
@@ -112,6 +115,6 @@ public final class SQLiteLedger: PayoutLedger {
 
     /// Runs `SELECT 1` on a reader connection; throws the database error when the file cannot be read.
     public func checkHealth() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 }

@@ -1,11 +1,9 @@
+import AsyncHTTPClient
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// The `healthcheck` subcommand of every program: asks a running instance's admin port whether it is ready, so a
-/// container image needs no curl.
+/// container image needs no curl. It uses async-http-client, not URLSession: FoundationNetworking would link libcurl
+/// (and its TLS, LDAP and SSH libraries) into images that have no other use for it.
 public enum ReadinessProbe {
     /// True when `GET http://ADMIN/ready` answers 200 within `timeout` seconds; false on any other answer or error.
     public static func isReady(admin: HostPort, timeout: TimeInterval = 3) async -> Bool {
@@ -14,12 +12,12 @@ public enum ReadinessProbe {
 
     /// True when `GET http://ADMIN<path>` answers 200 within `timeout` seconds; false on any other answer or error.
     public static func answersOK(admin: HostPort, path: String, timeout: TimeInterval = 3) async -> Bool {
-        guard let url = URL(string: "http://\(admin)\(path)") else { return false }
-        var request = URLRequest(url: url)
-        request.timeoutInterval = timeout
+        var request = HTTPClientRequest(url: "http://\(admin)\(path)")
+        request.method = .GET
         do {
-            let (_, response) = try await URLSession.shared.data(for: request)
-            return (response as? HTTPURLResponse)?.statusCode == 200
+            let response = try await HTTPClient.shared.execute(
+                request, timeout: .milliseconds(Int64((timeout * 1000).rounded())))
+            return response.status.code == 200
         } catch {
             return false
         }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import TronKit
@@ -203,9 +204,34 @@ public struct TronNodeClient: TronNodeAPI {
     }
 
     /// POSTs JSON, retrying transport errors and 5xx with jittered exponential backoff, up to `attempts` tries
-    /// (`configuration.maxAttempts` when nil).
+    /// (`configuration.maxAttempts` when nil). Counts each call's final outcome in
+    /// `tron_node_requests_total{endpoint, outcome}`: `ok`, `refused` (the node answered with an error or an
+    /// unexpected shape) or `unreachable` (no answer, or 5xx, after every try), so a node that cannot be reached
+    /// shows even while no payout is in flight.
     func call(
         _ path: String, _ body: [String: Any], solidity: Bool = false, attempts: Int? = nil
+    ) async throws -> [String: Any] {
+        let outcome: String
+        do {
+            let json = try await callWithRetries(path, body, solidity: solidity, attempts: attempts)
+            Self.count(path, "ok")
+            return json
+        } catch let error as TronNodeError {
+            switch error {
+            case .node: outcome = "refused"
+            case .unreachable: outcome = "unreachable"
+            }
+            Self.count(path, outcome)
+            throw error
+        }
+    }
+
+    static func count(_ path: String, _ outcome: String) {
+        Counter(label: "tron_node_requests_total", dimensions: [("endpoint", path), ("outcome", outcome)]).increment()
+    }
+
+    func callWithRetries(
+        _ path: String, _ body: [String: Any], solidity: Bool, attempts: Int?
     ) async throws -> [String: Any] {
         let maxAttempts = attempts ?? configuration.maxAttempts
         let base = solidity ? configuration.solidityNodeURL : configuration.fullNodeURL

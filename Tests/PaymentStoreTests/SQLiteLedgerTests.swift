@@ -53,6 +53,32 @@ struct SQLiteLedgerTests {
         #expect(page.payouts.count == 2)
     }
 
+    @Test("stats name when the longest-waiting unfinished payout became due; finished and future ones do not count")
+    func oldestUnfinished() async throws {
+        let temporary = try TemporaryLedger()
+        defer { temporary.remove() }
+        let ledger = try temporary.open()
+        #expect(try await ledger.stats(at: Make.now).oldestUnfinishedDueAt == nil)
+        let recent = Make.payout(key: "recent", at: Make.now.addingTimeInterval(-60))
+        _ = try await ledger.createPayout(Make.new(recent), limits: Make.roomy)
+        #expect(try await ledger.stats(at: Make.now).oldestUnfinishedDueAt == recent.createdAt)
+        // Created two hours ago, due in an hour: not waiting yet, whatever its age.
+        var future = Make.payout(key: "future", at: Make.now.addingTimeInterval(-7_200))
+        future.status = .scheduled
+        future.scheduledFor = Make.now.addingTimeInterval(3_600)
+        _ = try await ledger.createPayout(Make.new(future), limits: Make.roomy)
+        #expect(try await ledger.stats(at: Make.now).oldestUnfinishedDueAt == recent.createdAt)
+        // Created an hour ago, due 15 minutes ago: it has waited since it became due, not since it was created.
+        var due = Make.payout(key: "due", at: Make.now.addingTimeInterval(-3_600))
+        due.status = .scheduled
+        due.scheduledFor = Make.now.addingTimeInterval(-900)
+        _ = try await ledger.createPayout(Make.new(due), limits: Make.roomy)
+        #expect(try await ledger.stats(at: Make.now).oldestUnfinishedDueAt == due.scheduledFor)
+        // Cancelled, it is finished: the recent one is the oldest again.
+        _ = try await ledger.cancelPayout(id: due.id, reason: "test", at: Make.now)
+        #expect(try await ledger.stats(at: Make.now).oldestUnfinishedDueAt == recent.createdAt)
+    }
+
     @Test("a batch whose item 3 breaks the hourly limit stores nothing and consumes no key")
     func atomicBatchOnLimit() async throws {
         let temporary = try TemporaryLedger()

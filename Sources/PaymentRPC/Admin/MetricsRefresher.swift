@@ -2,7 +2,8 @@ import Logging
 import PaymentStore
 import ServiceLifecycle
 
-/// Keeps the ledger gauges (limit usage, pending payouts, breaker) current, every few seconds.
+/// Keeps the ledger gauges (limit usage, pending payouts, the oldest unfinished payout's wait, breaker) current,
+/// every few seconds.
 struct MetricsRefresher: Service {
     let ledger: any PayoutLedger
     let breaker: BreakerController
@@ -28,9 +29,11 @@ struct MetricsRefresher: Service {
         do {
             let now = breaker.clockNow()
             let stats = try await ledger.stats(at: now)
+            let waited = stats.oldestUnfinishedDueAt.map { now.timeIntervalSince($0) } ?? 0
             metrics.updateGauges(
                 usage: stats.usage, pending: stats.countsByStatus[.pending] ?? 0,
-                breakerOpen: breaker.current().state == .open)
+                breakerOpen: breaker.current().state == .open,
+                oldestUnfinishedAge: .milliseconds(Int64((max(0, waited) * 1000).rounded())))
         } catch {
             logger.warning("could not refresh ledger metrics", metadata: ["error": "\(error)"])
         }

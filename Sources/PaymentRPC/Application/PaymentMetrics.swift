@@ -43,8 +43,13 @@ public final class PaymentMetrics: Sendable {
             duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 
-    /// Sets the gauges that describe the ledger and the breaker.
-    public func updateGauges(usage: LimitUsage, pending: Int64, breakerOpen: Bool) {
+    /// Sets the gauges that describe the ledger and the breaker. `oldestUnfinishedAge` is how long the
+    /// longest-waiting unfinished payout has waited since it became due (`tron_oldest_unfinished_payout_age_seconds`,
+    /// 0 when none waits).
+    public func updateGauges(
+        usage: LimitUsage, pending: Int64, breakerOpen: Bool, oldestUnfinishedAge: Duration = .zero
+    ) {
+        Gauge(label: "tron_oldest_unfinished_payout_age_seconds").record(max(0, oldestUnfinishedAge.components.seconds))
         Gauge(label: "tron_daily_limit_usage_usdt").record(Self.usdt(usage.dayUnits))
         Gauge(label: "tron_hourly_limit_usage_usdt").record(Self.usdt(usage.hourUnits))
         Gauge(label: "tron_pending_payouts_count").record(pending)
