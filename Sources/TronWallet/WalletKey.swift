@@ -51,10 +51,48 @@ public enum WalletKey {
         }
     }
 
-    /// Writes a new key file with mode 0600, created exclusively (an existing file is never overwritten) and
-    /// synced to disk. Errors name the path.
-    public static func write(_ key: TronPrivateKey, to path: String) throws(WalletKeyError) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+    /// Copies a key from a file its reader does not own (a Kubernetes Secret volume: root-owned, group-readable) to a
+    /// new file of mode 0400 that the caller owns, which `fromFile` accepts. The source must hold a key and must not be
+    /// readable by others than its owner and group; the destination is created exclusively: one that already holds the
+    /// same key (mode 0600 or stricter) is left as it is, anything else is refused. Returns the key.
+    @discardableResult
+    public static func install(from source: String, to destination: String) throws(WalletKeyError) -> TronPrivateKey {
+        var info = stat()
+        guard stat(source, &info) == 0 else {
+            throw .unreadable(path: source, reason: String(cString: strerror(errno)))
+        }
+        let mode = info.st_mode & 0o777
+        guard mode & 0o007 == 0 else {
+            throw .sourceOpenToOthers(path: source, mode: UInt32(mode))
+        }
+        guard let data = FileManager.default.contents(atPath: source), data.count <= 4096,
+            let text = String(data: data, encoding: .utf8)
+        else {
+            throw .unreadable(path: source, reason: nil)
+        }
+        let key: TronPrivateKey
+        do {
+            key = try TronPrivateKey(hex: text)
+        } catch {
+            throw .notAKey(path: source, reason: "\(error)")
+        }
+        do {
+            try write(key, to: destination, mode: 0o400)
+        } catch .cannotCreate where FileManager.default.fileExists(atPath: destination) {
+            // Installed before (an init container run again): the same key, kept safe, is success; another key
+            // or a file others may read is refused, and nothing is overwritten.
+            guard (try? fromFile(destination))?.address == key.address else {
+                throw .cannotCreate(path: destination, reason: "it exists and does not hold the same key")
+            }
+        }
+        return key
+    }
+
+    /// Writes a new key file with mode 0600 (or `mode`, which must keep others out), created exclusively (an existing
+    /// file is never overwritten) and synced to disk. Errors name the path.
+    public static func write(_ key: TronPrivateKey, to path: String, mode: mode_t = 0o600) throws(WalletKeyError) {
+        precondition(mode & 0o077 == 0, "a key file must be readable by its owner only")
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, mode)
         guard descriptor >= 0 else {
             throw .cannotCreate(path: path, reason: String(cString: strerror(errno)))
         }

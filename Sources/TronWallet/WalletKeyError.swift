@@ -12,6 +12,8 @@ public enum WalletKeyError: Error, Sendable, Equatable, CustomStringConvertible 
     case unreadable(path: String, reason: String?)
     /// The key file's permission bits let others than its owner read or write it.
     case tooOpen(path: String, mode: UInt32)
+    /// A key file to install is readable by others than its owner and group.
+    case sourceOpenToOthers(path: String, mode: UInt32)
     /// The key file's text is not a key (the reason names the rule, never the text).
     case notAKey(path: String, reason: String)
     /// A new key file cannot be created (it exists, or the directory refuses it).
@@ -24,7 +26,7 @@ public enum WalletKeyError: Error, Sendable, Equatable, CustomStringConvertible 
         switch self {
         case .environmentKeyNotAllowed, .environmentKeyInvalid: WalletKey.environmentVariable
         case .missing, .unreadable, .tooOpen, .notAKey: WalletKey.keyFileSetting
-        case .cannotCreate(let path, _), .cannotWrite(let path): path
+        case .cannotCreate(let path, _), .cannotWrite(let path), .sourceOpenToOthers(let path, _): path
         }
     }
 
@@ -40,6 +42,8 @@ public enum WalletKeyError: Error, Sendable, Equatable, CustomStringConvertible 
         case .tooOpen(let path, let mode):
             "\(path) has mode \(Self.octal(mode)); it must be readable by its owner only (chmod 600 \(path))"
         case .notAKey(let path, let reason): "\(path) does not hold a key: \(reason)"
+        case .sourceOpenToOthers(_, let mode):
+            "has mode \(Self.octal(mode)); a key to install may be readable by its group, never by others"
         case .cannotCreate(_, let reason): "cannot create the key file (\(reason))"
         case .cannotWrite: "cannot write the key file"
         }

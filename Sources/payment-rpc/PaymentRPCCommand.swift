@@ -1,10 +1,23 @@
 import ArgumentParser
 import Foundation
+import PayCtlCommands
 import PaymentRPC
 import ServerCommands
 import ServerSupport
 
+/// One binary for the payment-rpc image: payment-rpc, or payctl when started under that name (a link), so the image
+/// does not carry a second copy of the statically linked Swift runtime.
 @main
+enum PaymentRPCMain {
+    static func main() async {
+        if PayCtl.isCalledAsPayCtl() {
+            await PayCtl.main()
+        } else {
+            await PaymentRPCCommand.main()
+        }
+    }
+}
+
 struct PaymentRPCCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payment-rpc",

@@ -40,6 +40,56 @@ struct WalletKeyTests {
         }
     }
 
+    @Test("install copies a group-readable key to a new 0400 file fromFile accepts; again is a no-op; never overwrites")
+    func install() throws {
+        let source = try temporaryPath()
+        let destination = source + ".installed"
+        try Data((Self.secret + "\n").utf8).write(to: URL(fileURLWithPath: source))
+        try FileManager.default.setAttributes([.posixPermissions: 0o440], ofItemAtPath: source)
+        #expect(throws: WalletKeyError.self) { try WalletKey.fromFile(source) }
+        let key = try WalletKey.install(from: source, to: destination)
+        let mode = try #require(
+            try FileManager.default.attributesOfItem(atPath: destination)[.posixPermissions] as? Int)
+        #expect(mode == 0o400)
+        #expect(try WalletKey.fromFile(destination).address == key.address)
+        #expect(try TronPrivateKey(hex: Self.secret).address == key.address)
+        // Run again (an init container restarted): the same key is already there, which is success.
+        #expect(try WalletKey.install(from: source, to: destination).address == key.address)
+        // Another key is never written over the installed one.
+        let other = try temporaryPath()
+        try WalletKey.write(TronPrivateKey.generate(), to: other)
+        #expect {
+            try WalletKey.install(from: other, to: destination)
+        } throws: { error in
+            "\(error)".contains("it exists and does not hold the same key")
+        }
+        #expect(try WalletKey.fromFile(destination).address == key.address)
+    }
+
+    @Test("install refuses a world-readable source and one without a key, and creates nothing")
+    func installRefuses() throws {
+        let source = try temporaryPath()
+        let destination = source + ".installed"
+        try Data(Self.secret.utf8).write(to: URL(fileURLWithPath: source))
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: source)
+        #expect {
+            try WalletKey.install(from: source, to: destination)
+        } throws: { error in
+            "\(error)"
+                == "configuration error: \(source): has mode 0444; a key to install may be readable by its group, "
+                + "never by others"
+        }
+        let notKey = String(repeating: "zz", count: 32)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: source)
+        try Data(notKey.utf8).write(to: URL(fileURLWithPath: source))
+        #expect {
+            try WalletKey.install(from: source, to: destination)
+        } throws: { error in
+            "\(error)".contains("does not hold a key") && !"\(error)".contains(notKey)
+        }
+        #expect(!FileManager.default.fileExists(atPath: destination))
+    }
+
     @Test("a missing file or one without a key names the path and never the contents")
     func unreadable() throws {
         let path = try temporaryPath()

@@ -5,17 +5,27 @@ import TronKit
 import TronNode
 import TronWallet
 
-/// The operators' command line: hot-wallet keys and offline (air-gapped) signing.
-@main
-struct PayCtl: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
+/// The operators' command line: hot-wallet keys and offline (air-gapped) signing. The `payctl` executable runs it,
+/// and so does `payment-rpc` when called as `payctl` (a link in the payment-rpc image: one binary, not two).
+public struct PayCtl: AsyncParsableCommand {
+    /// The command's name, help and subcommands.
+    public static let configuration = CommandConfiguration(
         commandName: "payctl", abstract: "Operate the payout system: keys and offline transactions.",
         subcommands: [Keys.self, Tx.self, Node.self])
+
+    /// The command before its arguments are parsed.
+    public init() {}
+
+    /// Whether a program was started under payctl's name (`argv[0]` is `payctl` or ends in `/payctl`).
+    public static func isCalledAsPayCtl(_ arguments: [String] = CommandLine.arguments) -> Bool {
+        guard let first = arguments.first else { return false }
+        return first == "payctl" || first.hasSuffix("/payctl")
+    }
 }
 
 struct Keys: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Hot-wallet key files.", subcommands: [Generate.self, Address.self])
+        abstract: "Hot-wallet key files.", subcommands: [Generate.self, Address.self, Install.self])
 
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -26,6 +36,22 @@ struct Keys: AsyncParsableCommand {
             let key = TronPrivateKey.generate()
             try WalletKey.write(key, to: out)
             print(key.address.base58)
+        }
+    }
+
+    struct Install: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy a key file into a new file of mode 0400 owned by this user (e.g. from a Secret volume).",
+            discussion: """
+                A Kubernetes Secret volume gives a non-root reader a root-owned, group-readable file, which \
+                payment-rpc refuses. An init container running this as payment-rpc's user copies the key to a \
+                file it owns; the source must hold a key and must not be readable by others. Prints the address.
+                """)
+        @Option(help: "The key file to copy (mode 0440 or stricter).") var from: String
+        @Option(help: "The key file to create (mode 0400); an existing file is never overwritten.") var to: String
+
+        func run() throws {
+            print(try WalletKey.install(from: from, to: to).address.base58)
         }
     }
 

@@ -1,0 +1,3 @@
+import PayCtlCommands
+
+await PayCtl.main()
