@@ -29,6 +29,36 @@ struct MovedLogicTests {
         #expect(mode == 0o600)
     }
 
+    @Test func issuedCertificatesCarryTheExtraHostNames() throws {
+        let authority = try DevCertificateAuthority.make()
+        let identity = try #require(SpiffeID(trustDomain: "lucid", planeAndService: "wallet/tron-payment"))
+        let (certificate, _) = try authority.issue(identity, dnsNames: ["sidecar", "payment-rpc.lucid-wallet.svc"])
+        let names = try #require(try certificate.extensions.subjectAlternativeNames).compactMap { name in
+            if case .dnsName(let text) = name { return text }
+            return nil
+        }
+        #expect(names == ["localhost", "sidecar", "payment-rpc.lucid-wallet.svc"])
+        #expect(certificate.spiffeIDs == [identity])
+        let plain = try authority.issue(identity).certificate
+        #expect(try plain.extensions.subjectAlternativeNames?.count == 3)
+    }
+
+    @Test(arguments: [
+        ("sidecar", true), ("payment-rpc.lucid-wallet.svc", true), ("a-1.b", true), ("", false), ("-a", false),
+        ("a-", false), ("a..b", false), ("a b", false), ("*.example", false), ("ex\u{e4}mple", false),
+        (String(repeating: "a", count: 64), false), (String(repeating: "a.", count: 127) + "a", false),
+    ])
+    func onlyHostNamesAreIssued(name: String, valid: Bool) throws {
+        #expect(DevCertificateAuthority.isValidDNSName(name) == valid)
+        let authority = try DevCertificateAuthority.make()
+        let identity = try #require(SpiffeID(trustDomain: "lucid", planeAndService: "ops/api-gateway"))
+        if valid {
+            _ = try authority.issue(identity, dnsNames: [name])
+        } else {
+            #expect(throws: DevCertificateError.self) { try authority.issue(identity, dnsNames: [name]) }
+        }
+    }
+
     @Test func registryLinesStartWithTheHealth() {
         let instance = ServiceInstance(
             id: "wallet/tron-payment@127.0.0.1:50443", name: "tron-payment", plane: "wallet", address: "127.0.0.1",

@@ -44,8 +44,14 @@ public struct DevCertificateAuthority {
         return (authority, true)
     }
 
-    /// Issues a certificate for an identity, usable as client and server (with `localhost` and 127.0.0.1 as names).
-    public func issue(_ identity: SpiffeID) throws -> (certificate: Certificate, key: P256.Signing.PrivateKey) {
+    /// Issues a certificate for an identity, usable as client and server, with `localhost`, 127.0.0.1 and
+    /// `dnsNames` (host names callers dial, such as a compose service name) as its names.
+    public func issue(
+        _ identity: SpiffeID, dnsNames: [String] = []
+    ) throws -> (certificate: Certificate, key: P256.Signing.PrivateKey) {
+        if let bad = dnsNames.first(where: { !Self.isValidDNSName($0) }) {
+            throw DevCertificateError(message: "not a host name a certificate can carry: \(bad)")
+        }
         let key = P256.Signing.PrivateKey()
         let now = Date()
         let certificate = try Certificate(
@@ -58,13 +64,28 @@ public struct DevCertificateAuthority {
                 Critical(BasicConstraints.notCertificateAuthority)
                 Critical(KeyUsage(digitalSignature: true, keyAgreement: true))
                 try ExtendedKeyUsage([.serverAuth, .clientAuth])
-                SubjectAlternativeNames([
-                    .uniformResourceIdentifier(identity.uri), .dnsName("localhost"),
-                    .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
-                ])
+                SubjectAlternativeNames(
+                    [
+                        .uniformResourceIdentifier(identity.uri), .dnsName("localhost"),
+                        .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+                    ] + dnsNames.filter { $0 != "localhost" }.map { .dnsName($0) })
             },
             issuerPrivateKey: .init(self.key))
         return (certificate, key)
+    }
+
+    /// Whether `name` can be a certificate's DNS name: at most 253 characters, dot-separated labels of 1 to 63
+    /// letters, digits and inner hyphens.
+    public static func isValidDNSName(_ name: String) -> Bool {
+        guard !name.isEmpty, name.utf8.count <= 253 else { return false }
+        func isHostCharacter(_ scalar: Unicode.Scalar) -> Bool {
+            ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || ("0"..."9").contains(scalar)
+                || scalar == "-"
+        }
+        return name.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                && label.unicodeScalars.allSatisfy(isHostCharacter)
+        }
     }
 
     /// Writes ca.pem and ca.key (0600).
@@ -75,10 +96,13 @@ public struct DevCertificateAuthority {
         try Self.writeSecret(key.pemRepresentation, to: directory + "/ca.key")
     }
 
-    /// Writes <plane>-<service>.pem and .key (0600) for an identity; returns their paths.
+    /// Writes <plane>-<service>.pem and .key (0600) for an identity, named as in `issue(_:dnsNames:)`; returns their
+    /// paths.
     @discardableResult
-    public func writeIssued(_ identity: SpiffeID, to directory: String) throws -> (certificate: String, key: String) {
-        let (certificate, key) = try issue(identity)
+    public func writeIssued(
+        _ identity: SpiffeID, dnsNames: [String] = [], to directory: String
+    ) throws -> (certificate: String, key: String) {
+        let (certificate, key) = try issue(identity, dnsNames: dnsNames)
         let base = directory + "/\(identity.plane)-\(identity.service)"
         try certificate.serializeAsPEM().pemString.write(toFile: base + ".pem", atomically: true, encoding: .utf8)
         try Self.writeSecret(key.pemRepresentation, to: base + ".key")
@@ -94,6 +118,14 @@ public struct DevCertificateAuthority {
             throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
         }
     }
+}
+
+/// A development certificate that cannot be issued as asked.
+public struct DevCertificateError: Error, CustomStringConvertible {
+    /// What was wrong.
+    public let message: String
+    /// The message.
+    public var description: String { message }
 }
 
 extension Certificate {
