@@ -317,7 +317,7 @@ def test_each_container_reads_a_mounted_config_file_of_its_own_program():
         volumes = {v["name"]: v for v in spec.get("volumes", [])}
         for _, container in _containers(spec):
             program = _program(container)
-            if program is None:
+            if program is None or container.get("command"):  # no program, or another one (payctl keys install)
                 continue
             args = container.get("args", [])
             assert "--config" in args, f"{path}: {container['name']} has no --config"
@@ -390,8 +390,11 @@ def test_hot_wallet_key_reaches_payment_rpc_owner_only():
     assert volumes["hot-wallet-secret"]["secret"]["defaultMode"] == 0o400
     assert volumes["wallet-key"]["emptyDir"]["medium"] == "Memory"
     init = spec["initContainers"][0]
-    assert init["command"][:3] == ["install", "-m", "0400"]
-    assert init["command"][-1] == "/run/lucid/wallet/hot-wallet.key"
+    # payctl keys install (payment-rpc's own image, no third-party image, no shell) writes the key 0400.
+    assert init["image"] == "lucid/payment-rpc:dev"
+    assert init["command"] == ["/usr/local/bin/payctl", "keys", "install", "--from",
+                               "/etc/lucid/hot-wallet-secret/hot-wallet.key", "--to", "/run/lucid/wallet/hot-wallet.key"]
+    assert "struct Install" in (SOURCES / "PayCtlCommands" / "PayCtl.swift").read_text()
     rpc = spec["containers"][0]
     assert {"name": "wallet-key", "mountPath": "/run/lucid/wallet", "readOnly": True} in rpc["volumeMounts"]
     sidecar = spec["containers"][1]
@@ -442,20 +445,20 @@ def _has_healthcheck_subcommand(program):
 def test_probes():
     """Exec probes only through real `healthcheck` subcommands; payment-rpc never probed on /ready."""
     for path, doc, spec in pod_specs():
-        for _, container in _containers(spec):
+        for kind, container in _containers(spec):
             for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
                 command = container.get(probe, {}).get("exec", {}).get("command")
                 if command:
                     assert command[1] == "healthcheck" and _has_healthcheck_subcommand(command[0]), (
                         f"{path}: {container['name']} {probe} runs {command}")
-            if _program(container) == "payment-rpc":
+            if _program(container) == "payment-rpc" and kind == "main":
                 # /ready (and `payment-rpc healthcheck`, which asks it) is 503 while the breaker is open: as a
                 # readiness probe it takes the Pod out of the Service, so ResetBreaker cannot reach it (a manual trip
                 # locks itself in); as a liveness or startup probe it restarts payment-rpc in a loop.
                 assert "readinessProbe" not in container
                 for probe in ("startupProbe", "livenessProbe"):
                     assert container[probe]["httpGet"]["path"] == "/live"
-            elif _program(container) is not None:
+            elif _program(container) is not None and kind == "main":
                 assert "readinessProbe" in container and "livenessProbe" in container, container["name"]
     # Kubernetes makes the HTTP probes itself (httpGet); the `healthcheck` subcommands are for runtimes without one
     # (compose, podman). tron-devnet, a test stand-in, has none.
@@ -548,3 +551,91 @@ def test_scrape_config_covers_the_three_admin_ports():
         service = services[(name, namespace)]
         assert service["spec"]["clusterIP"] == "None"
         assert job["dns_sd_configs"][0]["port"] in {p["port"] for p in service["spec"]["ports"]}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Compose (deploy/compose) and the images' Containerfiles, checked without running them (test_compose_stack.py
+# runs them)
+
+COMPOSE = ROOT / "deploy" / "compose"
+CONTAINERFILES = ROOT / "deploy" / "images"
+
+
+def _compose():
+    return yaml.safe_load((COMPOSE / "compose.yaml").read_text())
+
+
+def test_compose_config_files_use_only_declared_keys():
+    refused = []
+    for name, program in CONFIG_FILES.items():
+        config = yaml.safe_load((COMPOSE / "config" / name).read_text())
+        refused += [f"deploy/compose/config/{name}: {program} refuses {key}" for key, _ in flatten(config)
+                    if not SCHEMAS[program].accepts(key)]
+    assert not refused, "\n".join(refused)
+
+
+def test_compose_services_are_hardened_and_the_planes_are_networks():
+    compose = _compose()
+    services = compose["services"]
+    assert set(services) == {"tron-devnet", "egress-proxy", "payment-rpc", "beta-sidecar", "payment-gateway"}
+    for name, service in services.items():
+        assert service["read_only"] is True and service["cap_drop"] == ["ALL"], name
+        assert "no-new-privileges" in service["security_opt"] and service["user"] == "65532:65532", name
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), (name, port)
+        for variable in service.get("environment", {}):
+            program = IMAGES.get(service["image"].split(":")[0])
+            if program:
+                assert variable.removeprefix(SCHEMAS[program].prefix).lower().replace("_", ".") in {
+                    k.replace("_", ".") for k in SCHEMAS[program].keys}, (name, variable)
+    assert {name: sorted(service["networks"]) for name, service in services.items()} == {
+        "tron-devnet": ["chain"], "egress-proxy": ["chain", "egress"], "payment-rpc": ["egress", "wallet"],
+        "beta-sidecar": ["ops", "wallet"], "payment-gateway": ["edge", "ops"]}
+    assert {name: bool(network and network.get("internal")) for name, network in compose["networks"].items()} == {
+        "edge": False, "ops": True, "wallet": True, "egress": True, "chain": False}
+    assert "ports" not in services["payment-rpc"] and "ports" not in services["beta-sidecar"]
+    rpc = yaml.safe_load((COMPOSE / "config" / "payment-rpc.yaml").read_text())
+    keys = dict(flatten(rpc))
+    assert "grpc.listen" not in keys and keys["grpc.unix_socket"].startswith("/run/lucid/grpc/")
+    assert keys["tron.proxy"] == "socks5://egress-proxy:9050" and keys["environment"] == "staging"
+    assert keys["wallet.key_file"] == "/run/secrets/hot-wallet.key"
+    assert [s["source"] for s in services["payment-rpc"]["secrets"]] == ["hot-wallet-key"]
+    assert not any(s["source"] == "hot-wallet-key" for name, service in services.items() if name != "payment-rpc"
+                   for s in service.get("secrets", [])), "only payment-rpc mounts the hot-wallet key"
+
+
+def _stages(path):
+    """{target: [instructions after its FROM, continuation lines joined]} of a Containerfile."""
+    stages, current = {}, None
+    text = re.sub(r"\\\n\s*", " ", path.read_text())
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        found = re.match(r"FROM \S+ AS (\S+)$", line)
+        if found:
+            current = stages.setdefault(found.group(1), [])
+        elif current is not None:
+            current.append(line)
+    return stages
+
+
+def test_both_containerfiles_build_the_same_images():
+    offline, registry = _stages(CONTAINERFILES / "Containerfile.offline"), _stages(CONTAINERFILES / "Containerfile")
+    targets = ["payment-rpc", "beta-sidecar", "payment-gateway", "tron-devnet", "socks-proxy", "tor-proxy"]
+    for target in targets:
+        assert target in offline and target in registry, target
+        for instruction in ("ENTRYPOINT", "CMD", "HEALTHCHECK"):
+            mine = [line for line in offline[target] if line.startswith(instruction)]
+            theirs = [line for line in registry[target] if line.startswith(instruction)]
+            assert mine == theirs, (target, instruction, mine, theirs)
+    for stages in (offline, registry):
+        assert "USER 65532:65532" in stages["runtime"]
+    # Every program the manifests and compose run has an image target, and its entrypoint is that program.
+    for image, program in IMAGES.items():
+        assert f'ENTRYPOINT ["/usr/local/bin/{program}"]' in offline[image.split("/")[1]]
+    # payctl ships in the payment-rpc image as a link to payment-rpc, which runs payctl when called by that name.
+    assert "COPY links/payment-rpc/ /" in offline["payment-rpc"]
+    assert 'ln -s payment-rpc "$CONTEXT/links/payment-rpc/usr/local/bin/payctl"' in (
+        ROOT / "deploy" / "build-images.sh").read_text()
+    assert "PayCtl.isCalledAsPayCtl()" in (SOURCES / "payment-rpc" / "PaymentRPCCommand.swift").read_text()

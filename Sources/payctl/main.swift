@@ -1,3 +1,0 @@
-import PayCtlCommands
-
-await PayCtl.main()
