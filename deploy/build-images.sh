@@ -17,6 +17,7 @@
 # strip, readelf. Writes only under .build/images/. Prints each image's size.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+umask 022 # the image's files are read by uid 65532: a stricter umask would make them unreadable
 
 BIN_DIR=""
 TAG="dev"
@@ -86,16 +87,20 @@ mkdir -p "$ROOT/root" "$ROOT/tmp" "$ROOT/usr/local/bin"
 chmod 1777 "$ROOT/tmp"
 chmod 0700 "$ROOT/root"
 # Writable places the programs use, owned by nonroot: volumes mounted there start with this owner (a named volume
-# copies it from the image), so payment-rpc can create its socket and ledger without running as root.
-mkdir -p "$WORK/state/home/nonroot" "$WORK/state/run/lucid/grpc" "$WORK/state/run/lucid/wallet" \
-  "$WORK/state/var/lib/lucid/ledger" "$WORK/state/var/lib/tor"
+# copies it from the image), so payment-rpc can create its socket and ledger without running as root. Only these
+# leaves belong to 65532 (state.tar is written without recursion); their parents are root's, in the runtime root.
+STATE_DIRS=(home/nonroot run/lucid/grpc run/lucid/wallet var/lib/lucid/ledger var/lib/tor)
+for directory in "${STATE_DIRS[@]}"; do
+  mkdir -p "$WORK/state/$directory" "$ROOT/$(dirname "$directory")"
+done
 chmod 0750 "$WORK/state/run/lucid/wallet" "$WORK/state/var/lib/lucid/ledger"
 chmod 0700 "$WORK/state/var/lib/tor" # tor refuses a DataDirectory others may read
 
 # Reproducible archives: fixed times, sorted names, numeric owners.
 TAR=(tar --sort=name --mtime=@0 --numeric-owner --no-acls --no-xattrs)
 "${TAR[@]}" --owner=0 --group=0 -cf "$CONTEXT/runtime.tar" -C "$ROOT" --exclude=./usr/bin/microsocks .
-"${TAR[@]}" --owner=65532 --group=65532 -cf "$CONTEXT/state.tar" -C "$WORK/state" .
+"${TAR[@]}" --owner=65532 --group=65532 --no-recursion -cf "$CONTEXT/state.tar" -C "$WORK/state" \
+  "${STATE_DIRS[@]/#/./}"
 install -m 0755 "$ROOT/usr/bin/microsocks" "$CONTEXT/bin/microsocks"
 
 # Tor for the production egress plane (lucid/tor-proxy): Debian's tor and the libraries it links, on top of the
@@ -115,9 +120,10 @@ mkdir -p "$TOR_ROOT/etc/tor"
 
 # Every library an ELF file asks for must be in its image's root: found here, not as a crash at start.
 check_needed() { # check_needed FILE ROOT...
-  local file="$1" needed; shift
+  local file="$1" needed found; shift
   for needed in $(readelf -d "$file" 2>/dev/null | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-    if ! find "${@/%//lib}" "${@/%//usr/lib}" -name "$needed" -print -quit 2>/dev/null | grep -q .; then
+    found="$(find "${@/%//lib}" "${@/%//usr/lib}" -name "$needed" -print -quit 2>/dev/null || true)"
+    if [ -z "$found" ]; then
       echo "build-images.sh: $file needs $needed, which is not in the image (add its package)" >&2
       exit 1
     fi

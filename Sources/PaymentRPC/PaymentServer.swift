@@ -163,6 +163,7 @@ extension PaymentServer {
         let crossChecks = config.crossCheckURLs.map { url in
             var checkConfiguration = TronNodeClient.Configuration(fullNodeURL: url, apiKey: config.apiKey)
             checkConfiguration.timeout = nodeConfiguration.timeout
+            checkConfiguration.role = "cross_check"
             return CrossCheckNode(
                 name: url, node: TronNodeClient(configuration: checkConfiguration, http: http, logger: logger))
         }

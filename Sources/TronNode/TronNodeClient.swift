@@ -47,6 +47,9 @@ public struct TronNodeClient: TronNodeAPI {
         public var maxAttempts = 4
         /// The first retry waits up to this (full jitter), doubling per attempt up to 64×.
         public var backoffBase: Duration = .milliseconds(100)
+        /// What this node is to its user, the `node` label of `tron_node_requests_total`: `primary` (the node payouts
+        /// are sent to) by default, `cross_check` for the nodes that must agree. A fixed word, never a URL.
+        public var role = "primary"
 
         /// A node at `fullNodeURL` (and `solidityNodeURL`, the full node's when nil); trailing slashes are dropped.
         public init(fullNodeURL: String, solidityNodeURL: String? = nil, apiKey: String? = nil) {
@@ -205,7 +208,8 @@ public struct TronNodeClient: TronNodeAPI {
 
     /// POSTs JSON, retrying transport errors and 5xx with jittered exponential backoff, up to `attempts` tries
     /// (`configuration.maxAttempts` when nil). Counts each call's final outcome in
-    /// `tron_node_requests_total{endpoint, outcome}`: `ok`, `refused` (the node answered with an error or an
+    /// `tron_node_requests_total{node, endpoint, outcome}` (`node` is `configuration.role`): `ok`, `refused` (the
+    /// node answered with an error or an
     /// unexpected shape) or `unreachable` (no answer, or 5xx, after every try), so a node that cannot be reached
     /// shows even while no payout is in flight.
     func call(
@@ -214,20 +218,23 @@ public struct TronNodeClient: TronNodeAPI {
         let outcome: String
         do {
             let json = try await callWithRetries(path, body, solidity: solidity, attempts: attempts)
-            Self.count(path, "ok")
+            count(path, "ok")
             return json
         } catch let error as TronNodeError {
             switch error {
             case .node: outcome = "refused"
             case .unreachable: outcome = "unreachable"
             }
-            Self.count(path, outcome)
+            count(path, outcome)
             throw error
         }
     }
 
-    static func count(_ path: String, _ outcome: String) {
-        Counter(label: "tron_node_requests_total", dimensions: [("endpoint", path), ("outcome", outcome)]).increment()
+    func count(_ path: String, _ outcome: String) {
+        Counter(
+            label: "tron_node_requests_total",
+            dimensions: [("node", configuration.role), ("endpoint", path), ("outcome", outcome)]
+        ).increment()
     }
 
     func callWithRetries(

@@ -27,6 +27,42 @@ struct ProcessingSafetyConfigTests {
         }
     }
 
+    @Test(
+        "production reaches its nodes over https only; staging may use http",
+        arguments: [
+            ("PAYMENT_RPC_TRON_NODE_URL", "http://node.example:8090", "tron.node_url"),
+            ("PAYMENT_RPC_TRON_SOLIDITY_URL", "HTTP://node.example:8091", "tron.solidity_url"),
+            ("PAYMENT_RPC_TRON_CROSS_CHECK_URLS", "https://a.example, http://b.example", "tron.cross_check_urls[1]"),
+        ])
+    func productionNodesUseHTTPS(variable: String, value: String, key: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("https-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let production = [
+            "PAYMENT_RPC_ENVIRONMENT": "production", "PAYMENT_RPC_TRON_NETWORK": "mainnet",
+            "PAYMENT_RPC_GRPC_UNIX_SOCKET": "\(directory)/rpc.sock",
+        ]
+        let secure = try load(
+            production.merging([
+                "PAYMENT_RPC_TRON_NODE_URL": "https://node.example",
+                "PAYMENT_RPC_TRON_SOLIDITY_URL": "https://solid.example",
+                "PAYMENT_RPC_TRON_CROSS_CHECK_URLS": "https://a.example,HTTPS://b.example",
+            ]) { $1 })
+        #expect(secure.nodeURL == "https://node.example")
+        #expect(try load(production).nodeURL == nil, "the mainnet preset (https) is fine")
+        do {
+            _ = try load(production.merging([variable: value]) { $1 })
+            Issue.record("production accepted \(value) for \(key)")
+        } catch {
+            #expect(error.key == key)
+            #expect(error.problem.hasPrefix("must be an https URL when environment is production"), "\(error.problem)")
+        }
+        let staging = [
+            "PAYMENT_RPC_ENVIRONMENT": "staging", "PAYMENT_RPC_GRPC_UNIX_SOCKET": "\(directory)/rpc.sock",
+            variable: value,
+        ]
+        _ = try load(staging)
+    }
+
     @Test("clock tolerance from 0 to 600000 ms", arguments: ["-1", "600001", "ten"])
     func tolerance(bad: String) throws {
         #expect(try load(["PAYMENT_RPC_TRON_CLOCK_TOLERANCE_MS": "0"]).clockToleranceMilliseconds == 0)

@@ -7,6 +7,7 @@
 #                                  DNS name beta-sidecar (the host name the gateway dials)
 #   ops-api-gateway.{pem,key}      the gateway's client certificate
 #   chain-tron-node.{pem,key}      a chain-plane identity, which the wallet plane's ACL refuses (for trying it)
+#   (only the sidecar's certificate carries the DNS name beta-sidecar)
 #   jwt.secret                     the gateway's HS256 development secret
 #   devnet.env                     LUCID_DEVNET_FUND=<hot wallet address>:TRX_SUN:USDT_UNITS for compose
 # Every file is owned by 65532 (the programs' uid) with mode 0400 (certificates 0444); the directory is 0700.
@@ -42,14 +43,17 @@ tool() { # tool IMAGE PROGRAM ARGS...: runs a program of an image as 65532 with 
     --user 65532:65532 -v "$DIR:/out:rw" --entrypoint "/usr/local/bin/$program" "lucid/$image:$TAG" "$@"
 }
 tool payment-rpc payctl keys generate --out /out/hot-wallet.key >/dev/null
-tool beta-sidecar beta-sidecar certs --dir /out --issue wallet/tron-payment --issue ops/api-gateway \
-  --issue chain/tron-node --dns beta-sidecar >/dev/null
+# Only the sidecar's certificate names the host the gateway dials: a client identity's must not be able to pose as
+# the sidecar.
+tool beta-sidecar beta-sidecar certs --dir /out --issue wallet/tron-payment --dns beta-sidecar >/dev/null
+tool beta-sidecar beta-sidecar certs --dir /out --issue ops/api-gateway --issue chain/tron-node >/dev/null
 ADDRESS="$(tool payment-rpc payctl keys address --key-file /out/hot-wallet.key)"
-# 32 random bytes, base64: the gateway's HS256 secret.
-head -c 32 /dev/urandom | base64 > "$DIR/jwt.secret"
+# 32 random bytes, base64: the gateway's HS256 secret; written as the directory's owner (rootless: in podman's
+# user namespace), like every other file here.
+head -c 32 /dev/urandom | base64 | as_owner sh -c "umask 077 && cat > '$DIR/jwt.secret'"
 as_owner chown 65532:65532 "$DIR/jwt.secret"
 as_owner sh -c "chmod 0400 '$DIR'/*.key '$DIR/jwt.secret' && chmod 0444 '$DIR'/*.pem"
 # 1,000,000 TRX and 1,000,000 USDT on the devnet (test money only).
-echo "LUCID_DEVNET_FUND=$ADDRESS:1000000000000:1000000000000" > "$DIR/devnet.env"
+echo "LUCID_DEVNET_FUND=$ADDRESS:1000000000000:1000000000000" | as_owner sh -c "cat > '$DIR/devnet.env'"
 echo "secrets in $DIR; hot wallet $ADDRESS"
 echo "start the stack: cd deploy/compose && env LUCID_SECRETS_DIR=$DIR \$(cat $DIR/devnet.env) podman-compose up -d"

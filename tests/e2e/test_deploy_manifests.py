@@ -593,6 +593,11 @@ def test_compose_services_are_hardened_and_the_planes_are_networks():
         "beta-sidecar": ["ops", "wallet"], "payment-gateway": ["edge", "ops"]}
     assert {name: bool(network and network.get("internal")) for name, network in compose["networks"].items()} == {
         "edge": False, "ops": True, "wallet": True, "egress": True, "chain": False}
+    for name, network in compose["networks"].items():
+        assert network["driver_opts"] == {"isolate": "true"}, f"network {name} is not isolated from the others"
+    proxy = services["egress-proxy"]
+    address = proxy["networks"]["egress"]["ipv4_address"]
+    assert proxy["command"] == ["-i", address, "-p", "9050"], "the proxy listens on its egress address only"
     assert "ports" not in services["payment-rpc"] and "ports" not in services["beta-sidecar"]
     rpc = yaml.safe_load((COMPOSE / "config" / "payment-rpc.yaml").read_text())
     keys = dict(flatten(rpc))

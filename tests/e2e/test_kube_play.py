@@ -29,10 +29,10 @@ from support.containers import IMAGE_TAG, podman
 from support.paths import ROOT
 from support.payouts import recipients
 
-pytestmark = pytest.mark.skipif(not IMAGE_TAG or not shutil.which("kubectl"),
-                                reason="needs LUCID_IMAGE_TAG (built images) and kubectl (kustomize)")
+pytestmark = pytest.mark.skipif(not IMAGE_TAG or not shutil.which("kubectl") or os.geteuid() != 0,
+                                reason="needs LUCID_IMAGE_TAG (built images), kubectl (kustomize) and root")
 
-SUBNET = "10.231.77"
+SUBNET = f"10.232.{20 + os.getpid() % 200}"  # per run: a leftover network of a killed run does not block the next
 ADDRESSES = {"tor-proxy": f"{SUBNET}.10", "payment-gateway": f"{SUBNET}.11", "payment-rpc": f"{SUBNET}.12",
              "tron-devnet": f"{SUBNET}.13"}
 CLUSTER_NAMES = {"tor-proxy.lucid-egress.svc": "tor-proxy", "payment-rpc.lucid-wallet.svc": "payment-rpc",
@@ -61,7 +61,8 @@ def make_secrets(directory):
     run_image_tool(directory, "payment-rpc", "payctl", "keys", "generate", "--out", "/out/hot-wallet.key")
     address = run_image_tool(directory, "payment-rpc", "payctl", "keys", "address", "--key-file", "/out/hot-wallet.key")
     run_image_tool(directory, "beta-sidecar", "beta-sidecar", "certs", "--dir", "/out", "--issue",
-                   "wallet/tron-payment", "--issue", "ops/api-gateway", "--dns", "payment-rpc.lucid-wallet.svc")
+                   "wallet/tron-payment", "--dns", "payment-rpc.lucid-wallet.svc")
+    run_image_tool(directory, "beta-sidecar", "beta-sidecar", "certs", "--dir", "/out", "--issue", "ops/api-gateway")
     read = lambda name: (directory / name).read_bytes()  # noqa: E731
     # The hot-wallet key alone, 0400 and owned by 65532, in a directory of its own (see playable()).
     only_key = directory.parent / "hot-wallet"
@@ -151,8 +152,9 @@ def playable(documents, hot_address, tag, volume, key_directory, prefix):
 
 def diagnostics() -> str:
     """The last lines of every container's log (kube play's pods only), for a failure message."""
-    names = podman("ps", "-a", "--filter", "label=io.podman.annotations.kube.source", "--format", "{{.Names}}",
-                   check=False).stdout.split() or podman("ps", "-a", "--format", "{{.Names}}", check=False).stdout.split()
+    pods = {"tor-proxy-pod-0", "payment-gateway-pod-0", "payment-rpc-pod-0", "tron-devnet-pod-0"}
+    names = [line.split()[0] for line in podman("ps", "-a", "--format", "{{.Names}} {{.PodName}}", check=False
+                                                ).stdout.splitlines() if line.split()[-1] in pods]
     return "".join(f"\n--- {name}\n" + podman("logs", "--tail", "3", name, check=False).stderr[-600:] for name in names)
 
 

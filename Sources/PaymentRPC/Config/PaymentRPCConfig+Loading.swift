@@ -95,7 +95,23 @@ extension PaymentRPCConfig {
         try validateTransport()
     }
 
-    /// The rules between keys: daily > hourly ≥ every per-payout maximum; production pays on mainnet.
+    /// Production's node URLs must be https: the answers decide what is paid and what is retired, and a plain-HTTP
+    /// answer can be changed on its way (by any hop, by a Tor exit relay above all), so a forged "not found" could
+    /// make the processor pay again. Staging and development may use http (the devnet).
+    static func requireHTTPS(_ urls: [(key: String, url: String?)]) throws(ConfigError) {
+        for (key, url) in urls {
+            guard let url else { continue }
+            guard url.lowercased().hasPrefix("https://") else {
+                throw ConfigError(
+                    key: key,
+                    "must be an https URL when environment is production (a plain-HTTP answer can be changed on its "
+                        + "way), got \"\(url)\"")
+            }
+        }
+    }
+
+    /// The rules between keys: daily > hourly ≥ every per-payout maximum; production pays on mainnet, from nodes
+    /// reached over https.
     func validateRelations() throws(ConfigError) {
         guard limits.dailyUnits > limits.hourlyUnits else {
             throw ConfigError(
@@ -115,6 +131,9 @@ extension PaymentRPCConfig {
                 throw ConfigError(
                     key: "tron.network", "must be mainnet when environment is production, got \(network.rawValue)")
             }
+            try Self.requireHTTPS(
+                [("tron.node_url", nodeURL), ("tron.solidity_url", solidityURL)]
+                    + crossCheckURLs.enumerated().map { ("tron.cross_check_urls[\($0.offset)]", $0.element) })
         }
         // Real money is only paid under production's rules: development's unauthenticated TCP and open
         // AdminService (and staging's test-network purpose) must never hold a mainnet hot wallet.

@@ -51,6 +51,8 @@ class ComposeStack:
         self.secrets = directory / "secrets"
         self.gateway_port = free_port()
         self.devnet_port = free_port()
+        # The egress network's subnet and the proxy's address on it (the proxy listens there only), per run.
+        self.egress_prefix = f"10.231.{20 + os.getpid() % 200}"
         self.startup_seconds = None
         self.hot_address = None
         self._env = None
@@ -74,14 +76,15 @@ class ComposeStack:
         self.hot_address = fund.split(":")[0]
         self._env = environment({
             "LUCID_TAG": IMAGE_TAG, "LUCID_SECRETS_DIR": str(self.secrets), "LUCID_DEVNET_FUND": fund,
-            "LUCID_GATEWAY_PORT": str(self.gateway_port), "LUCID_DEVNET_PORT": str(self.devnet_port)})
+            "LUCID_GATEWAY_PORT": str(self.gateway_port), "LUCID_DEVNET_PORT": str(self.devnet_port),
+            "LUCID_EGRESS_SUBNET": f"{self.egress_prefix}.0/24", "LUCID_EGRESS_PROXY_IP": f"{self.egress_prefix}.10"})
         started = time.monotonic()
         self.compose("up", "-d")
         deadline = time.monotonic() + 120
         while not self.gateway_ready():
             if time.monotonic() > deadline:
                 raise RuntimeError("the gateway did not become ready in 120 s:\n" + self.logs())
-            time.sleep(0.2)
+            time.sleep(0.6)  # the health endpoint allows 120 requests a minute per client
         self.startup_seconds = time.monotonic() - started
         return self
 
