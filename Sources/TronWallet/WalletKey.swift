@@ -32,11 +32,7 @@ public enum WalletKey {
 
     /// Reads a key file after checking that no one but its owner can read or write it (mode 0600 or stricter).
     public static func fromFile(_ path: String) throws(WalletKeyError) -> TronPrivateKey {
-        var info = stat()
-        guard stat(path, &info) == 0 else {
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
-        }
-        let mode = info.st_mode & 0o777
+        let mode = try status(of: path).st_mode & 0o777
         guard mode & 0o077 == 0 else {
             throw .tooOpen(path: path, mode: UInt32(mode))
         }
@@ -57,15 +53,13 @@ public enum WalletKey {
     /// same key (mode 0600 or stricter) is left as it is, anything else is refused. Returns the key.
     @discardableResult
     public static func install(from source: String, to destination: String) throws(WalletKeyError) -> TronPrivateKey {
-        var info = stat()
-        guard stat(source, &info) == 0 else {
-            throw .unreadable(path: source, reason: String(cString: strerror(errno)))
-        }
+        let info = try status(of: source)
         let mode = info.st_mode & 0o777
         guard mode & 0o007 == 0 else {
             throw .sourceOpenToOthers(path: source, mode: UInt32(mode))
         }
-        guard let data = FileManager.default.contents(atPath: source), data.count <= 4096,
+        // A key file is 64 hex characters: anything much larger is not read at all.
+        guard info.st_size <= 4096, let data = FileManager.default.contents(atPath: source),
             let text = String(data: data, encoding: .utf8)
         else {
             throw .unreadable(path: source, reason: nil)
@@ -86,6 +80,15 @@ public enum WalletKey {
             }
         }
         return key
+    }
+
+    /// `stat(2)` of a key file; an error names the path and strerror.
+    static func status(of path: String) throws(WalletKeyError) -> stat {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        return info
     }
 
     /// Writes a new key file with mode 0600 (or `mode`, which must keep others out), created exclusively (an existing

@@ -19,13 +19,11 @@ import os
 import shutil
 import subprocess
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 import yaml
 
-from support.containers import IMAGE_TAG, podman
+from support.containers import IMAGE_TAG, json_request as http, podman
 from support.paths import ROOT
 from support.payouts import recipients
 
@@ -158,18 +156,6 @@ def diagnostics() -> str:
     return "".join(f"\n--- {name}\n" + podman("logs", "--tail", "3", name, check=False).stderr[-600:] for name in names)
 
 
-def http(method, url, body=None, token_text=None):
-    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
-                                     headers={"Content-Type": "application/json"})
-    if token_text:
-        request.add_header("Authorization", f"Bearer {token_text}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"null")
-
-
 def test_the_staging_manifests_take_a_payout_to_confirmed_with_podman_kube_play(tmp_path):
     name = f"lucid-kube-{os.getpid()}"
     rendered = subprocess.run(["kubectl", "kustomize", str(ROOT / "deploy" / "k8s" / "staging")], check=True,
@@ -203,7 +189,7 @@ def test_the_staging_manifests_take_a_payout_to_confirmed_with_podman_kube_play(
         payout_id = body["payout"]["payoutId"]
         deadline = time.time() + 120
         while True:
-            status, payout = http("GET", f"{gateway}/api/payment/payouts/{payout_id}", token_text=operator)
+            status, payout = http("GET", f"{gateway}/api/payment/payouts/{payout_id}", token=operator)
             assert status == 200, payout
             if payout["status"] in ("PAYOUT_STATUS_CONFIRMED", "PAYOUT_STATUS_FAILED") or time.time() > deadline:
                 break

@@ -42,6 +42,19 @@ def podman(*args, check=True, timeout=120, env=None) -> subprocess.CompletedProc
     return result
 
 
+def json_request(method, url, body=None, token=None, timeout=15):
+    """One JSON request (with a bearer token when given); (HTTP status, decoded body), error statuses included."""
+    request = urllib.request.Request(url, method=method, data=None if body is None else json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
 class ComposeStack:
     """deploy/compose/compose.yaml as project `name`, with fresh secrets in `directory` and free loopback ports."""
 
@@ -132,16 +145,7 @@ class ComposeStack:
             return False
 
     def rest(self, method, path, token=None, body=None):
-        request = urllib.request.Request(f"{self.gateway_url()}{path}", method=method,
-                                         data=None if body is None else json.dumps(body).encode())
-        request.add_header("Content-Type", "application/json")
-        if token:
-            request.add_header("Authorization", f"Bearer {token}")
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        return json_request(method, f"{self.gateway_url()}{path}", body, token)
 
     def devnet(self, path, body):
         request = urllib.request.Request(f"http://127.0.0.1:{self.devnet_port}/{path}", data=json.dumps(body).encode(),
