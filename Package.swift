@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates.git", exact: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1.git", exact: "1.7.4"),
         .package(url: "https://github.com/vapor/jwt-kit.git", exact: "5.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
     ],
     targets: [
         // MARK: Libraries
@@ -88,6 +89,20 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        /// The shared ledger on PostgreSQL (postgres-nio): the same protocols as SQLiteLedger, with claims under
+        /// leases so that several payment-rpc instances pay from one ledger exactly once.
+        .target(
+            name: "PaymentStorePostgres",
+            dependencies: [
+                "PaymentCore", "PaymentStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         /// Metric handles made once per label set.
         .target(name: "MetricHandles"),
         /// What every server program shares: configuration (YAML file → PREFIX_ environment → flags, checked
@@ -112,8 +127,9 @@ let package = Package(
         .target(
             name: "PaymentRPC",
             dependencies: [
-                "PaymentCore", "PaymentStore", "PaymentAPI", "TronKit", "TronNode", "TronWallet", "MetricHandles",
-                "ServerSupport",
+                "PaymentCore", "PaymentStore", "PaymentStorePostgres", "PaymentAPI", "TronKit", "TronNode",
+                "TronWallet",
+                "MetricHandles", "ServerSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
@@ -238,7 +254,8 @@ let package = Package(
         .target(
             name: "PayCtlCommands",
             dependencies: [
-                "TronWallet", "TronKit", "TronNode", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "TronWallet", "TronKit", "TronNode", "PaymentStore", "PaymentStorePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -301,7 +318,13 @@ let package = Package(
             dependencies: ["Codegen", .product(name: "SwiftProtobufPluginLibrary", package: "swift-protobuf")],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "PaymentStoreTests", dependencies: ["PaymentStore"]),
+        .testTarget(
+            name: "PaymentStoreTests",
+            dependencies: [
+                "PaymentStore", "PaymentStorePostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
         .testTarget(
             name: "ServerSupportTests",
             dependencies: ["ServerSupport", .product(name: "HummingbirdTesting", package: "hummingbird")]

@@ -11,7 +11,7 @@ public struct PayCtl: AsyncParsableCommand {
     /// The command's name, help and subcommands.
     public static let configuration = CommandConfiguration(
         commandName: "payctl", abstract: "Operate the payout system: keys and offline transactions.",
-        subcommands: [Keys.self, Tx.self, Node.self])
+        subcommands: [Keys.self, Tx.self, Node.self, LedgerCommands.self])
 
     /// The command before its arguments are parsed.
     public init() {}

@@ -157,6 +157,15 @@ public struct CircuitBreaker: Sendable, Equatable {
     /// Closes the breaker and clears the window.
     public mutating func reset() { close() }
 
+    /// Takes a state another instance stored (a shared ledger): the position and opening are the stored ones; the
+    /// outcome window is kept only when the breaker stays closed.
+    public mutating func restore(state: State, opening: Opening?) {
+        if state != .closed || self.state != .closed { outcomes.removeAll() }
+        self.state = state
+        lastOpening = opening
+        probeInFlight = false
+    }
+
     private mutating func open(at now: Date, reason: String, manual: Bool) {
         state = .open
         lastOpening = Opening(at: now, reason: reason, manual: manual)

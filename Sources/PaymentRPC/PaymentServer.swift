@@ -7,6 +7,7 @@ import Logging
 import PaymentAPI
 import PaymentCore
 import PaymentStore
+import PaymentStorePostgres
 import Prometheus
 import ServiceLifecycle
 import TronKit
@@ -65,8 +66,20 @@ public struct PaymentServer: Sendable {
         [IdentityInterceptor(requireIdentity: config.environment.requiresSidecar), RequestConstraintsInterceptor()]
     }
 
-    /// Runs until SIGTERM/SIGINT.
+    /// Runs until SIGTERM/SIGINT, on the PostgreSQL ledger when `store.postgres_url` is set, else on SQLite.
     public func run() async throws {
+        if let postgres = config.postgres {
+            try await PostgresLedger.withLedger(postgres, logger: logger) { ledger in
+                let wakeup = ProcessorWakeup()
+                try await serve(
+                    ledger: ledger,
+                    storeServices: config.processorEnabled ? [DuePayoutListener(ledger: ledger, wakeup: wakeup)] : [],
+                    wakeup: wakeup)
+            }
+            logger.info("ledger closed")
+            logger.info("payment-rpc stopped")
+            return
+        }
         let directory = URL(fileURLWithPath: config.sqlitePath).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let ledger = try SQLiteLedger(path: config.sqlitePath, logger: logger)
@@ -78,6 +91,13 @@ public struct PaymentServer: Sendable {
                 logger.error("ledger did not close cleanly", metadata: ["error": "\(error)"])
             }
         }
+        try await serve(
+            ledger: ledger, storeServices: [LedgerCheckpointer(ledger: ledger, logger: logger)], wakeup: nil)
+        logger.info("payment-rpc stopped")
+    }
+
+    /// The services over an open ledger, with the store's own (`storeServices`), until SIGTERM/SIGINT.
+    func serve(ledger: any ProcessingLedger, storeServices: [any Service], wakeup: ProcessorWakeup?) async throws {
         let chainHead = ChainHead()
         let outflow = OutflowWaiting()
         let (services, breaker) = try await Self.services(
@@ -89,7 +109,7 @@ public struct PaymentServer: Sendable {
             configuration: .init(address: config.adminListen.bindAddress),
             logger: logger)
         runnable.append(.init(service: admin))
-        runnable.append(.init(service: LedgerCheckpointer(ledger: ledger, logger: logger)))
+        runnable += storeServices.map { .init(service: $0) }
         runnable.append(
             .init(
                 service: MetricsRefresher(
@@ -109,7 +129,7 @@ public struct PaymentServer: Sendable {
                     .init(
                         service: try processor(
                             ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead, outflow: outflow,
-                            http: http)))
+                            wakeup: wakeup, http: http)))
             }
 
             let group = ServiceGroup(
@@ -128,7 +148,6 @@ public struct PaymentServer: Sendable {
                 ])
             try await group.run()
         }
-        logger.info("payment-rpc stopped")
     }
 }
 
@@ -146,8 +165,8 @@ extension PaymentServer {
     }
 
     func processor(
-        ledger: SQLiteLedger, key: TronPrivateKey, breaker: BreakerController, chainHead: ChainHead,
-        outflow: OutflowWaiting = OutflowWaiting(), http: HTTPClient
+        ledger: any ProcessingLedger, key: TronPrivateKey, breaker: BreakerController, chainHead: ChainHead,
+        outflow: OutflowWaiting = OutflowWaiting(), wakeup: ProcessorWakeup? = nil, http: HTTPClient
     ) throws -> PayoutProcessor {
         let network = self.network
         var nodeConfiguration = TronNodeClient.Configuration(
@@ -180,6 +199,6 @@ extension PaymentServer {
         return PayoutProcessor(
             ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, http: http, logger: logger),
             nodeName: network.solidityNodeURL, crossChecks: crossChecks, key: key, settings: settings,
-            breaker: breaker, chainHead: chainHead, clock: clock, outflow: outflow, logger: logger)
+            breaker: breaker, chainHead: chainHead, clock: clock, outflow: outflow, wakeup: wakeup, logger: logger)
     }
 }

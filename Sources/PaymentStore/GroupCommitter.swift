@@ -7,8 +7,8 @@ import Synchronization
 /// that arrive during a commit queue up and wait. No background task is needed, and a follower is never stranded:
 /// it only queues while a leader is active, and the leader only steps down, under the same lock, when the queue is
 /// empty.
-final class GroupCommitter<Operation: Sendable, Output: Sendable>: Sendable {
-    typealias Commit = @Sendable ([Operation]) async -> [Result<Output, any Error>]
+package final class GroupCommitter<Operation: Sendable, Output: Sendable>: Sendable {
+    package typealias Commit = @Sendable ([Operation]) async -> [Result<Output, any Error>]
 
     private enum Turn: Sendable {
         case done(Output)
@@ -30,12 +30,12 @@ final class GroupCommitter<Operation: Sendable, Output: Sendable>: Sendable {
     private let commit: Commit
 
     /// `commit` must return one result per operation, in order, and be durable when it returns.
-    init(maxGroupSize: Int = 512, commit: @escaping Commit) {
+    package init(maxGroupSize: Int = 512, commit: @escaping Commit) {
         self.maxGroupSize = maxGroupSize
         self.commit = commit
     }
 
-    func submit(_ operation: Operation) async throws -> Output {
+    package func submit(_ operation: Operation) async throws -> Output {
         let turn = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Turn, any Error>) in
             let mustLead = state.withLock { state -> Bool in
                 if state.leaderActive {

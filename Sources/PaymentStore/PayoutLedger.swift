@@ -35,11 +35,14 @@ public protocol PayoutLedger: Sendable {
     /// Counts by status and limit usage at `now`.
     func stats(at now: Date) async throws -> LedgerStats
 
-    /// The persisted circuit breaker state, if any.
+    /// The persisted circuit breaker state with its version, if any.
     func loadBreaker() async throws -> BreakerSnapshot?
 
-    /// Persists the circuit breaker state.
-    func saveBreaker(_ snapshot: BreakerSnapshot) async throws
+    /// Persists the circuit breaker state if the stored version is still `snapshot.version` (0: nothing stored
+    /// yet), and returns the new version; nil when another instance changed it first (compare and set, so that on
+    /// a shared ledger a trip is never overwritten by a change made without seeing it).
+    @discardableResult
+    func saveBreaker(_ snapshot: BreakerSnapshot) async throws -> Int64?
 
     /// Throws when the store cannot serve reads and writes.
     func checkHealth() async throws
@@ -206,10 +209,14 @@ public struct BreakerSnapshot: Sendable, Equatable {
     public var state: CircuitBreaker.State
     /// The last opening (kept after closing for display); nil when the breaker never opened.
     public var opening: CircuitBreaker.Opening?
+    /// How many times the stored state was changed (0 before the first save). Loaded with the state; a save
+    /// succeeds only while the stored version is still this one.
+    public var version: Int64
 
     /// A snapshot of `CircuitBreaker.state` and `lastOpening`, as `BreakerController` saves it after each change.
-    public init(state: CircuitBreaker.State, opening: CircuitBreaker.Opening?) {
+    public init(state: CircuitBreaker.State, opening: CircuitBreaker.Opening?, version: Int64 = 0) {
         self.state = state
         self.opening = opening
+        self.version = version
     }
 }

@@ -12,8 +12,16 @@ public protocol ProcessingLedger: PayoutLedger {
     func inFlightPayouts() async throws -> [InFlightPayout]
 
     /// Stores a signed transaction and moves the payout to SIGNED. Durable before the transaction is broadcast.
-    /// A payout that already has a live transaction is refused: its old one must be retired first.
-    func recordSigned(payoutID: String, transaction: StoredTransaction, at now: Date) async throws
+    /// A payout that already has a live transaction is refused: its old one must be retired first. With
+    /// `outflowLimits`, the signed outflow of `now`'s windows is summed in the same transaction, under a lock every
+    /// signer takes, and a transaction that would pass a limit is refused with `OutflowRefusal` (rule 8 holds for
+    /// several processors on one ledger, not only for one).
+    func recordSigned(payoutID: String, transaction: StoredTransaction, outflowLimits: LimitPolicy?, at now: Date)
+        async throws
+
+    /// Of `payoutIDs`, the ones this processor still holds a lease on, renewed. A store with one processor holds
+    /// every payout. The processor sends fresh bytes only for payouts in the answer.
+    func renewLeases(payoutIDs: [String]) async throws -> Set<String>
 
     /// A node accepted the transaction: SIGNED → BROADCAST.
     func recordBroadcast(payoutID: String, txid: String, at now: Date) async throws
@@ -43,6 +51,52 @@ public protocol ProcessingLedger: PayoutLedger {
     /// How many payouts are due at `now` and waiting for a next attempt that has come (what `duePayouts` would
     /// return without a limit).
     func countDuePayouts(at now: Date) async throws -> Int
+}
+
+extension ProcessingLedger {
+    /// `recordSigned` without an outflow check (the processor's own check is the only one).
+    public func recordSigned(payoutID: String, transaction: StoredTransaction, at now: Date) async throws {
+        try await recordSigned(payoutID: payoutID, transaction: transaction, outflowLimits: nil, at: now)
+    }
+}
+
+/// `recordSigned` refused a transaction because signing it would pass an outflow limit (rule 8): nothing was
+/// stored; the payout waits for the next window.
+public struct OutflowRefusal: Error, Sendable, Equatable {
+    /// When the window that is full ends.
+    public var until: Date
+    /// Which window is full.
+    public var limit: PayoutStep.OutflowLimit
+    /// What the window holds and what would pass it, for logs and GetStats.
+    public var reason: String
+
+    /// A refusal as `recordSigned` throws it.
+    public init(until: Date, limit: PayoutStep.OutflowLimit, reason: String) {
+        self.until = until
+        self.limit = limit
+        self.reason = reason
+    }
+}
+
+/// A processing write was refused because this processor no longer holds the payout's lease: another instance
+/// claimed it after the lease ran out (this one was paused, partitioned or slow). Nothing was written; the other
+/// instance now owns the payout.
+public struct LeaseLost: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The payout whose lease is gone.
+    public var payoutID: String
+    /// This processor's fencing token (its epoch).
+    public var epoch: Int64
+
+    /// The refusal of a write fenced by `epoch`.
+    public init(payoutID: String, epoch: Int64) {
+        self.payoutID = payoutID
+        self.epoch = epoch
+    }
+
+    /// The problem in words, for logs and operators.
+    public var description: String {
+        "payout \(payoutID): the lease of processor epoch \(epoch) was taken by another instance; nothing written"
+    }
 }
 
 /// A signed transaction as stored: exactly the bytes broadcast.

@@ -9,10 +9,7 @@ extension SQLiteLedger {
         if let existing = try IdempotencyRecord.find(scope: new.idempotencyScope, key: payout.idempotencyKey, db: db) {
             try existing.requireSame(fingerprint: new.fingerprint, key: payout.idempotencyKey)
             guard let payoutID = existing.payoutID, let stored = try fetchPayout(id: payoutID, db: db) else {
-                throw PaymentError(
-                    .failedPrecondition,
-                    "idempotency_key \"\(payout.idempotencyKey)\" was already used for batch \(existing.batchID ?? "?"), not for a single payout",
-                    field: nil)
+                throw IdempotencyRecord.usedForBatch(key: payout.idempotencyKey, batchID: existing.batchID)
             }
             return .replayed(stored)
         }
@@ -39,10 +36,7 @@ extension SQLiteLedger {
         if let existing = try IdempotencyRecord.find(scope: new.idempotencyScope, key: batch.idempotencyKey, db: db) {
             try existing.requireSame(fingerprint: new.fingerprint, key: batch.idempotencyKey)
             guard let batchID = existing.batchID, let stored = try fetchBatch(id: batchID, db: db) else {
-                throw PaymentError(
-                    .failedPrecondition,
-                    "idempotency_key \"\(batch.idempotencyKey)\" was already used for payout \(existing.payoutID ?? "?"), not for a batch"
-                )
+                throw IdempotencyRecord.usedForPayout(key: batch.idempotencyKey, payoutID: existing.payoutID)
             }
             return .replayed(stored)
         }
@@ -106,10 +100,31 @@ extension SQLiteLedger {
 }
 
 /// A stored idempotency key and what it produced.
-struct IdempotencyRecord {
-    var fingerprint: String
-    var payoutID: String?
-    var batchID: String?
+package struct IdempotencyRecord: Sendable {
+    package var fingerprint: String
+    package var payoutID: String?
+    package var batchID: String?
+
+    package init(fingerprint: String, payoutID: String?, batchID: String?) {
+        self.fingerprint = fingerprint
+        self.payoutID = payoutID
+        self.batchID = batchID
+    }
+
+    /// The refusal of a single payout whose key was used for a batch.
+    package static func usedForBatch(key: String, batchID: String?) -> PaymentError {
+        PaymentError(
+            .failedPrecondition,
+            "idempotency_key \"\(key)\" was already used for batch \(batchID ?? "?"), not for a single payout",
+            field: nil)
+    }
+
+    /// The refusal of a batch whose key was used for a single payout.
+    package static func usedForPayout(key: String, payoutID: String?) -> PaymentError {
+        PaymentError(
+            .failedPrecondition,
+            "idempotency_key \"\(key)\" was already used for payout \(payoutID ?? "?"), not for a batch")
+    }
 
     static func find(scope: String, key: String, db: Database) throws -> IdempotencyRecord? {
         try Row.fetchOne(
@@ -131,7 +146,7 @@ struct IdempotencyRecord {
             arguments: [scope, key, fingerprint, payoutID, batchID, at.milliseconds])
     }
 
-    func requireSame(fingerprint: String, key: String) throws(PaymentError) {
+    package func requireSame(fingerprint: String, key: String) throws(PaymentError) {
         guard fingerprint == self.fingerprint else {
             let target = payoutID.map { "payout \($0)" } ?? batchID.map { "batch \($0)" } ?? "another request"
             throw PaymentError(
@@ -143,7 +158,7 @@ struct IdempotencyRecord {
 }
 
 /// The usage rows of the UTC day and hour that hold an instant.
-struct LimitUsageWindows {
+package struct LimitUsageWindows {
     let dayKey: String
     let hourKey: String
     var usage: LimitUsage
@@ -173,8 +188,10 @@ struct LimitUsageWindows {
         }
     }
 
-    static func dayKey(_ instant: Date) -> String { "day:\(Int64(UTCWindow.dayStart(instant).timeIntervalSince1970))" }
-    static func hourKey(_ instant: Date) -> String {
+    package static func dayKey(_ instant: Date) -> String {
+        "day:\(Int64(UTCWindow.dayStart(instant).timeIntervalSince1970))"
+    }
+    package static func hourKey(_ instant: Date) -> String {
         "hour:\(Int64(UTCWindow.hourStart(instant).timeIntervalSince1970))"
     }
 }

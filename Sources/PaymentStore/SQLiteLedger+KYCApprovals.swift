@@ -4,7 +4,15 @@ import PaymentCore
 
 /// The KYC approvals the ledger has accepted, one row per approval digest (`kyc_approvals`, UNIQUE on the digest):
 /// an approval pays one payout, whoever sends it and in whatever form.
-enum KYCApprovalRecord {
+package enum KYCApprovalRecord {
+    /// The refusal of an approval that `payoutID` already used.
+    package static func alreadyUsed(by payoutID: String) -> PaymentError {
+        PaymentError(
+            .failedPrecondition,
+            "this KYC approval was already used by payout \(payoutID); an approval pays one payout only",
+            field: "kyc")
+    }
+
     /// Refuses an approval that is expired at `now` or was already used (FAILED_PRECONDITION naming the payout).
     static func requireUsable(_ approval: KYCApprovalUse, at now: Date, db: Database) throws {
         try approval.requireUnexpired(at: now)
@@ -12,10 +20,7 @@ enum KYCApprovalRecord {
             db.cachedStatement(sql: "SELECT payout_id FROM kyc_approvals WHERE digest = ?"),
             arguments: [approval.digest])
         {
-            throw PaymentError(
-                .failedPrecondition,
-                "this KYC approval was already used by payout \(payoutID); an approval pays one payout only",
-                field: "kyc")
+            throw alreadyUsed(by: payoutID)
         }
     }
 

@@ -43,12 +43,24 @@ extension SQLiteLedger: ProcessingLedger {
     }
 
     /// Inserts the transaction as LIVE and sets the payout SIGNED with its txid, in one transaction. Throws
-    /// NOT_FOUND for an unknown payout and FAILED_PRECONDITION for an illegal move or while another transaction of
-    /// the payout is LIVE.
-    public func recordSigned(payoutID: String, transaction: StoredTransaction, at now: Date) async throws {
+    /// NOT_FOUND for an unknown payout, FAILED_PRECONDITION for an illegal move or while another transaction of
+    /// the payout is LIVE (also a constraint: `payout_transactions_one_live`), and `OutflowRefusal` when
+    /// `outflowLimits` would be passed (summed inside the write transaction, which SQLite runs one at a time).
+    public func recordSigned(
+        payoutID: String, transaction: StoredTransaction, outflowLimits: LimitPolicy?, at now: Date
+    ) async throws {
         try await write { db in
             let payout = try Self.requirePayout(payoutID, db: db)
             try Self.requireMove(payout, to: .signed)
+            if let outflowLimits {
+                let signed = try Self.signedOutflow(
+                    hourStart: UTCWindow.hourStart(now), dayStart: UTCWindow.dayStart(now), db: db)
+                if case .wait(let until, let limit, let reason) = PayoutStep.decideSigning(
+                    amountUnits: payout.amountUnits, signed: signed, limits: outflowLimits, now: now)
+                {
+                    throw OutflowRefusal(until: until, limit: limit, reason: reason)
+                }
+            }
             let live =
                 try Int.fetchOne(
                     db, sql: "SELECT COUNT(*) FROM payout_transactions WHERE payout_id = ? AND outcome = 'LIVE'",
@@ -193,19 +205,24 @@ extension SQLiteLedger: ProcessingLedger {
     /// signed since `hourStart` (hour) and since the earlier of the two starts (day) whose outcome is not EXPIRED.
     /// SQLite raises "integer overflow" rather than wrap, so an overflow throws.
     public func signedOutflow(hourStart: Date, dayStart: Date) async throws -> PayoutStep.Outflow {
-        try await read { db in
-            // SQLite's SUM raises "integer overflow" instead of wrapping, so the sums are checked.
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT COALESCE(SUM(CASE WHEN t.created_at_ms >= ? THEN p.amount_units ELSE 0 END), 0) AS hour_units,
-                        COALESCE(SUM(p.amount_units), 0) AS day_units
-                    FROM payout_transactions t JOIN payouts p ON p.id = t.payout_id
-                    WHERE t.created_at_ms >= ? AND t.outcome != 'EXPIRED'
-                    """,
-                arguments: [hourStart.milliseconds, min(dayStart, hourStart).milliseconds])
-            return PayoutStep.Outflow(hourUnits: row?["hour_units"] ?? 0, dayUnits: row?["day_units"] ?? 0)
-        }
+        try await read { db in try Self.signedOutflow(hourStart: hourStart, dayStart: dayStart, db: db) }
+    }
+
+    /// One processor per SQLite ledger: it holds every payout.
+    public func renewLeases(payoutIDs: [String]) async throws -> Set<String> { Set(payoutIDs) }
+
+    static func signedOutflow(hourStart: Date, dayStart: Date, db: Database) throws -> PayoutStep.Outflow {
+        // SQLite's SUM raises "integer overflow" instead of wrapping, so the sums are checked.
+        let row = try Row.fetchOne(
+            db,
+            sql: """
+                SELECT COALESCE(SUM(CASE WHEN t.created_at_ms >= ? THEN p.amount_units ELSE 0 END), 0) AS hour_units,
+                    COALESCE(SUM(p.amount_units), 0) AS day_units
+                FROM payout_transactions t JOIN payouts p ON p.id = t.payout_id
+                WHERE t.created_at_ms >= ? AND t.outcome != 'EXPIRED'
+                """,
+            arguments: [hourStart.milliseconds, min(dayStart, hourStart).milliseconds])
+        return PayoutStep.Outflow(hourUnits: row?["hour_units"] ?? 0, dayUnits: row?["day_units"] ?? 0)
     }
 
     /// `COUNT(*)` with the same condition as `duePayouts`.
@@ -229,10 +246,6 @@ extension SQLiteLedger: ProcessingLedger {
     }
 
     static func requireMove(_ payout: Payout, to next: PayoutStatus) throws {
-        guard payout.status.canMove(to: next) else {
-            throw PaymentError(
-                .failedPrecondition,
-                "payout \(payout.id) cannot move from \(payout.status.rawValue) to \(next.rawValue)")
-        }
+        try LedgerRules.requireMove(payout, to: next)
     }
 }

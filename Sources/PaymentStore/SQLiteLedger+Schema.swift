@@ -103,6 +103,41 @@ extension SQLiteLedger {
             try db.execute(
                 sql: "CREATE INDEX payout_transactions_by_signing_time ON payout_transactions(created_at_ms, outcome)")
         }
+        migrator.registerMigration("v5: one live transaction per payout as a constraint; the breaker's version") { db in
+            try db.execute(
+                sql: """
+                    CREATE UNIQUE INDEX payout_transactions_one_live ON payout_transactions(payout_id)
+                        WHERE outcome = 'LIVE';
+                    ALTER TABLE breaker ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+                    """)
+        }
         return migrator
+    }
+}
+
+extension SQLiteLedger {
+    /// Each migration of the file at `path` and whether it was applied before this call; applies the pending ones
+    /// when `apply`. A file migrated by a newer binary is refused (GRDB's `hasBeenSuperseded`), as at startup.
+    public static func migrationStatus(path: String, apply: Bool) throws -> [(name: String, applied: Bool)] {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        let migrator = migrator
+        let applied = try queue.read { db in
+            guard try !migrator.hasBeenSuperseded(db) else { throw SchemaTooNew(path: path) }
+            return try migrator.appliedIdentifiers(db)
+        }
+        if apply { try migrator.migrate(queue) }
+        return migrator.migrations.map { ($0, applied.contains($0)) }
+    }
+
+    /// The ledger file was migrated by a newer payment-rpc.
+    public struct SchemaTooNew: Error, CustomStringConvertible {
+        /// The ledger file.
+        public var path: String
+        /// The problem in words, for logs and operators.
+        public var description: String {
+            "the ledger \(path) has migrations this payment-rpc does not know: run the payment-rpc that migrated it, "
+                + "or a newer one"
+        }
     }
 }

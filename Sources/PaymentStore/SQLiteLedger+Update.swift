@@ -8,19 +8,9 @@ extension SQLiteLedger {
     /// NOT_FOUND for an unknown id and FAILED_PRECONDITION once it is SIGNED or later (or otherwise final).
     public func cancelPayout(id: String, reason: String, at now: Date) async throws -> Payout {
         try await write { db in
-            guard var payout = try Self.fetchPayout(id: id, db: db) else {
-                throw PaymentError(.notFound, "payout \(id) does not exist")
-            }
-            if payout.status == .cancelled { return payout }
-            guard payout.status.isCancellable else {
-                throw PaymentError(
-                    .failedPrecondition,
-                    "payout \(id) is \(payout.status.rawValue) and can no longer be cancelled: only PENDING or SCHEDULED payouts can"
-                )
-            }
-            payout.status = .cancelled
-            payout.updatedAt = now
-            payout.failureReason = reason.isEmpty ? "cancelled" : "cancelled: \(reason)"
+            let (payout, changed) = try LedgerRules.cancelling(
+                Self.fetchPayout(id: id, db: db), id: id, reason: reason, at: now)
+            guard changed else { return payout }
             try db.execute(
                 sql: "UPDATE payouts SET status = ?, updated_at_ms = ?, failure_reason = ? WHERE id = ?",
                 arguments: [payout.status.rawValue, now.milliseconds, payout.failureReason, id])
@@ -44,23 +34,28 @@ extension SQLiteLedger {
             let opening = openedAt.map {
                 CircuitBreaker.Opening(at: Date(milliseconds: $0), reason: row["reason"] ?? "", manual: row["manual"])
             }
-            return BreakerSnapshot(state: state, opening: opening)
+            return BreakerSnapshot(state: state, opening: opening, version: row["version"])
         }
     }
 
-    /// Upserts the single `breaker` row (id 1); the opening instant is stored in milliseconds.
-    public func saveBreaker(_ snapshot: BreakerSnapshot) async throws {
+    /// Upserts the single `breaker` row (id 1) if its version is still `snapshot.version`; the opening instant is
+    /// stored in milliseconds.
+    @discardableResult
+    public func saveBreaker(_ snapshot: BreakerSnapshot) async throws -> Int64? {
         try await write { db in
+            let stored = try Int64.fetchOne(db, sql: "SELECT version FROM breaker WHERE id = 1") ?? 0
+            guard stored == snapshot.version else { return nil }
             try db.execute(
                 sql: """
-                    INSERT INTO breaker (id, state, reason, opened_at_ms, manual) VALUES (1, ?, ?, ?, ?)
+                    INSERT INTO breaker (id, state, reason, opened_at_ms, manual, version) VALUES (1, ?, ?, ?, ?, ?)
                     ON CONFLICT(id) DO UPDATE SET state = excluded.state, reason = excluded.reason,
-                        opened_at_ms = excluded.opened_at_ms, manual = excluded.manual
+                        opened_at_ms = excluded.opened_at_ms, manual = excluded.manual, version = excluded.version
                     """,
                 arguments: [
                     snapshot.state.rawValue, snapshot.opening?.reason, snapshot.opening?.at.milliseconds,
-                    snapshot.opening?.manual ?? false,
+                    snapshot.opening?.manual ?? false, stored + 1,
                 ])
+            return stored + 1
         }
     }
 }

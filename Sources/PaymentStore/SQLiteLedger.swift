@@ -12,16 +12,6 @@ public final class SQLiteLedger: PayoutLedger {
     private let logger: Logger
     private let creates: GroupCommitter<CreateOperation, CreateResult>
 
-    enum CreateOperation: Sendable {
-        case payout(NewPayout, LimitPolicy)
-        case batch(NewBatch, LimitPolicy)
-    }
-
-    enum CreateResult: Sendable {
-        case payout(CreateOutcome<Payout>)
-        case batch(CreateOutcome<BatchWithPayouts>)
-    }
-
     /// Opens (creating if needed) and migrates the ledger at `path`.
     public init(path: String, logger: Logger) throws {
         var configuration = Configuration()
@@ -31,6 +21,10 @@ public final class SQLiteLedger: PayoutLedger {
             try db.execute(sql: "PRAGMA synchronous = FULL")
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
+        // A file migrated by a newer binary is refused rather than served with a schema this one does not know.
+        guard try !pool.read({ db in try Self.migrator.hasBeenSuperseded(db) }) else {
+            throw SchemaTooNew(path: path)
+        }
         try Self.migrator.migrate(pool)
         self.pool = pool
         var checkpointConfiguration = Configuration()
@@ -66,19 +60,13 @@ public final class SQLiteLedger: PayoutLedger {
     /// Queues the create for the next group commit and waits until it is durable (see `PayoutLedger.createPayout`).
     /// A refusal (`PaymentError`) rolls back only this create's savepoint.
     public func createPayout(_ new: NewPayout, limits: LimitPolicy) async throws -> CreateOutcome<Payout> {
-        guard case .payout(let outcome) = try await creates.submit(.payout(new, limits)) else {
-            preconditionFailure("group commit returned a batch result for a payout")
-        }
-        return outcome
+        try await creates.createPayout(new, limits: limits)
     }
 
     /// Queues the batch for the next group commit and waits until it is durable (see `PayoutLedger.createBatch`).
     /// Any refused item rolls back the whole batch, naming it as `items[i]`.
     public func createBatch(_ new: NewBatch, limits: LimitPolicy) async throws -> CreateOutcome<BatchWithPayouts> {
-        guard case .batch(let outcome) = try await creates.submit(.batch(new, limits)) else {
-            preconditionFailure("group commit returned a payout result for a batch")
-        }
-        return outcome
+        try await creates.createBatch(new, limits: limits)
     }
 
     /// Commits a group of creates in one transaction, each in its own savepoint, so one refused create leaves the

@@ -22,7 +22,7 @@ struct PaymentRPCCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payment-rpc",
         abstract: "The USDT-TRC20 payout server (gRPC).",
-        subcommands: [Serve.self, CheckConfig.self, HealthcheckCommand<PaymentRPCAdmin>.self],
+        subcommands: [Serve.self, CheckConfig.self, Migrate.self, HealthcheckCommand<PaymentRPCAdmin>.self],
         defaultSubcommand: Serve.self)
 }
 
@@ -50,6 +50,33 @@ struct CheckConfig: ParsableCommand {
         }
         for warning in config.configWarnings { print("warning: \(warning)") }
         print(config.summary)
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the ledger's schema migrations and apply the pending ones (PostgreSQL or SQLite).",
+        discussion: """
+            Startup applies pending migrations too; run this as a deploy step before starting new instances, or with \
+            --list to see where a ledger stands. A ledger migrated by a newer payment-rpc is refused.
+            """)
+
+    @Option(name: .long, help: "A YAML configuration file; PAYMENT_RPC_* environment variables override it.")
+    var config: String?
+
+    @Flag(name: .long, help: "Only show the migrations; apply nothing.")
+    var list = false
+
+    func run() async throws {
+        let loaded = Startup.orExit(program: "payment-rpc") {
+            try PaymentRPCConfig.load(file: config, environment: ProcessInfo.processInfo.environment)
+        }
+        do {
+            for line in try await LedgerMigrations.run(config: loaded, apply: !list) { print(line) }
+        } catch {
+            FileHandle.standardError.write(Data("payment-rpc migrate: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
     }
 }
 

@@ -26,6 +26,8 @@ struct MetricsRefresher: Service {
     }
 
     func refresh() async {
+        // On a shared ledger another instance may have tripped or reset the breaker (the processor refreshes it too).
+        await breaker.refresh()
         do {
             let now = breaker.clockNow()
             let stats = try await ledger.stats(at: now)

@@ -6,8 +6,21 @@ import Synchronization
 
 /// The server's one circuit breaker: the domain state machine behind a lock, persisted on every change so a
 /// manual trip survives a restart.
+///
+/// On a shared ledger the stored state is the breaker of every instance: each change is saved compare-and-set on
+/// the stored version, `refresh()` (each processor round and each metrics refresh) adopts a newer stored state, so
+/// a trip on one instance stops signing on all within one poll interval, and a change made without seeing a newer
+/// stored state is dropped in favour of the stored one, except a trip, which is applied on top of it (opening is
+/// always the safe side). The failure window (outcomes counted toward an automatic trip) stays per instance.
 public final class BreakerController: Sendable {
-    private let breaker: Mutex<CircuitBreaker>
+    private struct Local {
+        var breaker: CircuitBreaker
+        /// The stored version `breaker` reflects.
+        var version: Int64
+    }
+
+    private let local: Mutex<Local>
+    private let policy: CircuitBreakerPolicy
     private let ledger: any PayoutLedger
     private let clock: any WallClock
     private let logger: Logger
@@ -17,10 +30,13 @@ public final class BreakerController: Sendable {
         async throws
     {
         var breaker = CircuitBreaker(policy: policy)
+        var version: Int64 = 0
         if let snapshot = try await ledger.loadBreaker() {
             breaker = CircuitBreaker(policy: policy, state: snapshot.state, opening: snapshot.opening)
+            version = snapshot.version
         }
-        self.breaker = Mutex(breaker)
+        self.local = Mutex(Local(breaker: breaker, version: version))
+        self.policy = policy
         self.ledger = ledger
         self.clock = clock
         self.logger = logger
@@ -29,9 +45,9 @@ public final class BreakerController: Sendable {
     /// The breaker as of now (time applied).
     public func current() -> CircuitBreaker {
         let now = clock.now()
-        return breaker.withLock { breaker in
-            breaker.advance(to: now)
-            return breaker
+        return local.withLock { local in
+            local.breaker.advance(to: now)
+            return local.breaker
         }
     }
 
@@ -41,7 +57,7 @@ public final class BreakerController: Sendable {
     /// Refuses new payouts while the breaker is open.
     public func requireAcceptingPayouts() throws(PaymentError) {
         let now = clock.now()
-        let (accepts, opening) = breaker.withLock { breaker in (breaker.acceptsPayouts(at: now), breaker.lastOpening) }
+        let (accepts, opening) = local.withLock { ($0.breaker.acceptsPayouts(at: now), $0.breaker.lastOpening) }
         guard accepts else {
             let why = opening.map { $0.manual ? "tripped by an operator: \($0.reason)" : $0.reason } ?? "open"
             throw PaymentError(.unavailable, "payouts are paused: the circuit breaker is open (\(why)); retry later")
@@ -51,7 +67,7 @@ public final class BreakerController: Sendable {
     /// Whether the processor may start a payout now (closed, or the one half-open probe).
     public func admitAttempt() -> Bool {
         let now = clock.now()
-        return breaker.withLock { $0.admitAttempt(at: now) }
+        return local.withLock { $0.breaker.admitAttempt(at: now) }
     }
 
     /// Opens the breaker for a fault that must stop payouts at once.
@@ -76,21 +92,60 @@ public final class BreakerController: Sendable {
         return await change { breaker, _ in breaker.reset() }
     }
 
+    /// Adopts the stored state when another instance changed it since this one last saw it. Errors are logged:
+    /// the local state stays in force until the next refresh.
+    public func refresh() async {
+        do {
+            guard let stored = try await ledger.loadBreaker() else { return }
+            adopt(stored)
+        } catch {
+            logger.warning("could not read the shared circuit breaker state", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func adopt(_ stored: BreakerSnapshot) {
+        let adopted = local.withLock { local -> CircuitBreaker.State? in
+            guard stored.version > local.version else { return nil }
+            let previous = local.breaker.state
+            local.breaker.restore(state: stored.state, opening: stored.opening)
+            local.version = stored.version
+            return previous == stored.state ? nil : stored.state
+        }
+        if let adopted {
+            logger.notice(
+                "circuit breaker changed by another instance",
+                metadata: ["state": "\(adopted.rawValue)", "reason": "\(stored.opening?.reason ?? "-")"])
+        }
+    }
+
     @discardableResult
     private func change(_ transition: (inout CircuitBreaker, Date) -> Void) async -> CircuitBreaker {
-        let now = clock.now()
-        let (before, after) = breaker.withLock { breaker in
-            let before = breaker.state
-            transition(&breaker, now)
-            return (before, breaker)
-        }
-        if before != after.state || after.lastOpening?.at == now {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let now = clock.now()
+            let (before, after, version) = local.withLock { local in
+                let before = local.breaker.state
+                transition(&local.breaker, now)
+                return (before, local.breaker, local.version)
+            }
+            guard before != after.state || after.lastOpening?.at == now else { return after }
             do {
-                try await ledger.saveBreaker(BreakerSnapshot(state: after.state, opening: after.lastOpening))
+                let snapshot = BreakerSnapshot(state: after.state, opening: after.lastOpening, version: version)
+                if let saved = try await ledger.saveBreaker(snapshot) {
+                    local.withLock { local in local.version = max(local.version, saved) }
+                    return after
+                }
+                // Another instance changed the stored breaker first: take its state. A trip is applied again on
+                // top of it (the loop); any other change is dropped, because it was decided without seeing the newer
+                // state.
+                guard let stored = try await ledger.loadBreaker() else { return after }
+                adopt(stored)
+                guard after.state == .open, before != .open, attempt < 5 else { return current() }
             } catch {
                 logger.error("could not persist circuit breaker state", metadata: ["error": "\(error)"])
+                return after
             }
         }
-        return after
     }
 }

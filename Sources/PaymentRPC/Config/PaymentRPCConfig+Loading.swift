@@ -22,6 +22,7 @@ extension PaymentRPCConfig {
         try readTransportRules(reader)
         sqlitePath = try reader.string("store.sqlite_path") ?? sqlitePath
         guard !sqlitePath.isEmpty else { throw ConfigError(key: "store.sqlite_path", "must name a file") }
+        try readStore(reader)
         limits.dailyUnits = try reader.positiveUnits("limits.daily_units") ?? limits.dailyUnits
         limits.hourlyUnits = try reader.positiveUnits("limits.hourly_units") ?? limits.hourlyUnits
         for (router, key) in [

@@ -1,4 +1,5 @@
 import Foundation
+import PaymentStorePostgres
 import PaymentCore
 import ServerSupport
 
@@ -53,6 +54,8 @@ public struct PaymentRPCConfig: Sendable {
     public var adminListen = ListenAddress(host: "127.0.0.1", port: 9090)
     /// The SQLite ledger file (key `store.sqlite_path`).
     public var sqlitePath = ".state/payments.sqlite"
+    /// The shared PostgreSQL ledger (keys `store.postgres_*`, `store.lease_seconds`); nil: the SQLite file.
+    public var postgres: PostgresSettings?
     /// Limits (keys `limits.*`): daily 10,000 USDT, hourly 1,000 USDT.
     public var limits = LimitPolicy(dailyUnits: USDT.units(10_000), hourlyUnits: USDT.units(1_000))
     /// Per-payout maxima (keys `limits.v0_max_units`, `limits.kyc_max_units`, `limits.direct_max_units`).

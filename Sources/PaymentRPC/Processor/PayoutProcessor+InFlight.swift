@@ -70,6 +70,8 @@ extension PayoutProcessor {
             try await retire(item, failed: failed, retryAt: retryAt, reason: reason, now: now)
             nextLookup.forget(payout.id)
         case .rebroadcastSameBytes:
+            // Only the payout's current owner sends (rule 5); the next round looks again.
+            guard try await ledger.renewLeases(payoutIDs: [payout.id]).contains(payout.id) else { return }
             let signed = try SignedTronTransaction(transactionBytes: item.transaction.transactionBytes)
             let answer = await broadcastAnswer(signed)
             // Rule 7: SIGNED means "maybe accepted" (sent before a crash, or unanswered); BROADCAST means accepted.

@@ -11,6 +11,8 @@ extension PayoutProcessor {
     /// against the round's head (expiration) and solid block (TaPoS reference).
     func signDue(head: BlockSummary, solid: BlockSummary) async throws {
         let now = clock.now()
+        // The round's breaker refresh may have opened it: sign nothing, and claim nothing either.
+        guard breaker.current().state != .open else { return }
         let due = try await ledger.duePayouts(at: now, limit: settings.batchSize)
         guard !due.isEmpty else {
             outflow.update(nil, logger: logger)
@@ -47,13 +49,23 @@ extension PayoutProcessor {
                 expiration: expiration, feeLimit: settings.feeLimitSun)
             let signed = try TronTransaction.sign(rawBytes: try TronTransaction.serialize(raw), with: key)
             do {
-                // Signed at `now`: the same instant the outflow window was checked against (rule 8).
+                // Signed at `now`: the same instant the outflow window was checked against (rule 8), checked again
+                // inside the transaction that stores it, against every processor's signatures.
                 try await ledger.recordSigned(
                     payoutID: payout.id,
                     transaction: StoredTransaction(
                         txid: signed.txidHex, transactionBytes: signed.transactionBytes,
                         expirationMilliseconds: raw.expiration),
-                    at: now)
+                    outflowLimits: settings.outflowLimits, at: now)
+            } catch let refusal as OutflowRefusal {
+                // Another processor signed into the window since `signedSoFar` was read: wait like above.
+                let count = try await ledger.countDuePayouts(at: now)
+                waiting = OutflowWaiting.State(
+                    count: count, limit: refusal.limit, until: refusal.until, reason: refusal.reason)
+                break
+            } catch let error as LeaseLost {
+                logger.notice("payout not signed", metadata: ["payout_id": "\(payout.id)", "reason": "\(error)"])
+                continue
             } catch let error as PaymentError {
                 // Cancelled meanwhile, or already signed: nothing left this process.
                 logger.info("payout not signed", metadata: ["payout_id": "\(payout.id)", "reason": "\(error.message)"])
@@ -72,8 +84,10 @@ extension PayoutProcessor {
         }
         outflow.update(waiting, logger: logger)
         outflow.record(signed: signedSoFar)
-        // Every transaction above is durable (rule 2); only now do their bytes leave the process.
-        try await forEach(stored) { payout, signed in
+        // Every transaction above is durable (rule 2); only now do their bytes leave the process, and only for the
+        // payouts this processor still holds (rule 5).
+        let held = stored.isEmpty ? [] : try await ledger.renewLeases(payoutIDs: stored.map(\.0.id))
+        try await forEach(stored.filter { held.contains($0.0.id) }) { payout, signed in
             let answer = await broadcastAnswer(signed)
             // Rule 7: these bytes are fresh; this is their first send.
             let action = PayoutStep.decideBroadcast(

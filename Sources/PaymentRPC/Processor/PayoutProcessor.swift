@@ -13,7 +13,8 @@ import TronNode
 // performs their answers.
 //
 // 1. A payout has at most one LIVE transaction. `recordSigned` refuses a second one while one is live (checked
-//    inside the same SQLite transaction that stores it), and a LIVE transaction is retired only by
+//    inside the same transaction that stores it, and a constraint of both schemas: the partial unique index
+//    `payout_transactions_one_live` on payout_id WHERE outcome = 'LIVE'), and a LIVE transaction is retired only by
 //    `retireTransaction`, which the processor calls only when `PayoutStep.decide` answers `.retire`: the
 //    transaction provably can never be included. Solid blocks are irreversible and every later block has a later
 //    timestamp; java-tron refuses to pack a transaction whose expiration is not after its block's parent time, so
@@ -30,7 +31,8 @@ import TronNode
 //       disagreement waits. Without cross-check nodes, one node that lies consistently within the tolerance is
 //       trusted: production should configure them.
 // 2. A transaction is durable (payout SIGNED, bytes and txID stored) before its bytes leave the process:
-//    `recordSigned` commits with synchronous=FULL before `broadcast` is called. A crash before that commit leaves
+//    `recordSigned` commits (SQLite synchronous=FULL; PostgreSQL synchronous_commit, the server's default) before
+//    `broadcast` is called. A crash before that commit leaves
 //    nothing broadcast and the payout PENDING, so signing afresh after restart is safe.
 // 3. After any crash, the processor's first act is `resolveInFlight`: every SIGNED or BROADCAST payout is looked up
 //    by its txID before anything new is signed. Found in a block → followed to solid. Not found and not provably
@@ -38,8 +40,24 @@ import TronNode
 //    a second payment). Provably dead → retired, and only then may a new transaction be built (rule 1).
 // 4. Every transaction of a payout pays the same recipient the same amount, and by 1 at most one of them can ever
 //    be includable at any moment; the ones before it are provably never includable. So at most one lands.
-// 5. One processor per ledger (SQLite is one process). A shared PostgreSQL ledger would claim payouts with
-//    FOR UPDATE SKIP LOCKED; that store is not built yet.
+// 5. Several processors on one ledger (PostgreSQL; SQLite is one process and one processor). Each instance
+//    registers at start and gets an epoch from a sequence: its fencing token. It works only on payouts it holds a
+//    lease on: `duePayouts` and `inFlightPayouts` claim rows with FOR UPDATE SKIP LOCKED (a row another instance
+//    is writing is skipped, never waited for) whose lease is free, expired or its own, and stamp them with the
+//    epoch and an expiry of `store.lease_seconds` by the database's clock (one clock for every instance). Every
+//    processing write (`recordSigned`, `recordBroadcast`, `recordIncluded`, `retireTransaction`, `recordFinal`,
+//    `recordDeferral`) updates the payout row only WHERE lease_epoch is its epoch and the lease has not run out,
+//    under the row lock, and otherwise throws `LeaseLost` with nothing written. So an instance that was paused or
+//    partitioned past its lease cannot record, retire or finish anything once another has claimed the payout.
+//    Fresh bytes are sent only for payouts whose lease `renewLeases` just renewed; a send that a pause delays past
+//    that point is the same stored bytes the new owner rebroadcasts (rule 3), or bytes the new owner proved dead
+//    before retiring them (rule 1): neither can add a payment. Rules 1–4 need no more than that, because each is
+//    decided inside one database transaction holding the payout's row lock; rule 1 is also a constraint.
+//    The create side is shared too: an idempotency key is the primary key (scope, key) of idempotency_keys and a
+//    KYC approval's digest is UNIQUE in kyc_approvals, so two instances creating with one key or one approval
+//    cannot both commit (the loser retries and replays or is refused); acceptance limits are checked while holding
+//    the row locks of the limit_usage rows of the day and hour (`SELECT … FOR UPDATE`), so concurrent instances
+//    see each other's usage. The breaker's state is one row changed compare-and-set (`BreakerController`).
 // 6. A payout is final only from a receipt in a solid block, read at the primary's solidity endpoint (a
 //    cross-check node's receipt only blocks a retire: one node alone never finishes a payout): CONFIRMED needs `receipt.result == "SUCCESS"`; a failed receipt is FAILED with its
 //    reason; a receipt without a result (an anomaly for a TRC-20 transfer) is neither: it waits, is logged as an
@@ -49,9 +67,10 @@ import TronNode
 //    stay live whatever a later broadcast answers (SIGERROR, CONTRACT_VALIDATE_ERROR, any refusal), because the
 //    first broadcast may still land: such a payout is FAILED only by 6 or by 1 after `max_attempts` transactions.
 // 8. Outflow: the processor never signs more than `limits.hourly_units` in one UTC hour or `limits.daily_units`
-//    in one UTC day, by signing time (`PayoutStep.decideSigning` against the ledger's `signedOutflow`; one
-//    processor per ledger, 5, so the sums cannot move between the check and the signature). Due payouts that do
-//    not fit wait, in order, for the next window.
+//    in one UTC day, by signing time (`PayoutStep.decideSigning` against the ledger's `signedOutflow`). The
+//    check is made again inside `recordSigned`'s transaction, under a lock every signer of the ledger takes
+//    (PostgreSQL: a transaction-scoped advisory lock; SQLite: its one writer), so several processors cannot
+//    together pass a limit. Due payouts that do not fit wait for the next window.
 // The tests attack this with kill -9 at random moments (tests/e2e/test_processor_crash.py), with lying and
 // lagging nodes (Tests/PaymentRPCTests/PayoutProcessorTests.swift) and the step's tables
 // (Tests/PaymentCoreTests/PayoutStepTests.swift).
@@ -78,6 +97,8 @@ public struct PayoutProcessor: Service {
     let timestamps = TransactionTimestamps()
     /// What waits for the outflow window (rule 8), for metrics, logs and GetStats.
     public let outflow: OutflowWaiting
+    /// Ends a pause between rounds early when a payout becomes due (nil: poll only).
+    let wakeup: ProcessorWakeup?
 
     /// A processor that pays from `key`'s address. `node` is the primary node: its solidity endpoints alone
     /// decide absence and finality (rules 1a and 6); every `crossChecks` node must also agree before a retire (1c).
@@ -88,9 +109,10 @@ public struct PayoutProcessor: Service {
         crossChecks: [CrossCheckNode] = [], key: TronPrivateKey, settings: ProcessorSettings,
         breaker: BreakerController, chainHead: ChainHead, clock: any WallClock = SystemWallClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        outflow: OutflowWaiting = OutflowWaiting(), logger: Logger
+        outflow: OutflowWaiting = OutflowWaiting(), wakeup: ProcessorWakeup? = nil, logger: Logger
     ) {
         self.outflow = outflow
+        self.wakeup = wakeup
         self.ledger = ledger
         self.node = node
         self.nodeName = nodeName
@@ -132,7 +154,11 @@ public struct PayoutProcessor: Service {
                 }
                 while true {
                     try await round()
-                    try await Task.sleep(for: settings.pollInterval)
+                    if let wakeup {
+                        try await wakeup.wait(upTo: settings.pollInterval)
+                    } else {
+                        try await Task.sleep(for: settings.pollInterval)
+                    }
                 }
             }
         } catch is CancellationError {
@@ -140,8 +166,9 @@ public struct PayoutProcessor: Service {
         }
     }
 
-    /// One round: follow what is in flight, then sign what is due.
+    /// One round: take the shared breaker state, follow what is in flight, then sign what is due.
     public func round() async throws {
+        await breaker.refresh()
         do {
             let (head, solid) = try await resolveInFlight()
             try await signDue(head: head, solid: solid)
