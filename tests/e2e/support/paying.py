@@ -25,7 +25,13 @@ def paying_stack(directory: pathlib.Path, usdt_units=10_000_000_000, trx_sun=100
                  extra_env=None, devnet_args=()):
     devnet = Devnet(directory, fund=[(hot_address(), trx_sun, usdt_units)], block_interval_ms=block_interval_ms,
                     extra_args=devnet_args).start()
-    env = {
+    server = PaymentRPCProcess(directory, extra_env={**paying_env(devnet, directory), **(extra_env or {})}).start()
+    return devnet, server
+
+
+def paying_env(devnet, directory: pathlib.Path) -> dict:
+    """payment-rpc's variables for paying on `devnet` with the hot wallet (key file written into `directory`)."""
+    return {
         "PAYMENT_RPC_PROCESSOR_ENABLED": "true",
         "PAYMENT_RPC_PROCESSOR_POLL_INTERVAL_MS": "200",
         "PAYMENT_RPC_TRON_NODE_URL": devnet.url,
@@ -35,6 +41,3 @@ def paying_stack(directory: pathlib.Path, usdt_units=10_000_000_000, trx_sun=100
         "PAYMENT_RPC_LIMITS_HOURLY_UNITS": "800000000000",
         "PAYMENT_RPC_LIMITS_V0_MAX_UNITS": "1000000000",
     }
-    env.update(extra_env or {})
-    server = PaymentRPCProcess(directory, extra_env=env).start()
-    return devnet, server

@@ -36,6 +36,8 @@ class PaymentRPCProcess:
             "PAYMENT_RPC_STORE_SQLITE_PATH": str(self.state_dir / "payments.sqlite"),
             **self.extra_env,
         }
+        # A None in extra_env leaves that variable out (PAYMENT_RPC_STORE_SQLITE_PATH on a PostgreSQL ledger).
+        env = {name: value for name, value in env.items() if value is not None}
         self.process = spawn([PAYMENT_RPC], self.log_path, env)
         deadline = time.time() + 30
         while time.time() < deadline:
