@@ -101,7 +101,10 @@ extension PostgresLedger {
         try await fenced(payoutID) { connection, payout in
             try Self.requireMove(payout, to: .signed)
             if let outflowLimits {
-                try await connection.query("SELECT pg_advisory_xact_lock(\(Self.outflowLockKey))", logger: logger)
+                // Read to its end: a lock wait that gives up (55P03) fails here, not as the next statement's 25P02.
+                for try await _ in try await connection.query(
+                    "SELECT pg_advisory_xact_lock(\(Self.outflowLockKey))::text", logger: logger
+                ).decode(String.self) {}
                 let signed = try await Self.signedOutflow(
                     hourStart: UTCWindow.hourStart(now), dayStart: UTCWindow.dayStart(now), on: connection,
                     logger: logger)

@@ -141,7 +141,8 @@ public final class PostgresLedger: ProcessingLedger {
         }
 
         /// A unique violation (23505), serialization failure (40001) or deadlock (40P01): running the whole
-        /// transaction again gives the answer that a serial order would.
+        /// transaction again gives the answer that a serial order would. A lock wait past `lock_timeout` (55P03) is
+        /// not retried here: the lock's holder is stuck, and the caller hears it after one lease.
         var isRetryable: Bool { ["23505", "40001", "40P01"].contains(sqlState ?? "") }
 
         /// The problem in words, for logs and operators.

@@ -135,6 +135,11 @@ public struct PostgresSettings: Sendable {
         configuration.options.minimumConnections = 1
         configuration.options.connectTimeout = .seconds(5)
         if tls == .require { configuration.options.tlsServerName = host }
+        // A lock wait (the limit windows' rows, the signers' advisory lock, a payout's row) gives up after one
+        // lease instead of hanging on a stopped or cut-off instance that holds the lock: its kernel still answers
+        // keepalives, so the server would wait for it forever. The waiter's call fails (55P03) and is tried again
+        // by its caller (a client's retry, the processor's next round).
+        configuration.options.additionalStartupParameters = [("lock_timeout", "\(leaseSeconds * 1_000)")]
         return configuration
     }
 }

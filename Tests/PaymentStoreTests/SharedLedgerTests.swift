@@ -172,6 +172,56 @@ struct SharedLedgerTests {
         }
     }
 
+    @Test("an instance stopped inside a transaction holding the windows and the signers' lock: the others' waits end")
+    func stoppedLockHolder() async throws {
+        try await Self.withTwoInstances(leaseSeconds: 2) { subject, a, b in
+            let payout = try await b.createPayout(Make.new(Make.payout(key: "w0")), limits: Make.roomy).value
+            let locked = AsyncStream<Void>.makeStream()
+            // a's process "stops" holding the limit windows' rows and the signers' advisory lock.
+            let holder = Task {
+                try await a.client.withTransaction(logger: Logger(label: "a")) { connection in
+                    for try await _ in try await connection.query(
+                        "SELECT units FROM limit_usage FOR UPDATE", logger: Logger(label: "a")
+                    ).decode(Int64.self) {}
+                    for try await _ in try await connection.query(
+                        "SELECT pg_advisory_xact_lock(\(PostgresLedger.outflowLockKey))::text",
+                        logger: Logger(label: "a")
+                    ).decode(String.self) {}
+                    locked.continuation.yield()
+                    try await Task.sleep(for: .seconds(6))
+                }
+            }
+            for await _ in locked.stream { break }
+            for attempt in ["create", "sign"] {
+                let started = ContinuousClock.now
+                do {
+                    if attempt == "create" {
+                        _ = try await b.createPayout(Make.new(Make.payout(key: "w1")), limits: Make.roomy)
+                    } else {
+                        _ = try await b.duePayouts(at: Make.now, limit: 10) as [Payout]  // the lease ran out meanwhile
+                        try await b.recordSigned(
+                            payoutID: payout.id, transaction: Self.transaction("w0"), outflowLimits: Make.roomy,
+                            at: Make.now)
+                    }
+                    Issue.record("\(attempt) went through a lock another transaction holds")
+                } catch let error as PostgresLedger.StorageError {
+                    #expect(error.sqlState == "55P03", "\(attempt): \(error)")
+                }
+                let waited = ContinuousClock.now - started
+                #expect(waited >= .milliseconds(1_500) && waited < .seconds(4), "\(attempt) waited \(waited)")
+            }
+            try await holder.value
+            // The holder went on and committed: the waits that gave up changed nothing, and now go through.
+            #expect(try await subject.count("payouts") == 1)
+            #expect(try await subject.count("payout_transactions") == 0)
+            _ = try await b.duePayouts(at: Make.now, limit: 10) as [Payout]
+            try await b.recordSigned(
+                payoutID: payout.id, transaction: Self.transaction("w0"), outflowLimits: Make.roomy, at: Make.now)
+            _ = try await b.createPayout(Make.new(Make.payout(key: "w1")), limits: Make.roomy)
+            #expect(try await subject.count("payouts") == 2)
+        }
+    }
+
     @Test("the same key created on two instances at once gives one payout; the other answer is its replay")
     func concurrentSameKey() async throws {
         try await Self.withTwoInstances { subject, a, b in
