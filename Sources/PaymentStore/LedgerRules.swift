@@ -30,4 +30,17 @@ package enum LedgerRules {
         payout.failureReason = reason.isEmpty ? "cancelled" : "cancelled: \(reason)"
         return (payout, true)
     }
+
+    /// Refuses a batch that carries one KYC approval on two items (an approval pays one payout): FAILED_PRECONDITION
+    /// at `items[i].kyc` of the later item, naming the earlier item's payout. Checked before the stored approvals.
+    package static func requireDistinctApprovals(_ new: NewBatch) throws(PaymentError) {
+        var firstUse: [String: String] = [:]
+        for (index, approval) in new.kycApprovals.enumerated() {
+            guard let approval, index < new.payouts.count else { continue }
+            if let earlier = firstUse[approval.digest] {
+                throw KYCApprovalRecord.alreadyUsed(by: earlier).nested(under: "items[\(index)]")
+            }
+            firstUse[approval.digest] = new.payouts[index].id
+        }
+    }
 }

@@ -40,6 +40,7 @@ extension SQLiteLedger {
             }
             return .replayed(stored)
         }
+        try LedgerRules.requireDistinctApprovals(new)
         for (index, approval) in new.kycApprovals.enumerated() {
             guard let approval else { continue }
             do {

@@ -333,16 +333,12 @@ private struct CreateGroup {
             }
             return batchID
         }
-        var batchDigests: Set<String> = []
+        try LedgerRules.requireDistinctApprovals(new)
         for (index, approval) in new.kycApprovals.enumerated() {
             guard let approval else { continue }
             do {
                 try approval.requireUnexpired(at: batch.createdAt)
                 if let user = known.digests[approval.digest] { throw KYCApprovalRecord.alreadyUsed(by: user) }
-                // Two items of one batch with one approval: the second would break the UNIQUE digest.
-                guard batchDigests.insert(approval.digest).inserted else {
-                    throw KYCApprovalRecord.alreadyUsed(by: new.payouts[index].id)
-                }
             } catch let error as PaymentError {
                 throw error.nested(under: "items[\(index)]")
             }

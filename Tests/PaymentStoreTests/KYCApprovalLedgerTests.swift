@@ -111,6 +111,31 @@ struct KYCApprovalLedgerTests {
     }
 
     @Test(
+        "one approval on two items of a batch is refused at the later item, naming the earlier; nothing is stored",
+        arguments: LedgerStore.allCases)
+    func twiceInOneBatch(_ store: LedgerStore) async throws {
+        try await store.withLedger { subject in
+            var batch = Make.batch(key: "D", amounts: [1, 2, 3])
+            batch.kycApprovals = [Self.approval("twice"), nil, Self.approval("twice")]
+            do {
+                _ = try await subject.ledger.createBatch(batch, limits: Make.roomy)
+                Issue.record("a batch paid one approval twice")
+            } catch let error as PaymentError {
+                #expect(error.code == .failedPrecondition)
+                #expect(
+                    error.message.hasPrefix(
+                        "items[2].kyc: this KYC approval was already used by payout \(batch.payouts[0].id)"),
+                    "\(error.message)")
+            }
+            #expect(try await subject.count("payouts") == 0)
+            #expect(try await subject.count("kyc_approvals") == 0)
+            batch.kycApprovals = [Self.approval("twice"), nil, Self.approval("other")]
+            let stored = try await subject.ledger.createBatch(batch, limits: Make.roomy)
+            #expect(!stored.isReplay && stored.value.payouts.count == 3, "distinct approvals are accepted")
+        }
+    }
+
+    @Test(
         "concurrent creates with one approval in one group commit: exactly one is stored",
         arguments: LedgerStore.allCases)
     func groupCommit(_ store: LedgerStore) async throws {
