@@ -356,6 +356,7 @@ let package = Package(
             dependencies: [
                 "PaymentRPC",
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
     ],

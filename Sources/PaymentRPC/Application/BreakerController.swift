@@ -70,26 +70,37 @@ public final class BreakerController: Sendable {
         return local.withLock { $0.breaker.admitAttempt(at: now) }
     }
 
-    /// Opens the breaker for a fault that must stop payouts at once.
+    /// Opens the breaker for a fault that must stop payouts at once. When the ledger cannot store it, it is open
+    /// on this instance (logged) until a save succeeds.
     public func tripAutomatically(reason: String) async {
-        await change { $0.tripAutomatically(reason: reason, at: $1) }
+        do {
+            try await change { $0.tripAutomatically(reason: reason, at: $1) }
+        } catch {
+            logger.error("could not persist circuit breaker state", metadata: ["error": "\(error)"])
+        }
     }
 
-    /// Records a finished payout attempt (the processor's outcomes feed the failure rate).
+    /// Records a finished payout attempt (the processor's outcomes feed the failure rate); a state change the ledger
+    /// cannot store is logged (see `change`).
     public func record(success: Bool) async {
-        await change { $0.record(success: success, at: $1) }
+        do {
+            try await change { $0.record(success: success, at: $1) }
+        } catch {
+            logger.error("could not persist circuit breaker state", metadata: ["error": "\(error)"])
+        }
     }
 
-    /// Opens the breaker by hand.
-    public func trip(reason: String) async -> CircuitBreaker {
+    /// Opens the breaker by hand. Throws when the ledger cannot store it: it is then open on this instance only,
+    /// and the operator must hear that the other instances may still pay.
+    public func trip(reason: String) async throws -> CircuitBreaker {
         logger.warning("circuit breaker tripped by operator", metadata: ["reason": "\(reason)"])
-        return await change { $0.trip(reason: reason, at: $1) }
+        return try await change { $0.trip(reason: reason, at: $1) }
     }
 
-    /// Closes the breaker.
-    public func reset(reason: String) async -> CircuitBreaker {
+    /// Closes the breaker. Throws when the ledger cannot store it, with this instance's breaker left as it was.
+    public func reset(reason: String) async throws -> CircuitBreaker {
         logger.notice("circuit breaker reset by operator", metadata: ["reason": "\(reason)"])
-        return await change { breaker, _ in breaker.reset() }
+        return try await change { breaker, _ in breaker.reset() }
     }
 
     /// Adopts the stored state when another instance changed it since this one last saw it. Errors are logged:
@@ -118,17 +129,35 @@ public final class BreakerController: Sendable {
         }
     }
 
+    /// Applies `transition` and saves the result compare-and-set.
+    ///
+    /// - When another instance changed the stored breaker first, its state is taken. A trip is then applied again on
+    ///   top of it, as the opening it was (by hand or automatic, with its reason), not by running `transition`
+    ///   again: the adopted state has another outcome window, on which a failure-rate trip would not repeat. Any
+    ///   other change is dropped, because it was decided without seeing the newer state.
+    /// - When the ledger cannot store the change, it throws. A move to open stays in force here (the safe side);
+    ///   any other move is undone, so this instance does not pay while the others stay stopped.
     @discardableResult
-    private func change(_ transition: (inout CircuitBreaker, Date) -> Void) async -> CircuitBreaker {
+    private func change(_ transition: (inout CircuitBreaker, Date) -> Void) async throws -> CircuitBreaker {
         var attempt = 0
+        var reopening: CircuitBreaker.Opening?
         while true {
             attempt += 1
             let now = clock.now()
-            let (before, after, version) = local.withLock { local in
-                let before = local.breaker.state
-                transition(&local.breaker, now)
-                return (before, local.breaker, local.version)
+            let (previous, after, version) = local.withLock { local in
+                let previous = local.breaker
+                if let reopening {
+                    if reopening.manual {
+                        local.breaker.trip(reason: reopening.reason, at: now)
+                    } else {
+                        local.breaker.tripAutomatically(reason: reopening.reason, at: now)
+                    }
+                } else {
+                    transition(&local.breaker, now)
+                }
+                return (previous, local.breaker, local.version)
             }
+            let before = previous.state
             guard before != after.state || after.lastOpening?.at == now else { return after }
             do {
                 let snapshot = BreakerSnapshot(state: after.state, opening: after.lastOpening, version: version)
@@ -136,15 +165,17 @@ public final class BreakerController: Sendable {
                     local.withLock { local in local.version = max(local.version, saved) }
                     return after
                 }
-                // Another instance changed the stored breaker first: take its state. A trip is applied again on
-                // top of it (the loop); any other change is dropped, because it was decided without seeing the newer
-                // state.
                 guard let stored = try await ledger.loadBreaker() else { return after }
                 adopt(stored)
                 guard after.state == .open, before != .open, attempt < 5 else { return current() }
+                reopening = after.lastOpening
             } catch {
-                logger.error("could not persist circuit breaker state", metadata: ["error": "\(error)"])
-                return after
+                if after.state != .open {
+                    local.withLock { local in
+                        if local.version == version { local.breaker = previous }
+                    }
+                }
+                throw error
             }
         }
     }

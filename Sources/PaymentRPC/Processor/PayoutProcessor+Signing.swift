@@ -124,9 +124,11 @@ extension PayoutProcessor {
                 try await ledger.recordBroadcast(payoutID: payout.id, txid: txid, at: now)
             }
         case .fail(let reason, let effect):
+            // The breaker first: what the node answered stands even when the write below fails (a lease lost
+            // during a slow broadcast, the database away), and a SIGERROR must stop signing either way.
+            try await apply(effect, metadata: metadata)
             try await ledger.recordFinal(
                 payoutID: payout.id, txid: txid, outcome: FinalOutcome(confirmed: false, reason: reason), at: now)
-            try await apply(effect, metadata: metadata)
             logger.error(
                 "payout failed: its first broadcast was refused",
                 metadata: metadata.merging(["reason": "\(reason)"]) { $1 })
@@ -140,8 +142,8 @@ extension PayoutProcessor {
                     "broadcast refused; the transaction stays live and is looked up again",
                     metadata: metadata.merging(["note": "\(note)"]) { $1 })
             }
-            try await ledger.recordDeferral(payoutID: payout.id, error: note, retryAt: retryAt, at: now)
             try await apply(effect, metadata: metadata)
+            try await ledger.recordDeferral(payoutID: payout.id, error: note, retryAt: retryAt, at: now)
         }
     }
 

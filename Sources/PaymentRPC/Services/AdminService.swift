@@ -33,7 +33,7 @@ public struct AdminService: Lucid_Payment_V1_AdminService.ServiceProtocol {
         guard (1...256).contains(length) else {
             throw RPCError(PaymentError.invalid("reason", "is required: 1-256 characters saying why payouts stop"))
         }
-        return ServerResponse(message: status(of: await breaker.trip(reason: reason)))
+        return ServerResponse(message: status(of: try await savedBreaker { try await breaker.trip(reason: reason) }))
     }
 
     /// ResetBreaker: closes the breaker however it opened (by hand, by the failure rate or by a fault); `reason` is
@@ -46,7 +46,20 @@ public struct AdminService: Lucid_Payment_V1_AdminService.ServiceProtocol {
         guard reason.unicodeScalars.count <= 256 else {
             throw RPCError(PaymentError.invalid("reason", "must be at most 256 characters"))
         }
-        return ServerResponse(message: status(of: await breaker.reset(reason: reason)))
+        return ServerResponse(message: status(of: try await savedBreaker { try await breaker.reset(reason: reason) }))
+    }
+
+    /// Runs a trip or a reset; a ledger that could not store it is UNAVAILABLE (the other instances did not see it).
+    private func savedBreaker(_ body: () async throws -> CircuitBreaker) async throws -> CircuitBreaker {
+        do {
+            return try await body()
+        } catch {
+            throw RPCError(
+                code: .unavailable,
+                message:
+                    "the breaker change could not be stored in the ledger, so other instances do not see it; retry",
+                cause: error)
+        }
     }
 
     private func status(of breaker: CircuitBreaker) -> Lucid_Payment_V1_BreakerStatus {
