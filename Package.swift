@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "beta-sidecar", targets: ["beta-sidecar"]),
         .executable(name: "tron-bench", targets: ["TronBench"]),
         .executable(name: "hop-bench", targets: ["HopBench"]),
+        .executable(name: "ledger-bench", targets: ["LedgerBench"]),
         .executable(name: "protoc-gen-lucid-rest", targets: ["protoc-gen-lucid-rest"]),
         .executable(name: "payment-gateway", targets: ["payment-gateway"]),
         .library(name: "PaymentCore", targets: ["PaymentCore"]),
@@ -289,6 +290,15 @@ let package = Package(
         ),
 
         .executableTarget(name: "TronBench", dependencies: ["TronKit"], path: "Benchmarks/TronBench"),
+        .executableTarget(
+            name: "LedgerBench",
+            dependencies: [
+                "PaymentCore", "PaymentStore", "PaymentStorePostgres",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/LedgerBench"
+        ),
         .executableTarget(
             name: "HopBench",
             dependencies: [

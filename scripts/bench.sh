@@ -9,10 +9,12 @@
 #     and, at 1/16/64 callers (S seconds each, default 5): CreatePayout against 1 payment-rpc instance on it,
 #     against 3 instances on one database (the callers spread over them: one payment-bench per instance), and
 #     against 1 instance on SQLite beside it; then pgbench on the same cluster with a script of one single-row
-#     INSERT and COMMIT (-n, -c 1/16/64, -T PGBENCH_SECONDS, default 10). Prints every figure and, per
-#     concurrency, CreatePayout/s divided by pgbench's transactions/s.
+#     INSERT and COMMIT (-n, -c 1/16/64, -T PGBENCH_SECONDS, default 10); and the ledger alone, in process
+#     (ledger-bench: createPayout with the server's group commit, no gRPC) on SQLite and on PostgreSQL. Prints every
+#     figure and, per concurrency, CreatePayout/s (and the ledger's creates/s) divided by pgbench's transactions/s.
 #
-# LUCID_BIN_DIR=DIR uses the binaries in DIR (payment-rpc, payment-bench) instead of building the release ones.
+# LUCID_BIN_DIR=DIR uses the binaries in DIR (payment-rpc, payment-bench, ledger-bench) instead of building the
+# release ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STORE=sqlite
@@ -39,6 +41,7 @@ if [ -n "${LUCID_BIN_DIR:-}" ]; then
 else
   swift build -c release --product payment-rpc
   swift build -c release --product payment-bench
+  if [ "$STORE" = postgres ]; then swift build -c release --product ledger-bench; fi
   BIN="$(swift build -c release --show-bin-path)"
 fi
 STATE=$(mktemp -d)
@@ -173,12 +176,34 @@ for level in "${LEVELS[@]}"; do
 done
 
 echo
-echo "Summary (payouts/s; pgbench: single-row INSERT transactions/s; ratio = CreatePayout/s ÷ pgbench tps):"
-printf '  %-8s %10s %13s %13s %10s %12s %12s\n' callers sqlite postgres×1 postgres×3 pgbench "ratio×1" "ratio×3"
+echo "The ledger alone, in process (ledger-bench: createPayout with the group commit, no gRPC, $SECONDS_PER_RUN s each):"
+# ledger_levels KEY FILE : prints the lines of a ledger-bench output and records their creates/s.
+ledger_levels() {
+  local key=$1 out=$2 line level
+  while read -r line; do
+    echo "    $line"
+    level=$(sed -E 's/.*, ([0-9]+) callers:.*/\1/' <<<"$line")
+    RESULT[$key,$level]=$(sed -E 's/.* ([0-9]+)\/s,.*/\1/' <<<"$line")
+  done < <(grep ' callers: ' "$out")
+}
+"$BIN/ledger-bench" --sqlite-path "$STATE/ledger-alone.sqlite" --seconds "$SECONDS_PER_RUN" \
+  >"$STATE/ledger-sqlite.out" 2>&1 || { cat "$STATE/ledger-sqlite.out" >&2; exit 1; }
+ledger_levels ledger-sqlite "$STATE/ledger-sqlite.out"
+pg_cluster_psql "$PG_PORT" postgres "CREATE DATABASE alone" >/dev/null
+"$BIN/ledger-bench" --postgres-url "$(pg_cluster_url "$PG_PORT" alone)" --seconds "$SECONDS_PER_RUN" \
+  >"$STATE/ledger-postgres.out" 2>&1 || { cat "$STATE/ledger-postgres.out" >&2; exit 1; }
+ledger_levels ledger-postgres "$STATE/ledger-postgres.out"
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf (b>0 ? "%.2f" : "-"), a/(b>0?b:1)}'; }
+echo
+echo "Summary (payouts/s through payment-rpc; ledger: creates/s in process; pgbench: single-row INSERT"
+echo "transactions/s; ratio = payouts/s ÷ pgbench tps):"
+printf '  %-7s %8s %11s %11s %9s %9s %9s %8s %8s %10s\n' callers sqlite postgres×1 postgres×3 "ledger sq" "ledger pg" \
+  pgbench "ratio×1" "ratio×3" "ratio led"
 for level in "${LEVELS[@]}"; do
   pgb=${RESULT[pgbench,$level]}
-  printf '  %-8s %10d %13d %13d %10d %12s %12s\n' "$level" "${RESULT[sqlite,$level]}" "${RESULT[postgres-1,$level]}" \
-    "${RESULT[postgres-3,$level]}" "$pgb" \
-    "$(awk -v a="${RESULT[postgres-1,$level]}" -v b="$pgb" 'BEGIN{printf (b>0 ? "%.2f" : "-"), a/(b>0?b:1)}')" \
-    "$(awk -v a="${RESULT[postgres-3,$level]}" -v b="$pgb" 'BEGIN{printf (b>0 ? "%.2f" : "-"), a/(b>0?b:1)}')"
+  printf '  %-7s %8d %11d %11d %9d %9d %9d %8s %8s %10s\n' "$level" "${RESULT[sqlite,$level]}" \
+    "${RESULT[postgres-1,$level]}" "${RESULT[postgres-3,$level]}" "${RESULT[ledger-sqlite,$level]:-0}" \
+    "${RESULT[ledger-postgres,$level]:-0}" "$pgb" "$(ratio "${RESULT[postgres-1,$level]}" "$pgb")" \
+    "$(ratio "${RESULT[postgres-3,$level]}" "$pgb")" "$(ratio "${RESULT[ledger-postgres,$level]:-0}" "$pgb")"
 done
