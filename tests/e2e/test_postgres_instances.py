@@ -146,6 +146,17 @@ def create_with_retries(instances, first, req, tally, deadline):
     raise AssertionError(f"{req.idempotency_key} not created before the deadline")
 
 
+
+def run_together(target, count, timeout):
+    """Runs target(0) … target(count - 1) on threads started together; waits for them; returns the seconds taken."""
+    threads = [threading.Thread(target=target, args=(n,)) for n in range(count)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout)
+    return time.monotonic() - began
+
 def test_three_instances_pay_1000_payouts_exactly_once_through_kills_and_a_pause(tmp_path, database):
     devnet = funded_devnet(tmp_path)
     instances = []
@@ -297,13 +308,7 @@ def test_same_idempotency_key_on_two_instances_at_once_gives_one_payout(tmp_path
                 except grpc.RpcError as error:
                     answers[index][k] = error
 
-        threads = [threading.Thread(target=side, args=(i,)) for i in range(2)]
-        began = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(300)
-        took = time.monotonic() - began
+        took = run_together(side, 2, timeout=300)
         problems, first_wins = [], collections.Counter()
         for k in range(RACE_KEYS):
             a, b = answers[0].get(k), answers[1].get(k)
@@ -365,13 +370,7 @@ def test_hourly_limit_holds_across_instances_under_concurrency(tmp_path, databas
             except grpc.RpcError as error:
                 outcomes[n] = error
 
-        threads = [threading.Thread(target=caller, args=(n,)) for n in range(LIMIT_CALLERS)]
-        began = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(120)
-        took = time.monotonic() - began
+        took = run_together(caller, LIMIT_CALLERS, timeout=120)
         kinds = ["accepted" if isinstance(o, pb.CreatePayoutResponse) else
                  "exhausted" if isinstance(o, grpc.RpcError) and o.code() == grpc.StatusCode.RESOURCE_EXHAUSTED else
                  "other" for o in outcomes]
