@@ -42,16 +42,17 @@ public struct PaymentServer: Sendable {
     }
 
     /// The gRPC services of a server over `ledger`.
+    /// Health/Check answers from `storeHealth` (what its probe last saw) and the breaker, without a query per call.
     public static func services(
-        config: PaymentRPCConfig, ledger: any PayoutLedger, clock: any WallClock, chainHead: ChainHead = ChainHead(),
-        outflow: OutflowWaiting = OutflowWaiting(), logger: Logger
+        config: PaymentRPCConfig, ledger: any PayoutLedger, storeHealth: StoreHealth, clock: any WallClock,
+        chainHead: ChainHead = ChainHead(), outflow: OutflowWaiting = OutflowWaiting(), logger: Logger
     ) async throws -> (services: [any RegistrableRPCService], breaker: BreakerController) {
         let breaker = try await BreakerController(policy: config.breaker, ledger: ledger, clock: clock, logger: logger)
         let desk = PayoutDesk(
             ledger: ledger, policy: config.payoutPolicy, limits: config.limits, breaker: breaker, clock: clock)
         let health = HealthService(
             services: ["lucid.payment.v1.PaymentService", "lucid.payment.v1.AdminService"],
-            readiness: { await AdminHTTP.Checks.run(ledger: ledger, breaker: breaker).store })
+            readiness: { storeHealth.current.ok })
         let services: [any RegistrableRPCService] = [
             PaymentService(
                 desk: desk, chainHead: chainHead, metrics: PaymentMetrics(), outflow: outflow, logger: logger),
@@ -100,16 +101,23 @@ public struct PaymentServer: Sendable {
     func serve(ledger: any ProcessingLedger, storeServices: [any Service], wakeup: ProcessorWakeup?) async throws {
         let chainHead = ChainHead()
         let outflow = OutflowWaiting()
+        // Probed once before anything listens, then every second; an answer older than 5 s counts as down.
+        let storeHealth = StoreHealth(staleAfter: .seconds(5))
+        await storeHealth.probe(ledger)
         let (services, breaker) = try await Self.services(
-            config: config, ledger: ledger, clock: clock, chainHead: chainHead, outflow: outflow, logger: logger)
+            config: config, ledger: ledger, storeHealth: storeHealth, clock: clock, chainHead: chainHead,
+            outflow: outflow, logger: logger)
 
         var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = try grpcListeners(services: services)
         let admin = Application(
-            router: AdminHTTP.router(ledger: ledger, breaker: breaker, registry: registry),
+            router: AdminHTTP.router(storeHealth: storeHealth, breaker: breaker, registry: registry),
             configuration: .init(address: config.adminListen.bindAddress),
             logger: logger)
         runnable.append(.init(service: admin))
         runnable += storeServices.map { .init(service: $0) }
+        runnable.append(
+            .init(service: StoreHealthProbe(health: storeHealth, ledger: ledger, interval: .seconds(1), logger: logger))
+        )
         runnable.append(
             .init(
                 service: MetricsRefresher(

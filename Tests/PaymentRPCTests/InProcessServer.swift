@@ -38,9 +38,11 @@ struct InProcessServer {
         return config
     }
 
-    /// Runs `body` against a fresh server; everything is torn down afterwards.
+    /// Runs `body` against a fresh server; everything is torn down afterwards. `storeHealth` is probed once before
+    /// the server starts (no probe runs after that: a test probes it again when it needs to).
     static func with(
         config: PaymentRPCConfig = config, start: Date = ISO8601DateFormatter().date(from: "2026-11-22T10:15:00Z")!,
+        storeHealth: StoreHealth = StoreHealth(staleAfter: .seconds(3_600)),
         _ body: (InProcessServer) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rpc-\(UUID().uuidString)")
@@ -49,8 +51,9 @@ struct InProcessServer {
         let logger = Logger(label: "test")
         let ledger = try SQLiteLedger(path: directory.appendingPathComponent("l.sqlite").path, logger: logger)
         let clock = TestClock(start)
+        await storeHealth.probe(ledger)
         let (services, _) = try await PaymentServer.services(
-            config: config, ledger: ledger, clock: clock, logger: logger)
+            config: config, ledger: ledger, storeHealth: storeHealth, clock: clock, logger: logger)
         let transport = InProcessTransport()
         let server = GRPCServer(
             transport: transport.server, services: services, interceptors: PaymentServer.interceptors(config: config))

@@ -16,26 +16,23 @@ enum AdminHTTP {
 
         var ready: Bool { store && breaker != .open }
 
-        static func run(ledger: any PayoutLedger, breaker: BreakerController) async -> Checks {
-            do {
-                try await ledger.checkHealth()
-                return Checks(store: true, breaker: breaker.current().state)
-            } catch {
-                return Checks(store: false, storeError: "\(type(of: error))", breaker: breaker.current().state)
-            }
+        /// The checks as they stand: the store as `storeHealth` last probed it, the breaker from memory.
+        static func current(storeHealth: StoreHealth, breaker: BreakerController) -> Checks {
+            let store = storeHealth.current
+            return Checks(store: store.ok, storeError: store.error, breaker: breaker.current().state)
         }
     }
 
     /// `/live`, `/ready` (the store answers and the breaker is not open) and `/metrics` from ServerSupport's
     /// admin router, plus `/health` (each check as JSON).
     static func router(
-        ledger: any PayoutLedger, breaker: BreakerController, registry: PrometheusCollectorRegistry?
+        storeHealth: StoreHealth, breaker: BreakerController, registry: PrometheusCollectorRegistry?
     ) -> Hummingbird.Router<BasicRequestContext> {
         let router = AdminRouter.make(registry: registry) {
-            await Checks.run(ledger: ledger, breaker: breaker).ready
+            Checks.current(storeHealth: storeHealth, breaker: breaker).ready
         }
         router.get("/health") { _, _ in
-            let checks = await Checks.run(ledger: ledger, breaker: breaker)
+            let checks = Checks.current(storeHealth: storeHealth, breaker: breaker)
             let body: [String: Any] = [
                 "status": checks.ready ? "ok" : "unavailable",
                 "checks": [
