@@ -40,6 +40,8 @@ public struct TokenVerifier: Sendable {
     let keys: JWTKeyCollection
     let issuer: String
     let audience: String
+    /// Tokens that verified, so the same token again costs a dictionary lookup (`VerifiedTokenCache`).
+    let verified = VerifiedTokenCache()
 
     /// A verifier for the configured keys; refuses (naming the flags) a configuration `TokenKeyConfiguration`
     /// rejects: no keys, both kinds of keys, or an HS256 secret shorter than 32 bytes.
@@ -66,6 +68,8 @@ public struct TokenVerifier: Sendable {
                 headers: [("WWW-Authenticate", "Bearer")])
         }
         let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        let now = Date()
+        if let principal = verified.principal(for: token, at: now) { return principal }
         let claims: GatewayClaims
         do {
             claims = try await keys.verify(token, as: GatewayClaims.self)
@@ -88,7 +92,10 @@ public struct TokenVerifier: Sendable {
         guard let role = Role(rawValue: claims.role) else {
             throw RESTError(status: 403, code: .permissionDenied, message: "unknown role \"\(claims.role)\"")
         }
-        return Principal(subject: claims.sub.value, role: role)
+        let principal = Principal(subject: claims.sub.value, role: role)
+        verified.insert(
+            token, .init(principal: principal, notBefore: claims.nbf?.value, expires: claims.exp.value), at: now)
+        return principal
     }
 
     /// A development token (HS256) — for the local stack's example and the tests.
