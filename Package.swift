@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "tron-bench", targets: ["TronBench"]),
         .executable(name: "hop-bench", targets: ["HopBench"]),
         .executable(name: "ledger-bench", targets: ["LedgerBench"]),
+        .executable(name: "grpc-noop", targets: ["GRPCNoop"]),
         .executable(name: "protoc-gen-lucid-rest", targets: ["protoc-gen-lucid-rest"]),
         .executable(name: "payment-gateway", targets: ["payment-gateway"]),
         .library(name: "PaymentCore", targets: ["PaymentCore"]),
@@ -309,6 +310,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/HopBench"
+        ),
+        .executableTarget(
+            name: "GRPCNoop",
+            dependencies: [
+                "PaymentAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/GRPCNoop"
         ),
 
         // MARK: Tests
