@@ -14,12 +14,13 @@ The faults (tron-devnet `POST /admin/faults` on view 0):
   CONTRACT_VALIDATE_ERROR) instead of DUP_TRANSACTION_ERROR.
 """
 import collections
+import threading
 import time
 
 import grpc
 import pytest
 
-from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
+from lucid.payment.v1 import admin_pb2, admin_pb2_grpc, payment_pb2 as pb, payment_pb2_grpc
 from support.devnet import Devnet
 from support.paying import hot_address, write_key_file
 from support.payment_rpc import PaymentRPCProcess
@@ -173,6 +174,34 @@ def test_lying_node_pays_nothing_twice(tmp_path, clock_offset_ms, cross_check):
         devnet.stop()
 
 
+class BreakerOperator:
+    """Stands in for the operator a tripped breaker calls: resets the breaker whenever it finds it open, and keeps the
+    reasons it found. The processor signs nothing new while the breaker is open, so a trip in the middle of the
+    payouts leaves the rest waiting for exactly this."""
+
+    def __init__(self, channel):
+        self.admin = admin_pb2_grpc.AdminServiceStub(channel)
+        self.reasons = []
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self.watch, daemon=True)
+
+    def watch(self):
+        while not self.stopping.wait(0.1):
+            status = self.admin.GetBreaker(admin_pb2.GetBreakerRequest(), timeout=5)
+            if status.state == pb.BREAKER_STATE_OPEN:
+                self.reasons.append(status.reason)
+                self.admin.ResetBreaker(admin_pb2.ResetBreakerRequest(reason="test operator: looked, resumed"),
+                                        timeout=5)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join()
+
+
 @pytest.mark.parametrize("code", ["SIGERROR", "CONTRACT_VALIDATE_ERROR"])
 def test_refused_rebroadcast_does_not_fail_a_payout(tmp_path, code):
     """20 payouts through a node that accepts each first broadcast, holds the transaction for 10 blocks (3 s) before
@@ -181,17 +210,26 @@ def test_refused_rebroadcast_does_not_fail_a_payout(tmp_path, code):
     not find it yet, and sends the same bytes again: refused. The first broadcast lands anyway.
 
     Asserted: every payout ends CONFIRMED (not FAILED: a refused rebroadcast says nothing about the bytes already
-    accepted), and each recipient holds exactly its amount, once.
+    accepted), and each recipient holds exactly its amount, once. A refused SIGERROR opens the breaker (a node that
+    calls our signature bad must stop new signing until someone looks), so payouts not yet signed when it trips wait
+    for an operator: `BreakerOperator` resets it, and for SIGERROR at least one trip naming SIGERROR must have
+    happened; CONTRACT_VALIDATE_ERROR on a rebroadcast trips nothing.
     """
     devnet, primary, server = stack(tmp_path, expiration_ms=20_000)
     try:
         primary.faults(refuse_rebroadcast_code=code, inclusion_delay_blocks=10)
         server.start()
-        stub = payment_pb2_grpc.PaymentServiceStub(grpc.insecure_channel(server.target))
-        payouts = create(stub, f"refused-{code}", 20)
-        assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout=45, settle_s=5)
+        channel = grpc.insecure_channel(server.target)
+        stub = payment_pb2_grpc.PaymentServiceStub(channel)
+        with BreakerOperator(channel) as operator:
+            payouts = create(stub, f"refused-{code}", 20)
+            assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout=45, settle_s=5)
         refused = primary.call("admin/stats", {})["broadcasts"].get(code, 0)
         assert refused >= 1, "the processor never rebroadcast, so nothing was refused: the attack did not happen"
+        if code == "SIGERROR":
+            assert operator.reasons and all("SIGERROR" in reason for reason in operator.reasons), operator.reasons
+        else:
+            assert operator.reasons == [], operator.reasons
     finally:
         server.stop()
         devnet.stop()
