@@ -62,7 +62,7 @@ class Process:
         self.log = open(self.log_path, "wb")
         self.started = time.monotonic()
         self.process = subprocess.Popen(
-            argv, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=work)
+            argv, stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}, cwd=ROOT)
         self.pid = self.process.pid
         self.peak_rss = 0.0
 
@@ -216,7 +216,7 @@ def h2load(port: int, seconds: float, clients: int = 4, streams: int = 16, work:
     body = os.path.join(work, "health-check.bin")
     with open(body, "wb") as f:
         f.write(b"\x00\x00\x00\x00\x00")  # uncompressed, length 0: HealthCheckRequest{service: ""}
-    out = run(["h2load", "-D", str(seconds), "-c", str(clients), "-m", str(streams), "-t", "1", "-d", body,
+    out = run(["h2load", "-D", str(max(1, round(seconds))), "-c", str(clients), "-m", str(streams), "-t", "1", "-d", body,
                "-H", "content-type: application/grpc", "-H", "te: trailers",
                f"http://127.0.0.1:{port}/grpc.health.v1.Health/Check"])
     rps = float(re.search(r"finished in [\d.]+\w*, ([\d.]+) req/s", out).group(1))
@@ -244,7 +244,6 @@ def transport_section(args, work, results):
             "PAYMENT_RPC_LOG_LEVEL": "warning", **(extra_env or {})}, port)
 
     payment_rpc("payment-rpc", args.bin)
-    payment_rpc("payment-rpc, Swift's pool", args.bin, {"LUCID_GLOBAL_EXECUTOR": "swift"})
     if args.before_bin:
         payment_rpc("payment-rpc before", args.before_bin)
     for name, extra in (("grpc-noop (grpc-swift-2)", []), ("grpc-noop, event loops", ["--concurrency-on-event-loops"])):

@@ -21,7 +21,8 @@ else
 fi
 PEERS="${LUCID_PEERS_DIR:-.build/peers}"
 mkdir -p "$PEERS"
+PEERS="$(cd "$PEERS" && pwd)"
 (cd Benchmarks/peers/grpc-go-health && GO111MODULE=off GOPATH="$PWD/.gopath:/usr/share/gocode" \
-  GOCACHE="${GOCACHE:-/tmp/lucid-gocache}" go build -o "$OLDPWD/$PEERS/grpc-go-health" .)
+  GOCACHE="${GOCACHE:-/tmp/lucid-gocache}" go build -o "$PEERS/grpc-go-health" .)
 [ -d tests/e2e/gen ] || tests/e2e/gen_stubs.sh
 exec python3 Benchmarks/bench_all.py --bin "$BIN" --peers "$PEERS" "$@"
