@@ -4,6 +4,7 @@ import Logging
 import PaymentAPI
 import PaymentRPC
 import PaymentStore
+import Synchronization
 import Testing
 
 /// Health/Check, /ready and /health answer from `StoreHealth`, which a probe keeps current, not from a query per call.
@@ -48,12 +49,46 @@ struct StoreHealthTests {
         }
     }
 
+    @Test("a check that hangs counts as down after staleAfter; a later check that answers is seen at once")
+    func hungCheck() async throws {
+        let health = StoreHealth(staleAfter: .milliseconds(200))
+        let hung = Hung()
+        let started = ContinuousClock.now
+        await health.probe { await hung.wait() }
+        #expect(ContinuousClock.now - started < .seconds(2), "the probe gave up on the hung check")
+        #expect(health.current.ok == false)
+        #expect(health.current.error?.contains("no answer within") == true)
+        await health.probe {}
+        #expect(health.current.ok, "recovered while the hung check is still outstanding")
+        hung.release()
+    }
+
+    @Test("at most maxUnanswered hung checks are outstanding; past that a probe does not ask again")
+    func boundedUnanswered() async throws {
+        let health = StoreHealth(staleAfter: .milliseconds(50))
+        let hung = Hung()
+        let calls = Mutex(0)
+        for _ in 0..<(StoreHealth.maxUnanswered + 2) {
+            await health.probe {
+                calls.withLock { $0 += 1 }
+                await hung.wait()
+            }
+        }
+        #expect(calls.withLock { $0 } == StoreHealth.maxUnanswered)
+        #expect(health.current.error?.contains("still unanswered") == true)
+        hung.release()
+        try await Task.sleep(for: .milliseconds(100))
+        await health.probe {}
+        #expect(health.current.ok, "the released checks made room again")
+    }
+
     @Test("Health/Check answers from the last probe: a stale answer is NOT_SERVING although the ledger would answer")
     func checkFromMemory() async throws {
-        let health = StoreHealth(staleAfter: .milliseconds(300))
+        let health = StoreHealth(staleAfter: .seconds(1))
         try await InProcessServer.with(storeHealth: health) { server in
+            await health.probe(server.ledger)
             #expect(try await server.health.check(.init()).status == .serving)
-            try await Task.sleep(for: .milliseconds(400))
+            try await Task.sleep(for: .milliseconds(1_300))
             // The ledger still answers `SELECT 1`; only a query per call would say SERVING now.
             try await server.ledger.checkHealth()
             #expect(try await server.health.check(.init()).status == .notServing)
@@ -62,5 +97,32 @@ struct StoreHealthTests {
             await health.probe(server.ledger)
             #expect(try await server.health.check(.init()).status == .serving)
         }
+    }
+}
+
+/// A check that does not return (and ignores cancellation, as a query on a dead connection may) until released.
+final class Hung: Sendable {
+    private let waiting = Mutex<[CheckedContinuation<Void, Never>]>([])
+    private let released = Mutex(false)
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let resumeNow = released.withLock { released in
+                if !released { waiting.withLock { $0.append(continuation) } }
+                return released
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let all = released.withLock { released in
+            released = true
+            return waiting.withLock { list in
+                defer { list = [] }
+                return list
+            }
+        }
+        for continuation in all { continuation.resume() }
     }
 }
