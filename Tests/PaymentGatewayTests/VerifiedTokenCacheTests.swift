@@ -11,7 +11,7 @@ struct VerifiedTokenCacheTests {
     static let principal = Principal(subject: "svc", role: .service)
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
 
-    @Test("a kept token hits until exp and not before nbf; another token misses")
+    @Test("a kept token hits until exp and only after nbf; another token misses")
     func validity() {
         let cache = VerifiedTokenCache()
         let entry = VerifiedTokenCache.Entry(
@@ -21,28 +21,39 @@ struct VerifiedTokenCacheTests {
         #expect(cache.principal(for: "a.b.c", at: Self.now) == Self.principal)
         #expect(cache.principal(for: "a.b.C", at: Self.now) == nil)
         #expect(cache.principal(for: "a.b.c", at: Self.now.addingTimeInterval(60)) == nil, "expired at exp")
-        #expect(cache.principal(for: "a.b.c", at: Self.now.addingTimeInterval(-11)) == nil, "before nbf")
+        #expect(cache.principal(for: "a.b.c", at: Self.now.addingTimeInterval(-10)) == nil, "not yet at nbf")
     }
 
-    @Test("expired and over-long tokens are not kept; a full cache drops the expired, then everything")
+    @Test("a canonically equivalent spelling is not a hit: only ASCII tokens are kept or looked up")
+    func asciiOnly() {
+        let cache = VerifiedTokenCache()
+        let entry = VerifiedTokenCache.Entry(
+            principal: Self.principal, notBefore: nil, expires: Self.now.addingTimeInterval(60))
+        cache.insert("eyK.pay.sig", entry, at: Self.now)
+        // U+212A KELVIN SIGN is canonically equivalent to K: equal as Swift strings, other bytes.
+        let kelvin = "ey\u{212A}.pay.sig"
+        #expect(kelvin == "eyK.pay.sig")
+        #expect(cache.principal(for: kelvin, at: Self.now) == nil)
+        cache.insert("caf\u{E9}.x.y", entry, at: Self.now)
+        #expect(cache.count == 1, "a non-ASCII token is not kept")
+    }
+
+    @Test("expired and over-long tokens are not kept; a full cache is emptied before the next token is kept")
     func bounded() {
         let cache = VerifiedTokenCache(capacity: 3, maxTokenBytes: 16)
-        let soon = VerifiedTokenCache.Entry(
-            principal: Self.principal, notBefore: nil, expires: Self.now.addingTimeInterval(1))
         let later = VerifiedTokenCache.Entry(
             principal: Self.principal, notBefore: nil, expires: Self.now.addingTimeInterval(600))
         cache.insert("old", .init(principal: Self.principal, notBefore: nil, expires: Self.now), at: Self.now)
         cache.insert(String(repeating: "x", count: 17), later, at: Self.now)
         #expect(cache.count == 0)
-        cache.insert("t1", soon, at: Self.now)
+        for token in ["t1", "t2", "t3"] { cache.insert(token, later, at: Self.now) }
+        #expect(cache.count == 3)
         cache.insert("t2", later, at: Self.now)
-        cache.insert("t3", later, at: Self.now)
-        cache.insert("t4", later, at: Self.now.addingTimeInterval(2))
-        #expect(cache.count == 3, "t1 had expired and made room")
-        #expect(cache.principal(for: "t4", at: Self.now.addingTimeInterval(2)) != nil)
-        cache.insert("t5", later, at: Self.now.addingTimeInterval(2))
-        #expect(cache.count == 1, "nothing had expired: the cache was emptied, then t5 kept")
-        #expect(cache.principal(for: "t2", at: Self.now.addingTimeInterval(2)) == nil)
+        #expect(cache.count == 3, "a token already kept does not empty it")
+        cache.insert("t4", later, at: Self.now)
+        #expect(cache.count == 1, "full: emptied, then t4 kept")
+        #expect(cache.principal(for: "t4", at: Self.now) != nil)
+        #expect(cache.principal(for: "t1", at: Self.now) == nil)
     }
 
     @Test("through the router: a token that verified is refused once it expires; a tampered copy is 401 at once")
