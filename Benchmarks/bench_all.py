@@ -266,6 +266,8 @@ def transport_section(args, work, results):
             with Sampler([server]), Profiled(args, "transport", [server] if name == "payment-rpc" else []):
                 figure = h2load(port, args.seconds, work=work)
             cpu = cpu_seconds(server.pid) - cpu_before
+            if figure["failed"] or not figure["succeeded"]:
+                raise RuntimeError(f"{name}: h2load counted {figure['failed']} failed, {figure['succeeded']} succeeded")
             figure["server_cpu_us_per_call"] = cpu / max(1, figure["succeeded"]) * 1e6
             figure["rss_peak_mib"] = server.peak_rss
             figures[name] = figure
@@ -311,6 +313,8 @@ def create_run(args, work, results, binary, label) -> dict:
             out = run([f"{args.bin}/payment-bench", "--target", f"127.0.0.1:{port}", "--seconds", str(args.seconds),
                        "--rate", "1000", "--batches", "0"])
         figures = parse_payment_bench(out)
+        if len(figures) < 4 or any(f["errors"] for f in figures.values()):
+            raise RuntimeError(f"payment-bench reported errors or missing levels:\n{out}")
         figures["rss_peak_mib"] = server.peak_rss
     finally:
         server.stop()
@@ -385,6 +389,8 @@ http {{
                 out = run([f"{args.bin}/hop-bench", "--target", target, "--seconds", str(args.seconds), "--name", name]
                           + extra)
             m = re.search(r"(\d+) ok, (\d+) errors, (\d+) calls/s, p50 ([\d.]+) ms, p99 ([\d.]+) ms", out)
+            if not m or int(m.group(2)):
+                raise RuntimeError(f"hop-bench through {name} reported errors:\n{out}")
             figures[name] = {"ok": int(m.group(1)), "errors": int(m.group(2)), "per_second": int(m.group(3)),
                              "p50_ms": float(m.group(4)), "p99_ms": float(m.group(5))}
             print(f"  {name:24} {m.group(3):>7} calls/s  p50 {m.group(4)} ms  p99 {m.group(5)} ms  "
@@ -399,7 +405,7 @@ http {{
 
 
 def wrk(url: str, token: str, seconds: float) -> dict:
-    out = run(["wrk", "-t2", "-c64", f"-d{int(seconds)}s", "--latency", "-H", f"Authorization: Bearer {token}", url])
+    out = run(["wrk", "-t2", "-c64", f"-d{max(1, round(seconds))}s", "--latency", "-H", f"Authorization: Bearer {token}", url])
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     total = int(re.search(r"(\d+) requests in", out).group(1))
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -413,7 +419,8 @@ def wrk(url: str, token: str, seconds: float) -> dict:
 
 
 def gateway_section(args, work, results, certs):
-    print(f"\n== gateway: GET /api/payment/payouts/{{id}}, wrk -t2 -c64, {args.seconds} s each")
+    print(f"\n== gateway: GET /api/payment/payouts/{{id}}, wrk -t2 -c64, {args.seconds} s each; one service token for"
+          " the whole run (payment-gateway verifies it once and keeps it; the FastAPI peer verifies every request)")
     secret = os.path.join(work, "jwt.secret")
     fd = os.open(secret, os.O_WRONLY | os.O_CREAT, 0o600)
     import base64
@@ -440,7 +447,6 @@ def gateway_section(args, work, results, certs):
         "--no-rate-limits", "--log-level", "warning"])
     peer_port = free_port()
     peer = None
-    processes = [rpc, sidecar, gateway]
     try:
         sidecar_ready = sidecar.wait_ready(http_ok(f"http://127.0.0.1:{side_admin}/ready"))
         gateway_ready = gateway.wait_ready(http_ok(f"http://127.0.0.1:{gw_port}/api/payment/health"))
@@ -476,8 +482,12 @@ def gateway_section(args, work, results, certs):
             wrk(url, token, 1)  # warm-up
             watched = [front, sidecar, rpc]
             before = {p.name: cpu_seconds(p.pid) for p in watched}
+            for p in watched:
+                p.peak_rss = 0.0
             with Sampler(watched), Profiled(args, "gateway", watched if front is gateway else []):
                 figure = wrk(url, token, args.seconds)
+            if figure["non_2xx"]:
+                raise RuntimeError(f"{name} answered {figure['non_2xx']} non-2xx responses under load")
             cpu = {p.name: (cpu_seconds(p.pid) - before[p.name]) / max(1, figure["requests"]) * 1000 for p in watched}
             figure["cpu_ms_per_request"] = cpu
             figure["cpu_ms_per_request_total"] = sum(cpu.values())
@@ -489,7 +499,7 @@ def gateway_section(args, work, results, certs):
                   + f" = {figure['cpu_ms_per_request_total']:.2f} ms")
         print(f"  payment-gateway ÷ fastapi peer: {figures['payment-gateway']['rps'] / figures['fastapi peer']['rps']:.2f}")
         results["gateway"] = figures
-        results["rss_under_load_mib"] = {p.name: p.peak_rss for p in processes}
+        results["rss_under_load_mib"] = figures["payment-gateway"]["rss_peak_mib"]
     finally:
         for p in ([peer] if peer else []) + [gateway, sidecar, rpc]:
             p.stop()
@@ -537,6 +547,8 @@ def main():
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--before-bin", help="an earlier build's bin directory: its payment-rpc runs beside")
     parser.add_argument("--json", default="bench-all.json")
+    parser.add_argument("--work-dir", default=os.path.join(ROOT, ".build", "bench-all"),
+                        help="where ledgers and the fsync probe live (a disk, not tmpfs)")
     parser.add_argument("--profile", metavar="DIR", help="perf-record our programs under load; reports into DIR")
     parser.add_argument("--only", action="append", choices=["transport", "create", "hop", "gateway"],
                         help="run only these sections (fsync always runs)")
@@ -547,11 +559,17 @@ def main():
     sections = args.only or ["transport", "create", "hop", "gateway"]
     results = {"machine": {"cores": os.cpu_count(), "kernel": os.uname().release,
                            "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}}
-    with tempfile.TemporaryDirectory(prefix="bench-all-") as work:
+    os.makedirs(args.work_dir, exist_ok=True)
+    filesystem = run(["stat", "-f", "-c", "%T", args.work_dir]).strip()
+    if filesystem in ("tmpfs", "ramfs"):
+        sys.exit(f"bench-all: {args.work_dir} is on {filesystem}: fsync and the durable ledger would be measured in "
+                 "memory; give --work-dir on a disk")
+    results["machine"]["work_filesystem"] = filesystem
+    with tempfile.TemporaryDirectory(prefix="bench-all-", dir=args.work_dir) as work:
         results["fsync"] = measure_fsync(work)
         f = results["fsync"]
         print(f"machine: {os.cpu_count()} cores, {os.uname().release}")
-        print(f"== fsync (4 KiB append + fsync, {f['count']}×, in {work}): p50 {f['p50_ms']:.3f} ms, "
+        print(f"== fsync (4 KiB append + fsync, {f['count']}×, in {work}, {filesystem}): p50 {f['p50_ms']:.3f} ms, "
               f"p99 {f['p99_ms']:.3f} ms")
         if "transport" in sections:
             transport_section(args, work, results)

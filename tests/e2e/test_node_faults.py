@@ -182,16 +182,23 @@ class BreakerOperator:
     def __init__(self, channel):
         self.admin = admin_pb2_grpc.AdminServiceStub(channel)
         self.reasons = []
+        self.errors = []  # an admin call that failed: the test fails on any (the operator must not go blind)
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self.watch, daemon=True)
 
+    def state(self):
+        return self.admin.GetBreaker(admin_pb2.GetBreakerRequest(), timeout=5)
+
     def watch(self):
         while not self.stopping.wait(0.1):
-            status = self.admin.GetBreaker(admin_pb2.GetBreakerRequest(), timeout=5)
-            if status.state == pb.BREAKER_STATE_OPEN:
-                self.reasons.append(status.reason)
-                self.admin.ResetBreaker(admin_pb2.ResetBreakerRequest(reason="test operator: looked, resumed"),
-                                        timeout=5)
+            try:
+                status = self.state()
+                if status.state == pb.BREAKER_STATE_OPEN:
+                    self.reasons.append(status.reason)
+                    self.admin.ResetBreaker(admin_pb2.ResetBreakerRequest(reason="test operator: looked, resumed"),
+                                            timeout=5)
+            except grpc.RpcError as error:
+                self.errors.append(f"{error.code()}: {error.details()}")
 
     def __enter__(self):
         self.thread.start()
@@ -226,10 +233,12 @@ def test_refused_rebroadcast_does_not_fail_a_payout(tmp_path, code):
             assert_paid_exactly_once_and_confirmed(devnet, stub, payouts, timeout=45, settle_s=5)
         refused = primary.call("admin/stats", {})["broadcasts"].get(code, 0)
         assert refused >= 1, "the processor never rebroadcast, so nothing was refused: the attack did not happen"
+        assert operator.errors == [], operator.errors
         if code == "SIGERROR":
             assert operator.reasons and all("SIGERROR" in reason for reason in operator.reasons), operator.reasons
         else:
             assert operator.reasons == [], operator.reasons
+            assert operator.state().state == pb.BREAKER_STATE_CLOSED
     finally:
         server.stop()
         devnet.stop()
