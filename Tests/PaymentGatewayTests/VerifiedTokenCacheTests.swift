@@ -58,7 +58,8 @@ struct VerifiedTokenCacheTests {
 
     @Test("through the router: a token that verified is refused once it expires; a tampered copy is 401 at once")
     func expiresThroughTheRouter() async throws {
-        let token = try await GatewayRouterTests.token(lifetime: 2)
+        // Long enough for the first two requests on a loaded CI machine (suites run in parallel on two cores).
+        let token = try await GatewayRouterTests.token(lifetime: 6)
         var characters = Array(token)
         characters[characters.count - 2] = characters[characters.count - 2] == "A" ? "B" : "A"
         let tampered = String(characters)
@@ -70,7 +71,7 @@ struct VerifiedTokenCacheTests {
             let forged = try await GatewayRouterTests.call(
                 client, .get, "/api/payment/payouts/po_1", token: tampered)
             #expect(forged.status == .unauthorized)
-            try await Task.sleep(for: .milliseconds(3_100))
+            try await Task.sleep(for: .milliseconds(7_100))
             let late = try await GatewayRouterTests.call(client, .get, "/api/payment/payouts/po_1", token: token)
             #expect(late.status == .unauthorized)
         }

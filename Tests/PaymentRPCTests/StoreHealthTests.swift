@@ -37,10 +37,11 @@ struct StoreHealthTests {
     @Test("an answer older than staleAfter counts as down (a probe that hangs turns the server not ready)")
     func stale() async throws {
         try await Self.withLedger { ledger in
-            let health = StoreHealth(staleAfter: .milliseconds(100))
+            // Generous: the probe's own deadline is staleAfter too, and CI runs suites in parallel on two cores.
+            let health = StoreHealth(staleAfter: .seconds(2))
             await health.probe(ledger)
             #expect(health.current.ok)
-            try await Task.sleep(for: .milliseconds(200))
+            try await Task.sleep(for: .milliseconds(2_500))
             #expect(health.current.ok == false)
             #expect(health.current.error?.contains("no answer") == true)
             await health.probe(ledger)
@@ -51,11 +52,11 @@ struct StoreHealthTests {
 
     @Test("a check that hangs counts as down after staleAfter; a later check that answers is seen at once")
     func hungCheck() async throws {
-        let health = StoreHealth(staleAfter: .milliseconds(200))
+        let health = StoreHealth(staleAfter: .seconds(1))
         let hung = Hung()
         let started = ContinuousClock.now
         await health.probe { await hung.wait() }
-        #expect(ContinuousClock.now - started < .seconds(2), "the probe gave up on the hung check")
+        #expect(ContinuousClock.now - started < .seconds(5), "the probe gave up on the hung check")
         #expect(health.current.ok == false)
         #expect(health.current.error?.contains("no answer within") == true)
         await health.probe {}
@@ -65,7 +66,7 @@ struct StoreHealthTests {
 
     @Test("at most maxUnanswered hung checks are outstanding; past that a probe does not ask again")
     func boundedUnanswered() async throws {
-        let health = StoreHealth(staleAfter: .milliseconds(50))
+        let health = StoreHealth(staleAfter: .milliseconds(500))
         let hung = Hung()
         let calls = Mutex(0)
         for _ in 0..<(StoreHealth.maxUnanswered + 2) {
@@ -77,18 +78,18 @@ struct StoreHealthTests {
         #expect(calls.withLock { $0 } == StoreHealth.maxUnanswered)
         #expect(health.current.error?.contains("still unanswered") == true)
         hung.release()
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(300))
         await health.probe {}
         #expect(health.current.ok, "the released checks made room again")
     }
 
     @Test("Health/Check answers from the last probe: a stale answer is NOT_SERVING although the ledger would answer")
     func checkFromMemory() async throws {
-        let health = StoreHealth(staleAfter: .seconds(1))
+        let health = StoreHealth(staleAfter: .seconds(3))
         try await InProcessServer.with(storeHealth: health) { server in
             await health.probe(server.ledger)
             #expect(try await server.health.check(.init()).status == .serving)
-            try await Task.sleep(for: .milliseconds(1_300))
+            try await Task.sleep(for: .milliseconds(3_500))
             // The ledger still answers `SELECT 1`; only a query per call would say SERVING now.
             try await server.ledger.checkHealth()
             #expect(try await server.health.check(.init()).status == .notServing)
