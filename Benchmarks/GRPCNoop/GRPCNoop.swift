@@ -29,7 +29,10 @@ struct GRPCNoop: AsyncParsableCommand {
 
     func run() async throws {
         let parts = listen.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]) else { throw ValidationError("--listen must be host:port") }
+        guard parts.count == 2, let port = Int(parts[1]), (0...65_535).contains(port) else {
+            throw ValidationError("--listen must be host:port with a port from 0 to 65535")
+        }
+        guard (0...64).contains(eventLoops) else { throw ValidationError("--event-loops must be 0 to 64") }
         let group =
             eventLoops > 0
             ? MultiThreadedEventLoopGroup(numberOfThreads: eventLoops) : .singletonMultiThreadedEventLoopGroup
