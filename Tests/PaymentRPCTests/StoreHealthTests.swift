@@ -37,11 +37,12 @@ struct StoreHealthTests {
     @Test("an answer older than staleAfter counts as down (a probe that hangs turns the server not ready)")
     func stale() async throws {
         try await Self.withLedger { ledger in
-            // Generous: the probe's own deadline is staleAfter too, and CI runs suites in parallel on two cores.
-            let health = StoreHealth(staleAfter: .seconds(2))
+            // Generous: the probe's own deadline is staleAfter too, and CI runs suites in parallel on two cores, where
+            // a task has been seen to wait 5 s for a thread.
+            let health = StoreHealth(staleAfter: .seconds(6))
             await health.probe(ledger)
             #expect(health.current.ok)
-            try await Task.sleep(for: .milliseconds(2_500))
+            try await Task.sleep(for: .milliseconds(6_500))
             #expect(health.current.ok == false)
             #expect(health.current.error?.contains("no answer") == true)
             await health.probe(ledger)
@@ -50,13 +51,17 @@ struct StoreHealthTests {
         }
     }
 
-    @Test("a check that hangs counts as down after staleAfter; a later check that answers is seen at once")
+    @Test(
+        "a check that hangs counts as down after staleAfter; a later check that answers is seen at once",
+        .timeLimit(.minutes(1)))
     func hungCheck() async throws {
-        let health = StoreHealth(staleAfter: .seconds(1))
+        let health = StoreHealth(staleAfter: .seconds(3))
         let hung = Hung()
         let started = ContinuousClock.now
+        // The hung check returns only when released below: a probe that waited for it would never return here. The
+        // bound is loose because a loaded CI machine has delayed the deadline's wake-up by 5 s.
         await health.probe { await hung.wait() }
-        #expect(ContinuousClock.now - started < .seconds(5), "the probe gave up on the hung check")
+        #expect(ContinuousClock.now - started < .seconds(30), "the probe gave up on the hung check")
         #expect(health.current.ok == false)
         #expect(health.current.error?.contains("no answer within") == true)
         await health.probe {}
@@ -75,21 +80,29 @@ struct StoreHealthTests {
                 await hung.wait()
             }
         }
+        // The admitted checks start in their own tasks; give a loaded machine time to start them all.
+        let allStarted = ContinuousClock.now + .seconds(10)
+        while calls.withLock({ $0 }) < StoreHealth.maxUnanswered && ContinuousClock.now < allStarted {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(calls.withLock { $0 } == StoreHealth.maxUnanswered)
         #expect(health.current.error?.contains("still unanswered") == true)
         hung.release()
-        try await Task.sleep(for: .milliseconds(300))
-        await health.probe {}
+        // The released checks give their places back from their own tasks; on a loaded machine that takes a while.
+        let deadline = ContinuousClock.now + .seconds(30)
+        repeat {
+            await health.probe {}
+        } while !health.current.ok && ContinuousClock.now < deadline
         #expect(health.current.ok, "the released checks made room again")
     }
 
     @Test("Health/Check answers from the last probe: a stale answer is NOT_SERVING although the ledger would answer")
     func checkFromMemory() async throws {
-        let health = StoreHealth(staleAfter: .seconds(3))
+        let health = StoreHealth(staleAfter: .seconds(6))
         try await InProcessServer.with(storeHealth: health) { server in
             await health.probe(server.ledger)
             #expect(try await server.health.check(.init()).status == .serving)
-            try await Task.sleep(for: .milliseconds(3_500))
+            try await Task.sleep(for: .milliseconds(6_500))
             // The ledger still answers `SELECT 1`; only a query per call would say SERVING now.
             try await server.ledger.checkHealth()
             #expect(try await server.health.check(.init()).status == .notServing)
