@@ -65,36 +65,49 @@ extension DevnetChain {
                 if let code = faults.refuseRebroadcastCode { return fail(code, DevnetFaults.refusalMessage(for: code)) }
                 return fail("DUP_TRANSACTION_ERROR", "Dup transaction.")
             }
-            let netFee = Int64(signed.transactionBytes.count + 64) * config.transactionFee
             let trx = state.trx[owner.hex] ?? 0
+            let netFee: Int64
+            switch bandwidthPayment(
+                owner: owner.hex, bytes: Int64(signed.transactionBytes.count + 64),
+                slot: ResourceWindow.slot(atMilliseconds: head.timestamp), in: state)
+            {
+            case .staked, .free: netFee = 0
+            case .burn(let fee): netFee = fee
+            }
             guard trx >= netFee else { return fail("BANDWITH_ERROR", "Account resource insufficient error.") }
-            switch contract.type {
-            case .triggerSmartContract:
-                guard let trigger = try? Protocol_TriggerSmartContract(unpackingAny: contract.parameter) else {
-                    return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract!")
+            if let stake = StakeContract(contract) {
+                if let refusal = stakeRefusal(stake, owner: owner.hex, now: head.timestamp, in: state) {
+                    return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : \(refusal)")
                 }
-                guard (0...config.maxFeeLimit).contains(raw.feeLimit) else {
+            } else {
+                switch contract.type {
+                case .triggerSmartContract:
+                    guard let trigger = try? Protocol_TriggerSmartContract(unpackingAny: contract.parameter) else {
+                        return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract!")
+                    }
+                    guard (0...config.maxFeeLimit).contains(raw.feeLimit) else {
+                        return fail(
+                            "CONTRACT_VALIDATE_ERROR",
+                            "Contract validate error : feeLimit must be >= 0 and <= \(config.maxFeeLimit)")
+                    }
+                    guard [UInt8](trigger.contractAddress) == config.usdtContract.bytes else {
+                        return fail(
+                            "CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract or not a smart contract")
+                    }
+                case .transferContract:
+                    guard let transfer = try? Protocol_TransferContract(unpackingAny: contract.parameter) else {
+                        return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract!")
+                    }
+                    guard transfer.amount > 0, trx >= transfer.amount + netFee else {
+                        return fail(
+                            "CONTRACT_VALIDATE_ERROR",
+                            "Contract validate error : Validate TransferContract error, balance is not sufficient.")
+                    }
+                default:
                     return fail(
                         "CONTRACT_VALIDATE_ERROR",
-                        "Contract validate error : feeLimit must be >= 0 and <= \(config.maxFeeLimit)")
+                        "Contract validate error : contract type \(contract.type) is not supported by the devnet")
                 }
-                guard [UInt8](trigger.contractAddress) == config.usdtContract.bytes else {
-                    return fail(
-                        "CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract or not a smart contract")
-                }
-            case .transferContract:
-                guard let transfer = try? Protocol_TransferContract(unpackingAny: contract.parameter) else {
-                    return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : No contract!")
-                }
-                guard transfer.amount > 0, trx >= transfer.amount + netFee else {
-                    return fail(
-                        "CONTRACT_VALIDATE_ERROR",
-                        "Contract validate error : Validate TransferContract error, balance is not sufficient.")
-                }
-            default:
-                return fail(
-                    "CONTRACT_VALIDATE_ERROR",
-                    "Contract validate error : contract type \(contract.type) is not supported by the devnet")
             }
             if !drop {
                 state.transactions[txid] = DevnetState.Transaction(
@@ -120,7 +133,7 @@ extension DevnetChain {
                 try? TronAddress(bytes: [UInt8]($0.ownerAddress))
             }
         default:
-            nil
+            StakeContract(contract).flatMap { try? TronAddress(bytes: [UInt8]($0.ownerAddress)) }
         }
     }
 

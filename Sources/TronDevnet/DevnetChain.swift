@@ -149,8 +149,12 @@ public final class DevnetChain: Sendable {
                     state.transactions[pending.txid] = nil  // expired before it could be packed
                     continue
                 }
+                guard let receipt = execute(signed, blockTimestamp: timestamp, state: &state) else {
+                    state.transactions[pending.txid] = nil  // no longer valid against this block's state
+                    continue
+                }
                 stored.blockNumber = number
-                stored.receipt = execute(signed, blockTimestamp: timestamp, state: &state)
+                stored.receipt = receipt
                 state.transactions[pending.txid] = stored
                 included.append(pending.txid)
             }

@@ -22,6 +22,21 @@ extension DevnetConfig {
             ConfigKey.list("fund", "accounts funded at genesis, ADDRESS:TRX_SUN:USDT_UNITS (list); --fund"),
             ConfigKey("energy_fee", "sun per energy, the chain parameter getEnergyFee (default 100); --energy-fee"),
             ConfigKey("solid_lag", "blocks behind the head that are solid (default 18); --solid-lag"),
+            ConfigKey(
+                "unfreeze_delay_seconds",
+                "seconds from unstaking to withdrawal, getUnfreezeDelayDays (default 1209600, 14 days); "
+                    + "--unfreeze-delay-seconds"),
+            ConfigKey(
+                "total_energy_limit", "energy shared by all stake per day (default 180000000000); --total-energy-limit"),
+            ConfigKey(
+                "total_net_limit", "bandwidth shared by all stake per day (default 43200000000); --total-net-limit"),
+            ConfigKey("free_net_limit", "free bandwidth per account per day, bytes (default 600); --free-net-limit"),
+            ConfigKey(
+                "other_energy_weight",
+                "whole TRX staked for energy outside the devnet (default 10000000000); --other-energy-weight"),
+            ConfigKey(
+                "other_net_weight",
+                "whole TRX staked for bandwidth outside the devnet (default 10000000000); --other-net-weight"),
             ConfigKey("faults_file", "the main listener's faults (JSON, the shape of GET /admin/faults); --faults"),
             ConfigKey(
                 "faults.lookup_mode",
@@ -65,6 +80,13 @@ extension DevnetConfig {
         stateFile = try source.string("state_file").flatMap { $0.isEmpty ? nil : $0 }
         energyFee = try source.int64("energy_fee", in: 0...Int64.max) ?? energyFee
         solidLag = try source.int64("solid_lag", in: 0...Int64.max) ?? solidLag
+        unfreezeDelaySeconds =
+            try source.int64("unfreeze_delay_seconds", in: 0...(365 * 86_400)) ?? unfreezeDelaySeconds
+        totalEnergyLimit = try source.int64("total_energy_limit", in: 0...1_000_000_000_000_000) ?? totalEnergyLimit
+        totalNetLimit = try source.int64("total_net_limit", in: 0...1_000_000_000_000_000) ?? totalNetLimit
+        freeNetLimit = try source.int64("free_net_limit", in: 0...1_000_000_000) ?? freeNetLimit
+        otherEnergyWeight = try source.int64("other_energy_weight", in: 0...100_000_000_000) ?? otherEnergyWeight
+        otherNetWeight = try source.int64("other_net_weight", in: 0...100_000_000_000) ?? otherNetWeight
         if let path = try source.string("genesis_file"), !path.isEmpty {
             genesis = try Self.genesisAccounts(path)
         }

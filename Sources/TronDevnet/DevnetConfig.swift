@@ -22,6 +22,19 @@ public struct DevnetConfig: Sendable {
     public var transactionFee: Int64 = 1_000
     /// The largest fee_limit accepted (chain parameter getMaxFeeLimit).
     public var maxFeeLimit: Int64 = 15_000_000_000
+    /// How long unstaked TRX waits before it can be withdrawn (mainnet: 14 days, getUnfreezeDelayDays), in seconds.
+    public var unfreezeDelaySeconds: Int64 = 14 * 86_400
+    /// The energy the whole network's stake shares each day (getTotalEnergyCurrentLimit; mainnet 180,000,000,000).
+    public var totalEnergyLimit: Int64 = 180_000_000_000
+    /// The bandwidth the whole network's stake shares each day (getTotalNetLimit).
+    public var totalNetLimit: Int64 = 43_200_000_000
+    /// Free bandwidth per account per day (getFreeNetLimit), in bytes.
+    public var freeNetLimit: Int64 = 600
+    /// TRX staked for energy by accounts outside the devnet, in whole TRX, so that a stake's share of
+    /// `totalEnergyLimit` is of mainnet's order (1 TRX staked ≈ 18 energy a day) rather than all of it.
+    public var otherEnergyWeight: Int64 = 10_000_000_000
+    /// TRX staked for bandwidth outside the devnet, in whole TRX.
+    public var otherNetWeight: Int64 = 10_000_000_000
     /// The USDT (TRC-20) contract the devnet runs.
     public var usdtContract = try! TronAddress(base58: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
     /// Where state is kept across restarts; nil keeps it in memory only.

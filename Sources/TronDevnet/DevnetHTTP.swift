@@ -64,16 +64,6 @@ public enum DevnetHTTP {
                 "configNodeInfo": ["codeVersion": "devnet", "versionNum": "1"], "machineInfo": ["cpuCount": 2],
             ] as [String: Any]
         }
-        route("/wallet/getchainparameters") { _, _ in
-            [
-                "chainParameter": [
-                    ["key": "getEnergyFee", "value": chain.config.energyFee],
-                    ["key": "getTransactionFee", "value": chain.config.transactionFee],
-                    ["key": "getMaxFeeLimit", "value": chain.config.maxFeeLimit],
-                    ["key": "getCreateAccountFee", "value": 100_000],
-                ]
-            ]
-        }
         route("/wallet/broadcasthex") { body, _ in
             guard let bytes = (body["transaction"] as? String).flatMap(Hex.decode),
                 let signed = try? SignedTronTransaction(transactionBytes: bytes)
@@ -123,23 +113,7 @@ public enum DevnetHTTP {
                 DevnetJSON.info($0, usdt: chain.config.usdtContract, visible: visible)
             } ?? [:]
         }
-        for prefix in ["/wallet", "/walletsolidity"] {
-            route("\(prefix)/getaccount") { body, visible in
-                let address = try DevnetRequest.address(body["address"])
-                let balances = chain.balances(of: address)
-                guard balances.exists else { return [:] }
-                var json: [String: Any] = [
-                    "address": DevnetJSON.address(address.bytes, visible: visible), "create_time": 0,
-                ]
-                if balances.trx != 0 { json["balance"] = balances.trx }
-                return json
-            }
-        }
-        route("/wallet/getaccountresource") { body, _ in
-            _ = try DevnetRequest.address(body["address"])
-            return ["freeNetLimit": 600, "TotalNetLimit": 43_200_000_000, "TotalEnergyLimit": 180_000_000_000]
-                as [String: Any]
-        }
+        resourceRoutes(chain: chain) { path, handler in route(path, handler) }
         route("/wallet/triggerconstantcontract") { body, _ in try constantCall(chain: chain, body: body) }
         route("/walletsolidity/triggerconstantcontract") { body, _ in try constantCall(chain: chain, body: body) }
         route("/wallet/triggersmartcontract") { body, visible in
@@ -276,6 +250,23 @@ public enum DevnetHTTP {
             result = TRC20.word(amount: chain.balances(of: owner).usdt)
         case "decimals()":
             result = TRC20.word(amount: 6)
+        case "transfer(address,uint256)":
+            switch try transferEstimate(chain: chain, body: body) {
+            case .refused(let json):
+                return json
+            case .energy(let total, let penalty, let reverts):
+                if reverts {
+                    return [
+                        "result": ["result": true, "message": Hex.encode(Array("REVERT opcode executed".utf8))],
+                        "energy_used": total, "constant_result": [""],
+                    ] as [String: Any]
+                }
+                // energy_used includes the penalty, as a receipt's energy_usage_total does.
+                return [
+                    "result": ["result": true], "energy_used": total, "energy_penalty": penalty,
+                    "constant_result": [Hex.encode(TRC20.word(amount: 1))],
+                ] as [String: Any]
+            }
         default:
             return [
                 "result": ["result": true, "message": Hex.encode(Array("REVERT opcode executed".utf8))],

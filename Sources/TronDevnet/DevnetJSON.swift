@@ -74,8 +74,44 @@ enum DevnetJSON {
             value["owner_address"] = address(transfer.ownerAddress, visible: visible)
             value["to_address"] = address(transfer.toAddress, visible: visible)
             if transfer.amount != 0 { value["amount"] = transfer.amount }
+        } else if let stake = DevnetChain.StakeContract(contract) {
+            (type, value) = stakeContract(stake, visible: visible)
         }
         return ["parameter": ["value": value, "type_url": contract.parameter.typeURL], "type": type]
+    }
+
+    /// A Stake 2.0 contract's type name and value, as java-tron's JsonFormat prints them (zero values, a false
+    /// `lock` and the BANDWIDTH resource, enum value 0, left out).
+    static func stakeContract(_ stake: DevnetChain.StakeContract, visible: Bool) -> (String, [String: Any]) {
+        var value: [String: Any] = ["owner_address": address(stake.ownerAddress, visible: visible)]
+        func put(_ key: String, _ number: Int64) { if number != 0 { value[key] = number } }
+        func put(resource: Protocol_ResourceCode) {
+            if resource != .bandwidth { value["resource"] = TronResource(code: resource)?.rawValue ?? "TRON_POWER" }
+        }
+        switch stake {
+        case .freeze(let freeze):
+            put("frozen_balance", freeze.frozenBalance)
+            put(resource: freeze.resource)
+            return ("FreezeBalanceV2Contract", value)
+        case .unfreeze(let unfreeze):
+            put("unfreeze_balance", unfreeze.unfreezeBalance)
+            put(resource: unfreeze.resource)
+            return ("UnfreezeBalanceV2Contract", value)
+        case .withdraw:
+            return ("WithdrawExpireUnfreezeContract", value)
+        case .delegate(let delegate):
+            put(resource: delegate.resource)
+            put("balance", delegate.balance)
+            value["receiver_address"] = address(delegate.receiverAddress, visible: visible)
+            if delegate.lock { value["lock"] = true }
+            put("lock_period", delegate.lockPeriod)
+            return ("DelegateResourceContract", value)
+        case .undelegate(let undelegate):
+            put(resource: undelegate.resource)
+            put("balance", undelegate.balance)
+            value["receiver_address"] = address(undelegate.receiverAddress, visible: visible)
+            return ("UnDelegateResourceContract", value)
+        }
     }
 
     static func info(_ view: DevnetChain.TransactionView, usdt: TronAddress, visible: Bool) -> [String: Any] {
@@ -84,7 +120,10 @@ enum DevnetJSON {
         if receipt.fee != 0 { json["fee"] = receipt.fee }
         var receiptJSON: [String: Any] = [:]
         if receipt.energyUsage != 0 { receiptJSON["energy_usage_total"] = receipt.energyUsage }
+        if let fromStake = receipt.energyFromStake, fromStake != 0 { receiptJSON["energy_usage"] = fromStake }
+        if let penalty = receipt.energyPenalty, penalty != 0 { receiptJSON["energy_penalty_total"] = penalty }
         if receipt.energyFee != 0 { receiptJSON["energy_fee"] = receipt.energyFee }
+        if let withdrawn = receipt.withdrawExpireAmount { json["withdraw_expire_amount"] = withdrawn }
         if receipt.netFee != 0 {
             receiptJSON["net_fee"] = receipt.netFee
         } else {
@@ -176,6 +215,79 @@ enum DevnetRequest {
 
     static func bytes(_ value: Any?) -> [UInt8] { (value as? String).flatMap { Hex.decode($0) } ?? [] }
 
+    static let stakeTypes: [String: Protocol_Transaction.Contract.ContractType] = [
+        "FreezeBalanceV2Contract": .freezeBalanceV2Contract, "UnfreezeBalanceV2Contract": .unfreezeBalanceV2Contract,
+        "WithdrawExpireUnfreezeContract": .withdrawExpireUnfreezeContract,
+        "DelegateResourceContract": .delegateResourceContract,
+        "UnDelegateResourceContract": .unDelegateResourceContract,
+    ]
+
+    /// A resource given as its name ("ENERGY") or number (1); absent is BANDWIDTH, proto3's default.
+    static func resource(_ value: Any?) throws -> Protocol_ResourceCode {
+        switch value {
+        case nil: return .bandwidth
+        case let name as String:
+            if let number = Int(name), let code = Protocol_ResourceCode(rawValue: number) { return code }
+            switch name {
+            case "BANDWIDTH": return .bandwidth
+            case "ENERGY": return .energy
+            case "TRON_POWER": return .tronPower
+            default: throw Malformed(message: "resource: unknown ResourceCode \(name)")
+            }
+        case let number as NSNumber:
+            guard let code = Protocol_ResourceCode(rawValue: number.intValue) else {
+                throw Malformed(message: "resource: unknown ResourceCode \(number)")
+            }
+            return code
+        default:
+            throw Malformed(message: "resource: not a ResourceCode")
+        }
+    }
+
+    static func bool(_ value: Any?) -> Bool {
+        if let flag = value as? Bool { return flag }
+        return (value as? String) == "true"
+    }
+
+    /// The Any parameter of a Stake 2.0 contract from its JSON value.
+    static func stakeParameter(_ type: String, _ value: [String: Any]) throws -> Google_Protobuf_Any {
+        let owner = Data(try address(value["owner_address"]).bytes)
+        let message: any SwiftProtobuf.Message
+        switch type {
+        case "FreezeBalanceV2Contract":
+            message = try Protocol_FreezeBalanceV2Contract.with {
+                $0.ownerAddress = owner
+                $0.frozenBalance = int64(value["frozen_balance"])
+                $0.resource = try resource(value["resource"])
+            }
+        case "UnfreezeBalanceV2Contract":
+            message = try Protocol_UnfreezeBalanceV2Contract.with {
+                $0.ownerAddress = owner
+                $0.unfreezeBalance = int64(value["unfreeze_balance"])
+                $0.resource = try resource(value["resource"])
+            }
+        case "WithdrawExpireUnfreezeContract":
+            message = Protocol_WithdrawExpireUnfreezeContract.with { $0.ownerAddress = owner }
+        case "DelegateResourceContract":
+            message = try Protocol_DelegateResourceContract.with {
+                $0.ownerAddress = owner
+                $0.resource = try resource(value["resource"])
+                $0.balance = int64(value["balance"])
+                $0.receiverAddress = Data(try address(value["receiver_address"]).bytes)
+                $0.lock = bool(value["lock"])
+                $0.lockPeriod = int64(value["lock_period"])
+            }
+        default:
+            message = try Protocol_UnDelegateResourceContract.with {
+                $0.ownerAddress = owner
+                $0.resource = try resource(value["resource"])
+                $0.balance = int64(value["balance"])
+                $0.receiverAddress = Data(try address(value["receiver_address"]).bytes)
+            }
+        }
+        return try Google_Protobuf_Any(message: message, typePrefix: "type.googleapis.com")
+    }
+
     /// Rebuilds Transaction.raw from its JSON (the node ignores `txID` and `raw_data_hex` and recomputes them).
     static func raw(_ json: [String: Any]) throws -> Protocol_Transaction.raw {
         var raw = Protocol_Transaction.raw()
@@ -209,6 +321,9 @@ enum DevnetRequest {
                     $0.amount = int64(value["amount"])
                 }
                 contract.parameter = try Google_Protobuf_Any(message: transfer, typePrefix: "type.googleapis.com")
+            case let name? where stakeTypes[name] != nil:
+                contract.type = stakeTypes[name]!
+                contract.parameter = try stakeParameter(name, value)
             default:
                 continue  // an unparseable contract is dropped, as java-tron does (→ "No contract!")
             }

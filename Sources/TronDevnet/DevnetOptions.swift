@@ -31,6 +31,24 @@ public struct DevnetOptions: ParsableArguments {
     /// `--solid-lag` (key `solid_lag`): blocks behind the head that are solid.
     @Option(help: "Blocks behind the head that are solid (solid_lag; default 18).")
     public var solidLag: String?
+    /// `--unfreeze-delay-seconds` (key `unfreeze_delay_seconds`): seconds from unstaking to withdrawal.
+    @Option(help: "Seconds from unstaking to withdrawal (unfreeze_delay_seconds; default 1209600, 14 days).")
+    public var unfreezeDelaySeconds: String?
+    /// `--total-energy-limit` (key `total_energy_limit`): energy all stake shares per day.
+    @Option(help: "Energy shared by all stake per day (total_energy_limit; default 180000000000).")
+    public var totalEnergyLimit: String?
+    /// `--total-net-limit` (key `total_net_limit`): bandwidth all stake shares per day.
+    @Option(help: "Bandwidth shared by all stake per day (total_net_limit; default 43200000000).")
+    public var totalNetLimit: String?
+    /// `--free-net-limit` (key `free_net_limit`): free bandwidth per account per day.
+    @Option(help: "Free bandwidth per account per day, bytes (free_net_limit; default 600).")
+    public var freeNetLimit: String?
+    /// `--other-energy-weight` (key `other_energy_weight`): whole TRX staked for energy outside the devnet.
+    @Option(help: "Whole TRX staked for energy outside the devnet (other_energy_weight; default 10000000000).")
+    public var otherEnergyWeight: String?
+    /// `--other-net-weight` (key `other_net_weight`): whole TRX staked for bandwidth outside the devnet.
+    @Option(help: "Whole TRX staked for bandwidth outside the devnet (other_net_weight; default 10000000000).")
+    public var otherNetWeight: String?
     /// `--faults` (key `faults_file`): the main listener's fault profile as JSON.
     @Option(help: "Faults file (JSON, the shape of GET /admin/faults) (faults_file).")
     public var faults: String?
@@ -55,7 +73,10 @@ public struct DevnetOptions: ParsableArguments {
     public var overrides: [String: String] {
         let single: [String: String?] = [
             "listen": listen, "block_interval_ms": blockIntervalMs, "state_file": stateFile, "genesis_file": genesis,
-            "energy_fee": energyFee, "solid_lag": solidLag, "faults_file": faults, "faults.lookup_mode": lookupMode,
+            "energy_fee": energyFee, "solid_lag": solidLag, "unfreeze_delay_seconds": unfreezeDelaySeconds,
+            "total_energy_limit": totalEnergyLimit, "total_net_limit": totalNetLimit, "free_net_limit": freeNetLimit,
+            "other_energy_weight": otherEnergyWeight, "other_net_weight": otherNetWeight, "faults_file": faults,
+            "faults.lookup_mode": lookupMode,
             "faults.lag_blocks": lagBlocks, "faults.clock_offset_ms": clockOffsetMs,
             "faults.refuse_rebroadcast_code": refuseRebroadcastCode, "log.level": logLevel,
         ]

@@ -30,6 +30,14 @@ struct DevnetState: Codable, Sendable {
         var netFee: Int64
         /// A USDT Transfer event: from, to (hex 41…), amount.
         var transferLog: TransferLog?
+        /// The dynamic-energy penalty included in `energyUsage` (`energy_penalty_total`).
+        var energyPenalty: Int64?
+        /// Staked energy the call used (`energy_usage`); `energyUsage` is the total (`energy_usage_total`).
+        var energyFromStake: Int64?
+        /// Unstaked TRX returned to the balance (`withdraw_expire_amount`), for Unfreeze and WithdrawExpireUnfreeze.
+        var withdrawExpireAmount: Int64?
+        /// Whether the bandwidth came from stake or the free allowance (then `netUsage` bytes, no `netFee`).
+        var bandwidthFromAllowance: Bool?
 
         var fee: Int64 { energyFee + netFee }
     }
@@ -53,4 +61,26 @@ struct DevnetState: Codable, Sendable {
     var trx: [String: Int64] = [:]
     /// USDT balances in base units, by hex address.
     var usdt: [String: Int64] = [:]
+    /// Stake 2.0 positions and resource usage, by hex address (absent: nothing staked or used).
+    var resources: [String: DevnetAccountResources] = [:]
+    /// Delegations of staked resources between accounts.
+    var delegations: [DevnetDelegation] = []
+
+    init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case blocks, transactions, pending, trx, usdt, resources, delegations
+    }
+
+    /// Reads a state file, including one written before resources existed.
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        blocks = try container.decode([Block].self, forKey: .blocks)
+        transactions = try container.decode([String: Transaction].self, forKey: .transactions)
+        pending = try container.decode([Pending].self, forKey: .pending)
+        trx = try container.decode([String: Int64].self, forKey: .trx)
+        usdt = try container.decode([String: Int64].self, forKey: .usdt)
+        resources = try container.decodeIfPresent([String: DevnetAccountResources].self, forKey: .resources) ?? [:]
+        delegations = try container.decodeIfPresent([DevnetDelegation].self, forKey: .delegations) ?? []
+    }
 }

@@ -89,7 +89,7 @@ public enum TronTransaction {
             expiration: expiration, feeLimit: 0)
     }
 
-    private static func raw(
+    static func raw(
         type: Protocol_Transaction.Contract.ContractType, parameter: some SwiftProtobuf.Message,
         reference: ReferenceBlock, timestamp: Int64, expiration: Int64, feeLimit: Int64
     ) throws -> Protocol_Transaction.raw {

@@ -17,7 +17,10 @@
 //   core/Tron.proto                      (Transaction, TransactionInfo, ResourceReceipt,
 //                                         BlockHeader, Block, authority, AccountId, Key,
 //                                         InternalTransaction omitted)
-//   core/contract/balance_contract.proto (TransferContract)
+//   core/contract/balance_contract.proto (TransferContract and the Stake 2.0 contracts: FreezeBalanceV2Contract,
+//                                         UnfreezeBalanceV2Contract, WithdrawExpireUnfreezeContract,
+//                                         DelegateResourceContract, UnDelegateResourceContract)
+//   core/contract/common.proto           (ResourceCode)
 //   core/contract/smart_contract.proto   (TriggerSmartContract)
 //   api/api.proto                        (Return, TransactionExtention, BytesMessage, NumberMessage)
 // All of these live in proto package `protocol` upstream, so the Any type_url is
@@ -43,6 +46,44 @@ import SwiftProtobuf
 fileprivate nonisolated struct _GeneratedWithProtocGenSwiftVersion: SwiftProtobuf.ProtobufAPIVersionCheck {
   struct _2: SwiftProtobuf.ProtobufAPIVersion_2 {}
   typealias Version = _2
+}
+
+public nonisolated enum Protocol_ResourceCode: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case bandwidth // = 0
+  case energy // = 1
+  case tronPower // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .bandwidth
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .bandwidth
+    case 1: self = .energy
+    case 2: self = .tronPower
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .bandwidth: return 0
+    case .energy: return 1
+    case .tronPower: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Protocol_ResourceCode] = [
+    .bandwidth,
+    .energy,
+    .tronPower,
+  ]
+
 }
 
 public nonisolated struct Protocol_AccountId: Sendable {
@@ -758,6 +799,94 @@ public nonisolated struct Protocol_TransferContract: Sendable {
   public init() {}
 }
 
+public nonisolated struct Protocol_FreezeBalanceV2Contract: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var ownerAddress: Data = Data()
+
+  /// sun
+  public var frozenBalance: Int64 = 0
+
+  public var resource: Protocol_ResourceCode = .bandwidth
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Protocol_UnfreezeBalanceV2Contract: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var ownerAddress: Data = Data()
+
+  /// sun
+  public var unfreezeBalance: Int64 = 0
+
+  public var resource: Protocol_ResourceCode = .bandwidth
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Protocol_WithdrawExpireUnfreezeContract: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var ownerAddress: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Protocol_DelegateResourceContract: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var ownerAddress: Data = Data()
+
+  public var resource: Protocol_ResourceCode = .bandwidth
+
+  /// sun of the owner's frozen balance whose resource is delegated
+  public var balance: Int64 = 0
+
+  public var receiverAddress: Data = Data()
+
+  public var lock: Bool = false
+
+  /// blocks
+  public var lockPeriod: Int64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Protocol_UnDelegateResourceContract: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var ownerAddress: Data = Data()
+
+  public var resource: Protocol_ResourceCode = .bandwidth
+
+  public var balance: Int64 = 0
+
+  public var receiverAddress: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Protocol_TriggerSmartContract: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -969,6 +1098,10 @@ public nonisolated struct Protocol_NumberMessage: Sendable {
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "protocol"
+
+nonisolated extension Protocol_ResourceCode: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0BANDWIDTH\0\u{1}ENERGY\0\u{1}TRON_POWER\0")
+}
 
 nonisolated extension Protocol_AccountId: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AccountId"
@@ -1731,6 +1864,216 @@ nonisolated extension Protocol_TransferContract: SwiftProtobuf.Message, SwiftPro
     if lhs.ownerAddress != rhs.ownerAddress {return false}
     if lhs.toAddress != rhs.toAddress {return false}
     if lhs.amount != rhs.amount {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Protocol_FreezeBalanceV2Contract: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FreezeBalanceV2Contract"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_address\0\u{3}frozen_balance\0\u{1}resource\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.ownerAddress) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.frozenBalance) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.resource) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ownerAddress.isEmpty {
+      try visitor.visitSingularBytesField(value: self.ownerAddress, fieldNumber: 1)
+    }
+    if self.frozenBalance != 0 {
+      try visitor.visitSingularInt64Field(value: self.frozenBalance, fieldNumber: 2)
+    }
+    if self.resource != .bandwidth {
+      try visitor.visitSingularEnumField(value: self.resource, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Protocol_FreezeBalanceV2Contract, rhs: Protocol_FreezeBalanceV2Contract) -> Bool {
+    if lhs.ownerAddress != rhs.ownerAddress {return false}
+    if lhs.frozenBalance != rhs.frozenBalance {return false}
+    if lhs.resource != rhs.resource {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Protocol_UnfreezeBalanceV2Contract: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UnfreezeBalanceV2Contract"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_address\0\u{3}unfreeze_balance\0\u{1}resource\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.ownerAddress) }()
+      case 2: try { try decoder.decodeSingularInt64Field(value: &self.unfreezeBalance) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.resource) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ownerAddress.isEmpty {
+      try visitor.visitSingularBytesField(value: self.ownerAddress, fieldNumber: 1)
+    }
+    if self.unfreezeBalance != 0 {
+      try visitor.visitSingularInt64Field(value: self.unfreezeBalance, fieldNumber: 2)
+    }
+    if self.resource != .bandwidth {
+      try visitor.visitSingularEnumField(value: self.resource, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Protocol_UnfreezeBalanceV2Contract, rhs: Protocol_UnfreezeBalanceV2Contract) -> Bool {
+    if lhs.ownerAddress != rhs.ownerAddress {return false}
+    if lhs.unfreezeBalance != rhs.unfreezeBalance {return false}
+    if lhs.resource != rhs.resource {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Protocol_WithdrawExpireUnfreezeContract: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".WithdrawExpireUnfreezeContract"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_address\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.ownerAddress) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ownerAddress.isEmpty {
+      try visitor.visitSingularBytesField(value: self.ownerAddress, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Protocol_WithdrawExpireUnfreezeContract, rhs: Protocol_WithdrawExpireUnfreezeContract) -> Bool {
+    if lhs.ownerAddress != rhs.ownerAddress {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Protocol_DelegateResourceContract: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".DelegateResourceContract"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_address\0\u{1}resource\0\u{1}balance\0\u{3}receiver_address\0\u{1}lock\0\u{3}lock_period\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.ownerAddress) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.resource) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.balance) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.receiverAddress) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.lock) }()
+      case 6: try { try decoder.decodeSingularInt64Field(value: &self.lockPeriod) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ownerAddress.isEmpty {
+      try visitor.visitSingularBytesField(value: self.ownerAddress, fieldNumber: 1)
+    }
+    if self.resource != .bandwidth {
+      try visitor.visitSingularEnumField(value: self.resource, fieldNumber: 2)
+    }
+    if self.balance != 0 {
+      try visitor.visitSingularInt64Field(value: self.balance, fieldNumber: 3)
+    }
+    if !self.receiverAddress.isEmpty {
+      try visitor.visitSingularBytesField(value: self.receiverAddress, fieldNumber: 4)
+    }
+    if self.lock != false {
+      try visitor.visitSingularBoolField(value: self.lock, fieldNumber: 5)
+    }
+    if self.lockPeriod != 0 {
+      try visitor.visitSingularInt64Field(value: self.lockPeriod, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Protocol_DelegateResourceContract, rhs: Protocol_DelegateResourceContract) -> Bool {
+    if lhs.ownerAddress != rhs.ownerAddress {return false}
+    if lhs.resource != rhs.resource {return false}
+    if lhs.balance != rhs.balance {return false}
+    if lhs.receiverAddress != rhs.receiverAddress {return false}
+    if lhs.lock != rhs.lock {return false}
+    if lhs.lockPeriod != rhs.lockPeriod {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Protocol_UnDelegateResourceContract: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".UnDelegateResourceContract"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}owner_address\0\u{1}resource\0\u{1}balance\0\u{3}receiver_address\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.ownerAddress) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.resource) }()
+      case 3: try { try decoder.decodeSingularInt64Field(value: &self.balance) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.receiverAddress) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.ownerAddress.isEmpty {
+      try visitor.visitSingularBytesField(value: self.ownerAddress, fieldNumber: 1)
+    }
+    if self.resource != .bandwidth {
+      try visitor.visitSingularEnumField(value: self.resource, fieldNumber: 2)
+    }
+    if self.balance != 0 {
+      try visitor.visitSingularInt64Field(value: self.balance, fieldNumber: 3)
+    }
+    if !self.receiverAddress.isEmpty {
+      try visitor.visitSingularBytesField(value: self.receiverAddress, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Protocol_UnDelegateResourceContract, rhs: Protocol_UnDelegateResourceContract) -> Bool {
+    if lhs.ownerAddress != rhs.ownerAddress {return false}
+    if lhs.resource != rhs.resource {return false}
+    if lhs.balance != rhs.balance {return false}
+    if lhs.receiverAddress != rhs.receiverAddress {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
