@@ -45,7 +45,8 @@ public struct PaymentServer: Sendable {
     /// Health/Check answers from `storeHealth` (what its probe last saw) and the breaker, without a query per call.
     public static func services(
         config: PaymentRPCConfig, ledger: any PayoutLedger, storeHealth: StoreHealth, clock: any WallClock,
-        chainHead: ChainHead = ChainHead(), outflow: OutflowWaiting = OutflowWaiting(), logger: Logger
+        chainHead: ChainHead = ChainHead(), outflow: OutflowWaiting = OutflowWaiting(),
+        fees: FeeWaiting = FeeWaiting(), logger: Logger
     ) async throws -> (services: [any RegistrableRPCService], breaker: BreakerController) {
         let breaker = try await BreakerController(policy: config.breaker, ledger: ledger, clock: clock, logger: logger)
         let desk = PayoutDesk(
@@ -55,7 +56,8 @@ public struct PaymentServer: Sendable {
             readiness: { storeHealth.current.ok })
         let services: [any RegistrableRPCService] = [
             PaymentService(
-                desk: desk, chainHead: chainHead, metrics: PaymentMetrics(), outflow: outflow, logger: logger),
+                desk: desk, chainHead: chainHead, metrics: PaymentMetrics(), outflow: outflow, fees: fees,
+                logger: logger),
             AdminService(breaker: breaker, authorization: AdminAuthorization(config: config)),
             health,
         ]
@@ -101,12 +103,13 @@ public struct PaymentServer: Sendable {
     func serve(ledger: any ProcessingLedger, storeServices: [any Service], wakeup: ProcessorWakeup?) async throws {
         let chainHead = ChainHead()
         let outflow = OutflowWaiting()
+        let fees = FeeWaiting()
         // Probed once before anything listens, then every second; an answer older than 5 s counts as down.
         let storeHealth = StoreHealth(staleAfter: .seconds(5))
         await storeHealth.probe(ledger)
         let (services, breaker) = try await Self.services(
             config: config, ledger: ledger, storeHealth: storeHealth, clock: clock, chainHead: chainHead,
-            outflow: outflow, logger: logger)
+            outflow: outflow, fees: fees, logger: logger)
 
         var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = try grpcListeners(services: services)
         let admin = Application(
@@ -137,7 +140,7 @@ public struct PaymentServer: Sendable {
                     .init(
                         service: try processor(
                             ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead, outflow: outflow,
-                            wakeup: wakeup, http: http)))
+                            fees: fees, wakeup: wakeup, http: http)))
             }
 
             let group = ServiceGroup(
@@ -174,7 +177,8 @@ extension PaymentServer {
 
     func processor(
         ledger: any ProcessingLedger, key: TronPrivateKey, breaker: BreakerController, chainHead: ChainHead,
-        outflow: OutflowWaiting = OutflowWaiting(), wakeup: ProcessorWakeup? = nil, http: HTTPClient
+        outflow: OutflowWaiting = OutflowWaiting(), fees: FeeWaiting = FeeWaiting(), wakeup: ProcessorWakeup? = nil,
+        http: HTTPClient
     ) throws -> PayoutProcessor {
         let network = self.network
         var nodeConfiguration = TronNodeClient.Configuration(
@@ -182,6 +186,7 @@ extension PaymentServer {
         nodeConfiguration.timeout = .milliseconds(config.nodeTimeoutMilliseconds)
         var settings = ProcessorSettings(usdtContract: network.usdtContract)
         settings.feeLimitSun = config.feeLimitSun
+        settings.feeMarginPercent = config.feeMarginPercent
         settings.maxAttempts = config.processorMaxAttempts
         settings.expirationMilliseconds = config.processorExpirationMilliseconds
         settings.pollInterval = .milliseconds(config.processorPollMilliseconds)
@@ -207,6 +212,7 @@ extension PaymentServer {
         return PayoutProcessor(
             ledger: ledger, node: TronNodeClient(configuration: nodeConfiguration, http: http, logger: logger),
             nodeName: network.solidityNodeURL, crossChecks: crossChecks, key: key, settings: settings,
-            breaker: breaker, chainHead: chainHead, clock: clock, outflow: outflow, wakeup: wakeup, logger: logger)
+            breaker: breaker, chainHead: chainHead, clock: clock, outflow: outflow, fees: fees, wakeup: wakeup,
+            logger: logger)
     }
 }

@@ -27,6 +27,13 @@ public protocol TronNodeAPI: Sendable {
     func trxBalance(of address: TronAddress) async throws -> Int64
     /// The chain parameters by name (getEnergyFee, getTransactionFee, getMaxFeeLimit …).
     func chainParameters() async throws -> [String: Int64]
+    /// `address`'s bandwidth and energy limits and usage (`getaccountresource`: EnergyLimit, EnergyUsed,
+    /// freeNetLimit, freeNetUsed, NetLimit, NetUsed …); a key the node leaves out is 0, an unknown account `[:]`.
+    func accountResource(of address: TronAddress) async throws -> [String: Int64]
+    /// The energy a TRC-20 `transfer(to, amount)` from `owner` on `contract` takes now, dynamic-energy penalty
+    /// included (`triggerconstantcontract`'s `energy_used`). Throws when the node gives no figure.
+    func estimateTransferEnergy(owner: TronAddress, to: TronAddress, amount: Int64, contract: TronAddress)
+        async throws -> Int64
 }
 
 /// The full node's HTTP API over async-http-client, reading its real shapes: defaults omitted, errors as HTTP 200
@@ -194,6 +201,24 @@ public struct TronNodeClient: TronNodeAPI {
     public func accountResource(of address: TronAddress) async throws -> [String: Int64] {
         let json = try await call("/wallet/getaccountresource", ["address": address.hex])
         return json.compactMapValues { Self.int($0) }
+    }
+
+    /// `triggerconstantcontract` of `transfer(to, amount)`: its `energy_used`, which a REVERT (an owner without the
+    /// USDT) also reports. Throws on an answer without a non-negative `energy_used` (a validation error, `{}`).
+    public func estimateTransferEnergy(
+        owner: TronAddress, to: TronAddress, amount: Int64, contract: TronAddress
+    ) async throws -> Int64 {
+        let json = try await call(
+            "/wallet/triggerconstantcontract",
+            [
+                "owner_address": owner.hex, "contract_address": contract.hex,
+                "function_selector": "transfer(address,uint256)",
+                "parameter": Hex.encode(TRC20.word(address: to) + TRC20.word(amount: amount)),
+            ])
+        guard let energy = Self.int(json["energy_used"]), energy >= 0 else {
+            throw TronNodeError.node("triggerconstantcontract transfer gave no energy_used: \(json)")
+        }
+        return energy
     }
 
     /// The chain parameters by key (`getchainparameters`); a parameter sent without a value is 0.

@@ -21,6 +21,13 @@ final class FakeChain: Sendable {
         var seen: Set<String> = []
         var holdInclusion = false
         var receiptResult: String? = "SUCCESS"
+        /// The hot wallet's TRX, the energy its stake has left, and what a transfer's estimate says (the chain does
+        /// not charge them: a test sets them).
+        var trxSun: Int64 = 1_000_000_000_000
+        var stakedEnergy: Int64 = 0
+        var energyEstimate: Int64 = 64_285
+        /// Every broadcast transaction's fee_limit.
+        var feeLimits: [String: Int64] = [:]
     }
 
     let clock: TestClock
@@ -72,6 +79,7 @@ final class FakeChain: Sendable {
                 return BroadcastReply(code: "TRANSACTION_EXPIRATION_ERROR", message: "expired", txid: txid)
             }
             state.pool[txid] = transaction.raw.expiration
+            state.feeLimits[txid] = transaction.raw.feeLimit
             state.seen.insert(txid)
             return BroadcastReply(code: nil, message: "", txid: txid)
         }
@@ -148,6 +156,14 @@ final class FakeNode: TronNodeAPI {
     }
 
     func trc20Balance(owner: TronAddress, contract: TronAddress) async throws -> Int64 { 0 }
-    func trxBalance(of address: TronAddress) async throws -> Int64 { 0 }
-    func chainParameters() async throws -> [String: Int64] { [:] }
+    func trxBalance(of address: TronAddress) async throws -> Int64 { chain.state.withLock { $0.trxSun } }
+    func chainParameters() async throws -> [String: Int64] { ["getEnergyFee": 100, "getTransactionFee": 1_000] }
+    func accountResource(of address: TronAddress) async throws -> [String: Int64] {
+        ["EnergyLimit": chain.state.withLock { $0.stakedEnergy }, "freeNetLimit": 600]
+    }
+    func estimateTransferEnergy(
+        owner: TronAddress, to: TronAddress, amount: Int64, contract: TronAddress
+    ) async throws -> Int64 {
+        chain.state.withLock { $0.energyEstimate }
+    }
 }

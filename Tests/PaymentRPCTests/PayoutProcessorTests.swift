@@ -14,10 +14,12 @@ struct ProcessorHarness {
     let server: InProcessServer
     let chain: FakeChain
     let processor: PayoutProcessor
+    let breaker: BreakerController
 
     static func with(
         primary: FakeNode.Mode, crossChecks: [FakeNode.Mode] = [], expirationMilliseconds: Int64 = 3_000,
-        outflow: LimitPolicy? = nil, _ body: (ProcessorHarness) async throws -> Void
+        outflow: LimitPolicy? = nil, configure: (inout ProcessorSettings) -> Void = { _ in },
+        _ body: (ProcessorHarness) async throws -> Void
     ) async throws {
         try await InProcessServer.with { server in
             let chain = FakeChain(clock: server.clock)
@@ -28,6 +30,7 @@ struct ProcessorHarness {
             settings.rebroadcastInterval = .seconds(1)
             settings.maxAttempts = 3
             settings.outflowLimits = outflow
+            configure(&settings)
             let logger = Logger(label: "processor-test")
             let breaker = try await BreakerController(
                 policy: CircuitBreakerPolicy(), ledger: server.ledger, clock: server.clock, logger: logger)
@@ -38,7 +41,7 @@ struct ProcessorHarness {
                 },
                 key: TronPrivateKey.generate(), settings: settings, breaker: breaker, chainHead: ChainHead(),
                 clock: server.clock, random: { 0.5 }, logger: logger)
-            try await body(ProcessorHarness(server: server, chain: chain, processor: processor))
+            try await body(ProcessorHarness(server: server, chain: chain, processor: processor, breaker: breaker))
         }
     }
 

@@ -143,6 +143,45 @@ struct RequestConstraintsTests {
         #expect(found == FieldConstraintViolation(field: field, message: message), "\(found?.description ?? "passed")")
     }
 
+    /// Text that reaches the ledger must be text PostgreSQL stores: a NUL there was refused by the database (SQLSTATE
+    /// 22021) and answered UNAVAILABLE, as if the server were down, instead of INVALID_ARGUMENT naming the field.
+    @Test(
+        "free text that reaches the ledger or the logs refuses NUL and control characters, naming the field",
+        arguments: ["\u{0}", "a\u{0}b", "tab\there", "\u{1B}[31m", "\u{7F}", "\u{85}"])
+    func controlCharacters(text: String) {
+        let control = "must match ^[^\\u0000-\\u001F\\u007F-\\u009F]*$"
+        let cases: [(any ConstraintChecked, String, String)] = [
+            (Self.payout { $0.reason = text }, "reason", control),
+            (Self.batch([Self.item { $0.reason = text }]), "items[0].reason", control),
+            (
+                Lucid_Payment_V1_CancelPayoutRequest.with {
+                    $0.payoutID = Self.payoutID
+                    $0.reason = text
+                }, "reason", control
+            ),
+            (Lucid_Payment_V1_TripBreakerRequest.with { $0.reason = text }, "reason", control),
+            (Lucid_Payment_V1_ResetBreakerRequest.with { $0.reason = text }, "reason", control),
+            (
+                Lucid_Payment_V1_ListPayoutsRequest.with { $0.requestedBy = "ops/\(text)" }, "requested_by",
+                "must match ^[!-~]*$"
+            ),
+        ]
+        for (request, field, message) in cases {
+            let found = violation(request)
+            #expect(
+                found == FieldConstraintViolation(field: field, message: message), "\(found?.description ?? "passed")")
+        }
+        // What is allowed stays allowed: text with accents and an identity like the sidecar's.
+        #expect(
+            violation(
+                Lucid_Payment_V1_CancelPayoutRequest.with {
+                    $0.payoutID = Self.payoutID
+                    $0.reason = "doublon signalé"
+                }) == nil)
+        #expect(
+            violation(Lucid_Payment_V1_ListPayoutsRequest.with { $0.requestedBy = "ops/api-gateway/user:u-9" }) == nil)
+    }
+
     @Test("lengths and counts of the whole request are checked before any pattern or range")
     func cheapFirst() {
         // A malformed address comes first in field order, an over-long reason later: the length wins.

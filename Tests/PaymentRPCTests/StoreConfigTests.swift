@@ -77,4 +77,21 @@ struct StoreConfigTests {
         #expect(!settings.redactedURL.contains(secret))
         #expect(!config.summary.contains(secret))
     }
+
+    @Test(
+        "store.sqlite_path beside store.postgres_url: PostgreSQL is the ledger and start-up warns the file is ignored")
+    func sqlitePathBesidePostgres() throws {
+        let both = try PaymentRPCConfig.load(
+            file: try write("store:\n  sqlite_path: /var/lib/x.sqlite\n"),
+            environment: ["PAYMENT_RPC_STORE_POSTGRES_URL": "postgres://lucid@db/ledger"])
+        #expect(both.postgres != nil)
+        #expect(both.configWarnings.contains { $0.contains("store.sqlite_path (/var/lib/x.sqlite) is ignored") })
+        let sqliteOnly = try PaymentRPCConfig.load(
+            file: try write("store:\n  sqlite_path: /var/lib/x.sqlite\n"), environment: [:])
+        #expect(sqliteOnly.postgres == nil)
+        #expect(!sqliteOnly.configWarnings.contains { $0.contains("store.sqlite_path") })
+        let postgresOnly = try PaymentRPCConfig.load(
+            file: try write("store:\n  postgres_url: postgres://lucid@db/ledger\n"), environment: [:])
+        #expect(!postgresOnly.configWarnings.contains { $0.contains("store.sqlite_path") })
+    }
 }

@@ -40,7 +40,7 @@ public nonisolated struct Lucid_Payment_V1_TripBreakerRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Required. Why, 1-256 characters; shown in the breaker's status and logs.
+  /// Required. Why, 1-256 characters without control characters; shown in the breaker's status and logs.
   public var reason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -54,7 +54,7 @@ public nonisolated struct Lucid_Payment_V1_ResetBreakerRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
-  /// Why, up to 256 characters; logged.
+  /// Why, up to 256 characters without control characters; logged.
   public var reason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()

@@ -551,7 +551,7 @@ public nonisolated struct Lucid_Payment_V1_ListPayoutsRequest: Sendable {
   /// Only payouts of this batch.
   public var batchID: String = String()
 
-  /// Only payouts requested by this caller (exact `requested_by`).
+  /// Only payouts requested by this caller (exact `requested_by`, which is printable ASCII without spaces).
   public var requestedBy: String = String()
 
   /// Only payouts created at or after this time.
@@ -614,7 +614,7 @@ public nonisolated struct Lucid_Payment_V1_CancelPayoutRequest: Sendable {
   /// Required. The payout's id.
   public var payoutID: String = String()
 
-  /// Why it is cancelled, up to 256 characters; stored as the payout's `failure_reason`.
+  /// Why it is cancelled, up to 256 characters without control characters; stored as the payout's `failure_reason`.
   public var reason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -1028,6 +1028,15 @@ public nonisolated struct Lucid_Payment_V1_Stats: Sendable {
 
   /// USDT base units signed in the current UTC day (every signed transaction not retired as provably dead).
   public var dailySignedUnits: Int64 = 0
+
+  /// Due payouts the processor holds back because the hot wallet's TRX cannot pay the next transfer's fees (energy
+  /// beyond its stake up to the transfer's fee_limit, and bandwidth), or because the estimated fee is above
+  /// tron.fee_limit_sun; 0 when nothing waits. They are signed once the wallet can pay.
+  public var feeWaitingCount: Int64 = 0
+
+  /// Why they wait: the hot wallet's TRX, what the next transfer may burn, its energy estimate and the stake left;
+  /// empty when nothing waits.
+  public var feeWaitingReason: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2189,7 +2198,7 @@ nonisolated extension Lucid_Payment_V1_StatusCount: SwiftProtobuf.Message, Swift
 
 nonisolated extension Lucid_Payment_V1_Stats: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".Stats"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}counts\0\u{3}daily_usage_units\0\u{3}daily_limit_units\0\u{3}hourly_usage_units\0\u{3}hourly_limit_units\0\u{3}breaker_state\0\u{3}success_rate\0\u{3}outflow_waiting_count\0\u{3}outflow_waiting_reason\0\u{3}hourly_signed_units\0\u{3}daily_signed_units\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}counts\0\u{3}daily_usage_units\0\u{3}daily_limit_units\0\u{3}hourly_usage_units\0\u{3}hourly_limit_units\0\u{3}breaker_state\0\u{3}success_rate\0\u{3}outflow_waiting_count\0\u{3}outflow_waiting_reason\0\u{3}hourly_signed_units\0\u{3}daily_signed_units\0\u{3}fee_waiting_count\0\u{3}fee_waiting_reason\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2208,6 +2217,8 @@ nonisolated extension Lucid_Payment_V1_Stats: SwiftProtobuf.Message, SwiftProtob
       case 9: try { try decoder.decodeSingularStringField(value: &self.outflowWaitingReason) }()
       case 10: try { try decoder.decodeSingularInt64Field(value: &self.hourlySignedUnits) }()
       case 11: try { try decoder.decodeSingularInt64Field(value: &self.dailySignedUnits) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.feeWaitingCount) }()
+      case 13: try { try decoder.decodeSingularStringField(value: &self.feeWaitingReason) }()
       default: break
       }
     }
@@ -2247,6 +2258,12 @@ nonisolated extension Lucid_Payment_V1_Stats: SwiftProtobuf.Message, SwiftProtob
     if self.dailySignedUnits != 0 {
       try visitor.visitSingularInt64Field(value: self.dailySignedUnits, fieldNumber: 11)
     }
+    if self.feeWaitingCount != 0 {
+      try visitor.visitSingularInt64Field(value: self.feeWaitingCount, fieldNumber: 12)
+    }
+    if !self.feeWaitingReason.isEmpty {
+      try visitor.visitSingularStringField(value: self.feeWaitingReason, fieldNumber: 13)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2262,6 +2279,8 @@ nonisolated extension Lucid_Payment_V1_Stats: SwiftProtobuf.Message, SwiftProtob
     if lhs.outflowWaitingReason != rhs.outflowWaitingReason {return false}
     if lhs.hourlySignedUnits != rhs.hourlySignedUnits {return false}
     if lhs.dailySignedUnits != rhs.dailySignedUnits {return false}
+    if lhs.feeWaitingCount != rhs.feeWaitingCount {return false}
+    if lhs.feeWaitingReason != rhs.feeWaitingReason {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -62,8 +62,10 @@ extension Lucid_Payment_V1_CancelPayoutRequest: ConstraintChecked {
 
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
         try FieldCheck.pattern(payoutID, Self.payoutIDPattern, field: prefix + "payout_id")
+        try FieldCheck.pattern(reason, Self.reasonPattern, field: prefix + "reason")
     }
     static let payoutIDPattern = FieldPattern("^po_[0-9a-f]{32}$")
+    static let reasonPattern = FieldPattern("^[^\\u0000-\\u001F\\u007F-\\u009F]*$")
 }
 
 extension Lucid_Payment_V1_CreateBatchRequest: ConstraintChecked {
@@ -245,11 +247,13 @@ extension Lucid_Payment_V1_ListPayoutsRequest: ConstraintChecked {
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
         try FieldCheck.pattern(recipientAddress, Self.recipientAddressPattern, field: prefix + "recipient_address")
         try FieldCheck.pattern(batchID, Self.batchIDPattern, field: prefix + "batch_id")
+        try FieldCheck.pattern(requestedBy, Self.requestedByPattern, field: prefix + "requested_by")
         try FieldCheck.number(Int64(pageSize), min: 0, max: 100, required: false, field: prefix + "page_size")
         try FieldCheck.pattern(pageToken, Self.pageTokenPattern, field: prefix + "page_token")
     }
     static let recipientAddressPattern = FieldPattern("^(T[1-9A-HJ-NP-Za-km-z]{33})?$")
     static let batchIDPattern = FieldPattern("^(bt_[0-9a-f]{32})?$")
+    static let requestedByPattern = FieldPattern("^[!-~]*$")
     static let pageTokenPattern = FieldPattern("^[A-Za-z0-9_-]*$")
 }
 
@@ -266,7 +270,9 @@ extension Lucid_Payment_V1_ResetBreakerRequest: ConstraintChecked {
     }
 
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.pattern(reason, Self.reasonPattern, field: prefix + "reason")
     }
+    static let reasonPattern = FieldPattern("^[^\\u0000-\\u001F\\u007F-\\u009F]*$")
 }
 
 extension Lucid_Payment_V1_TripBreakerRequest: ConstraintChecked {
@@ -282,7 +288,9 @@ extension Lucid_Payment_V1_TripBreakerRequest: ConstraintChecked {
     }
 
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.pattern(reason, Self.reasonPattern, field: prefix + "reason")
     }
+    static let reasonPattern = FieldPattern("^[^\\u0000-\\u001F\\u007F-\\u009F]*$")
 }
 
 /// The largest serialized request each RPC accepts, in bytes (`(lucid.api.v1.method).max_request_bytes`).

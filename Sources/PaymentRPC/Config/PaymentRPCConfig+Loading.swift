@@ -73,6 +73,7 @@ extension PaymentRPCConfig {
             }
             feeLimitSun = fee
         }
+        feeMarginPercent = Int64(try reader.integer("tron.fee_margin_percent", in: 0...500) ?? Int(feeMarginPercent))
         nodeTimeoutMilliseconds =
             try reader.integer("tron.request_timeout_ms", in: 100...120_000) ?? nodeTimeoutMilliseconds
         if let text = try reader.string("tron.proxy"), !text.isEmpty {

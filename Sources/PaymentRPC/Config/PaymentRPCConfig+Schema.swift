@@ -42,7 +42,12 @@ extension PaymentRPCConfig {
             ConfigKey("tron.solidity_url", "the solidity node's HTTP API (the full node's when unset)"),
             ConfigKey("tron.api_key", "TronGrid API key; never logged (set it as PAYMENT_RPC_TRON_API_KEY)"),
             ConfigKey("tron.usdt_contract", "the USDT contract (the network preset's when unset)"),
-            ConfigKey("tron.fee_limit_sun", "fee_limit of each transfer, sun (default 50 TRX, at most 15,000 TRX)"),
+            ConfigKey(
+                "tron.fee_limit_sun",
+                "the most a transfer's fee_limit may be, sun (default 50 TRX, at most 15,000 TRX); each is the energy "
+                    + "estimate × getEnergyFee plus tron.fee_margin_percent"),
+            ConfigKey(
+                "tron.fee_margin_percent", "percent added to a transfer's estimated fee for its fee_limit (default 20)"),
             ConfigKey("tron.request_timeout_ms", "timeout of each node request, ms (default 5000)"),
             ConfigKey(
                 "tron.proxy", "socks5://host:port (Tor) or http://host:port (CONNECT) for every node request"),

@@ -46,5 +46,11 @@ extension PaymentRPCConfig {
             }
         }
         postgres = settings
+        if try reader.string("store.sqlite_path") != nil {
+            // Layered configuration (a file naming the SQLite file, an environment override naming PostgreSQL) is
+            // common, so this is not refused; but an operator must not believe the SQLite file is the ledger.
+            configWarnings.append(
+                "store.sqlite_path (\(sqlitePath)) is ignored: store.postgres_url is set, so the ledger is PostgreSQL")
+        }
     }
 }

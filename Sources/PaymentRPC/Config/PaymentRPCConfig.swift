@@ -78,8 +78,11 @@ public struct PaymentRPCConfig: Sendable {
     public var apiKey: String?
     /// The USDT contract (key `tron.usdt_contract`); the network preset's when not set.
     public var usdtContract: TronAddress?
-    /// fee_limit per transfer in sun (key `tron.fee_limit_sun`), 50 TRX by default.
+    /// The most a transfer's fee_limit may be, in sun (key `tron.fee_limit_sun`), 50 TRX by default; each transfer's
+    /// fee_limit is the node's energy estimate × getEnergyFee raised by `feeMarginPercent`, at most this.
     public var feeLimitSun: Int64 = 50_000_000
+    /// Percent added to a transfer's estimated fee for its fee_limit (key `tron.fee_margin_percent`), 20 by default.
+    public var feeMarginPercent: Int64 = 20
     /// Per-request timeout for node calls (key `tron.request_timeout_ms`).
     public var nodeTimeoutMilliseconds = 5_000
     /// The proxy every node request goes through (key `tron.proxy`: `socks5://host:port`, e.g. Tor's SocksPort, or

@@ -16,14 +16,18 @@ extension PayoutProcessor {
         let due = try await ledger.duePayouts(at: now, limit: settings.batchSize)
         guard !due.isEmpty else {
             outflow.update(nil, logger: logger)
+            fees.update(nil, logger: logger)
             return
         }
+        var figures = try await transferFees()
+        fees.record(figures)
+        var feeWait: FeeWaiting.State?
         var signedSoFar = try await ledger.signedOutflow(
             hourStart: UTCWindow.hourStart(now), dayStart: UTCWindow.dayStart(now))
         let reference = try ReferenceBlock(blockID: solid.id)
         var stored: [(Payout, SignedTronTransaction)] = []
         var waiting: OutflowWaiting.State?
-        for payout in due {
+        signing: for payout in due {
             if let limits = settings.outflowLimits {
                 let decision = PayoutStep.decideSigning(
                     amountUnits: payout.amountUnits, signed: signedSoFar, limits: limits, now: now)
@@ -35,19 +39,37 @@ extension PayoutProcessor {
                     break
                 }
             }
-            guard breaker.admitAttempt() else {
-                logger.notice("circuit breaker holds due payouts", metadata: ["waiting": "\(due.count - stored.count)"])
-                break
-            }
             let to = try TronAddress(base58: payout.recipient)
             // A node's head timestamp is outside input: an absurd one must stop the round, not trap the process.
             let (expiration, overflow) = head.timestamp.addingReportingOverflow(settings.expirationMilliseconds)
             guard !overflow else { throw TronNodeError.node("head block timestamp \(head.timestamp) is out of range") }
+            // Fees before the breaker: a transfer the hot wallet cannot pay for waits, unsigned, and is no attempt.
+            let energy = try await node.estimateTransferEnergy(
+                owner: key.address, to: to, amount: payout.amountUnits, contract: settings.usdtContract)
+            let feeLimit = figures.feeLimit(
+                energy: energy, marginPercent: settings.feeMarginPercent, capSun: settings.feeLimitSun)
             let raw = try TronTransaction.trc20Transfer(
                 owner: key.address, to: to, amount: payout.amountUnits, contract: settings.usdtContract,
                 reference: reference, timestamp: timestamps.next(after: clock.now().milliseconds),
-                expiration: expiration, feeLimit: settings.feeLimitSun)
-            let signed = try TronTransaction.sign(rawBytes: try TronTransaction.serialize(raw), with: key)
+                expiration: expiration, feeLimit: feeLimit ?? 0)
+            let rawBytes = try TronTransaction.serialize(raw)
+            let plan: TransferFees.Plan
+            switch figures.decide(
+                energy: energy, bytes: Self.bandwidthBytes(rawBytes: rawBytes),
+                marginPercent: settings.feeMarginPercent, capSun: settings.feeLimitSun)
+            {
+            case .sign(let decided):
+                plan = decided
+            case .wait(let reason):
+                // Everything due behind it waits too, as for the outflow windows.
+                feeWait = FeeWaiting.State(count: try await ledger.countDuePayouts(at: now), reason: reason)
+                break signing
+            }
+            guard breaker.admitAttempt() else {
+                logger.notice("circuit breaker holds due payouts", metadata: ["waiting": "\(due.count - stored.count)"])
+                break
+            }
+            let signed = try TronTransaction.sign(rawBytes: rawBytes, with: key)
             do {
                 // Signed at `now`: the same instant the outflow window was checked against (rule 8), checked again
                 // inside the transaction that stores it, against every processor's signatures.
@@ -80,9 +102,11 @@ extension PayoutProcessor {
                 throw PaymentError(.internal, "the outflow sums overflow Int64")
             }
             signedSoFar = next
+            figures.spend(plan, bytes: Int64(signed.transactionBytes.count + 64))
             stored.append((payout, signed))
         }
         outflow.update(waiting, logger: logger)
+        fees.update(feeWait, logger: logger)
         outflow.record(signed: signedSoFar)
         // Every transaction above is durable (rule 2); only now do their bytes leave the process, and only for the
         // payouts this processor still holds (rule 5).
@@ -94,6 +118,29 @@ extension PayoutProcessor {
                 answer, history: .freshBytes, now: clock.now(), settings: settings.step)
             try await perform(action, answer, payout, txid: signed.txidHex, now: clock.now())
         }
+    }
+
+    /// The round's fee figures from the node: the energy and bandwidth prices, the hot wallet's TRX, and the energy
+    /// and bandwidth its stake and the free allowance have left (getaccountresource recovers usage to the head).
+    func transferFees() async throws -> TransferFees {
+        let parameters = try await node.chainParameters()
+        let trx = try await node.trxBalance(of: key.address)
+        let resources = try await node.accountResource(of: key.address)
+        func left(_ limit: String, _ used: String) -> Int64 {
+            max(0, (resources[limit] ?? 0) - (resources[used] ?? 0))
+        }
+        return TransferFees(
+            sunPerEnergy: parameters["getEnergyFee"].flatMap { $0 > 0 ? $0 : nil } ?? 100,
+            sunPerByte: parameters["getTransactionFee"] ?? 1_000, trxSun: trx,
+            stakedEnergy: left("EnergyLimit", "EnergyUsed"),
+            bandwidthBytes: max(left("NetLimit", "NetUsed"), left("freeNetLimit", "freeNetUsed")))
+    }
+
+    /// The bandwidth a transfer of `rawBytes` takes once signed: the Transaction message (raw_data and one 65-byte
+    /// signature, each with a tag and a length) and java-tron's 64 bytes for the result (TRON.md §4.3).
+    static func bandwidthBytes(rawBytes: [UInt8]) -> Int64 {
+        func lengthPrefix(_ count: Int) -> Int { count < 128 ? 1 : count < 16_384 ? 2 : 3 }
+        return Int64(1 + lengthPrefix(rawBytes.count) + rawBytes.count + 1 + 1 + 65 + 64)
     }
 
     /// Broadcasts and classifies the answer; no answer is `.unanswered` (the bytes may or may not have left).

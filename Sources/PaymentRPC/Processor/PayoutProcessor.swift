@@ -97,6 +97,8 @@ public struct PayoutProcessor: Service {
     let timestamps = TransactionTimestamps()
     /// What waits for the outflow window (rule 8), for metrics, logs and GetStats.
     public let outflow: OutflowWaiting
+    /// What waits for TRX to pay fees, for metrics, logs and GetStats.
+    public let fees: FeeWaiting
     /// Ends a pause between rounds early when a payout becomes due (nil: poll only).
     let wakeup: ProcessorWakeup?
 
@@ -109,9 +111,11 @@ public struct PayoutProcessor: Service {
         crossChecks: [CrossCheckNode] = [], key: TronPrivateKey, settings: ProcessorSettings,
         breaker: BreakerController, chainHead: ChainHead, clock: any WallClock = SystemWallClock(),
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        outflow: OutflowWaiting = OutflowWaiting(), wakeup: ProcessorWakeup? = nil, logger: Logger
+        outflow: OutflowWaiting = OutflowWaiting(), fees: FeeWaiting = FeeWaiting(), wakeup: ProcessorWakeup? = nil,
+        logger: Logger
     ) {
         self.outflow = outflow
+        self.fees = fees
         self.wakeup = wakeup
         self.ledger = ledger
         self.node = node

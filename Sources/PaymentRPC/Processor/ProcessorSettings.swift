@@ -6,8 +6,11 @@ import TronNode
 public struct ProcessorSettings: Sendable {
     /// The USDT contract to call.
     public var usdtContract: TronAddress
-    /// fee_limit of each transfer, in sun.
+    /// The most a transfer's fee_limit may be, in sun: each one is the node's energy estimate × getEnergyFee raised
+    /// by `feeMarginPercent`, trimmed to this; a transfer whose bare estimate is above it waits.
     public var feeLimitSun: Int64 = 50_000_000
+    /// How far above the estimate a transfer's fee_limit is, in percent.
+    public var feeMarginPercent: Int64 = 20
     /// A transaction expires this long after the head block it was built on.
     public var expirationMilliseconds: Int64 = 60_000
     /// Transactions built per payout before it fails (each one provably expired unconfirmed).

@@ -89,3 +89,45 @@ public final class OutflowWaiting: Sendable {
             PaymentMetrics.usdt(signed.dayUnits))
     }
 }
+
+/// What waits because the hot wallet cannot pay the next transfer's fees (TRX for energy beyond its stake, and for
+/// bandwidth): the gauge `tron_payouts_waiting_for_trx`, GetStats's `fee_waiting_count` and `fee_waiting_reason`, and
+/// a notice when a wait starts or ends. Such a wait is not a failed attempt: the breaker never hears of it.
+public final class FeeWaiting: Sendable {
+    /// Due payouts held back for fees and why.
+    public struct State: Sendable, Equatable {
+        /// The first due payout the wallet cannot pay for and every due payout behind it.
+        public var count: Int
+        /// `TransferFees.decide`'s explanation: the balance, the worst burn, the estimate and the stake left.
+        public var reason: String
+    }
+
+    private let state = Mutex<State?>(nil)
+
+    /// Nothing waits yet; shared like `OutflowWaiting`.
+    public init() {}
+
+    /// The current wait, if any.
+    public var current: State? { state.withLock { $0 } }
+
+    func update(_ new: State?, logger: Logger) {
+        let old = state.withLock { current in
+            defer { current = new }
+            return current
+        }
+        Gauge(label: "tron_payouts_waiting_for_trx").record(new?.count ?? 0)
+        if let new, old?.reason != new.reason {
+            logger.warning(
+                "due payouts wait: the hot wallet cannot pay the next transfer's fees",
+                metadata: ["waiting": "\(new.count)", "reason": "\(new.reason)"])
+        } else if new == nil, old != nil {
+            logger.notice("the hot wallet can pay fees again; due payouts are signed")
+        }
+    }
+
+    /// The round's figures as gauges: the hot wallet's TRX and the energy its stake has left.
+    func record(_ fees: TransferFees) {
+        Gauge(label: "tron_hot_wallet_trx_sun").record(fees.trxSun)
+        Gauge(label: "tron_hot_wallet_energy_available").record(fees.stakedEnergy)
+    }
+}

@@ -17,14 +17,18 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
     let logger: Logger
     /// What the processor holds back for the outflow windows (GetStats).
     let outflow: OutflowWaiting
+    /// What the processor holds back for want of TRX to pay fees (GetStats).
+    let fees: FeeWaiting
 
     /// The service `PaymentServer.services` registers. `chainHead` and `outflow` are the processor's (shared, read
     /// only here); without a processor they stay empty, so confirmations and outflow waits are not reported.
     public init(
         desk: PayoutDesk, chainHead: ChainHead, metrics: PaymentMetrics, outflow: OutflowWaiting = OutflowWaiting(),
+        fees: FeeWaiting = FeeWaiting(),
         logger: Logger
     ) {
         self.outflow = outflow
+        self.fees = fees
         self.desk = desk
         self.chainHead = chainHead
         self.metrics = metrics
@@ -239,6 +243,10 @@ public struct PaymentService: Lucid_Payment_V1_PaymentService.ServiceProtocol {
                 if let waiting = outflow.current {
                     $0.outflowWaitingCount = Int64(waiting.count)
                     $0.outflowWaitingReason = waiting.description
+                }
+                if let waiting = fees.current {
+                    $0.feeWaitingCount = Int64(waiting.count)
+                    $0.feeWaitingReason = waiting.reason
                 }
                 $0.hourlySignedUnits = signed?.hourUnits ?? 0
                 $0.dailySignedUnits = signed?.dayUnits ?? 0

@@ -1,0 +1,86 @@
+import PaymentCore
+import Testing
+
+/// The fee arithmetic a signing round uses: fee_limit from the estimate, what a transfer may burn, when it waits.
+@Suite("Transfer fees: fee_limit from the estimate, burns beyond the stake, waits when the wallet cannot pay")
+struct TransferFeesTests {
+    static func fees(trx: Int64, staked: Int64 = 0, bandwidth: Int64 = 0) -> TransferFees {
+        TransferFees(sunPerEnergy: 100, sunPerByte: 1_000, trxSun: trx, stakedEnergy: staked, bandwidthBytes: bandwidth)
+    }
+
+    @Test("fee_limit is the estimate × price plus the margin, rounded up, trimmed to the cap; nil above the cap")
+    func feeLimit() {
+        let fees = Self.fees(trx: 0)
+        #expect(fees.feeLimit(energy: 64_285, marginPercent: 20, capSun: 50_000_000) == 7_714_200)
+        #expect(fees.feeLimit(energy: 64_285, marginPercent: 0, capSun: 50_000_000) == 6_428_500)
+        #expect(fees.feeLimit(energy: 1, marginPercent: 33, capSun: 50_000_000) == 133)
+        #expect(fees.feeLimit(energy: 3, marginPercent: 33, capSun: 50_000_000) == 399)
+        #expect(fees.feeLimit(energy: 64_285, marginPercent: 20, capSun: 7_000_000) == 7_000_000, "margin trimmed")
+        #expect(fees.feeLimit(energy: 64_285, marginPercent: 20, capSun: 6_000_000) == nil, "bare estimate above")
+        #expect(fees.feeLimit(energy: .max / 10, marginPercent: 20, capSun: .max) == nil, "an absurd estimate")
+        #expect(fees.feeLimit(energy: -1, marginPercent: 20, capSun: 50_000_000) == nil)
+    }
+
+    @Test("without stake the transfer may burn its whole fee_limit plus its bandwidth; it waits below that")
+    func unstaked() throws {
+        let enough = Self.fees(trx: 7_714_200 + 345_000)
+        guard case .sign(let plan) = enough.decide(energy: 64_285, bytes: 345, marginPercent: 20, capSun: 50_000_000)
+        else {
+            Issue.record("a wallet holding exactly the worst burn must sign")
+            return
+        }
+        #expect(
+            plan == .init(feeLimitSun: 7_714_200, energy: 64_285, expectedBurnSun: 6_773_500, worstBurnSun: 8_059_200))
+        let short = Self.fees(trx: 7_714_200 + 345_000 - 1)
+        guard case .wait(let reason) = short.decide(energy: 64_285, bytes: 345, marginPercent: 20, capSun: 50_000_000)
+        else {
+            Issue.record("one sun short must wait")
+            return
+        }
+        #expect(reason.contains("holds 8059199 sun") && reason.contains("up to 8059200 sun"), "\(reason)")
+    }
+
+    @Test("stake pays first: fully staked burns nothing for energy; partly staked may burn the rest of fee_limit")
+    func staked() {
+        let full = Self.fees(trx: 0, staked: 200_000, bandwidth: 600)
+        #expect(
+            full.decide(energy: 64_285, bytes: 345, marginPercent: 20, capSun: 50_000_000)
+                == .sign(.init(feeLimitSun: 7_714_200, energy: 64_285, expectedBurnSun: 0, worstBurnSun: 0)))
+        let partial = Self.fees(trx: 1_000_000, staked: 60_000, bandwidth: 600)
+        // Expected: 4,285 energy beyond the stake; worst: fee_limit 7,714,200 − 6,000,000 of stake.
+        #expect(
+            partial.decide(energy: 64_285, bytes: 345, marginPercent: 20, capSun: 50_000_000)
+                == .wait(
+                    reason: "the hot wallet holds 1000000 sun; the next transfer may burn up to 1714200 sun (64285 "
+                        + "energy estimated, fee_limit 7714200 sun, 60000 staked energy left, 345 bytes with 600 "
+                        + "bandwidth left)"))
+        let partialEnough = Self.fees(trx: 1_714_200, staked: 60_000, bandwidth: 600)
+        #expect(
+            partialEnough.decide(energy: 64_285, bytes: 345, marginPercent: 20, capSun: 50_000_000)
+                == .sign(
+                    .init(feeLimitSun: 7_714_200, energy: 64_285, expectedBurnSun: 428_500, worstBurnSun: 1_714_200)))
+    }
+
+    @Test("spending a plan uses the stake and bandwidth and sets the worst burn aside: the round cannot overspend")
+    func spend() {
+        var fees = Self.fees(trx: 1_000_000, staked: 200_000, bandwidth: 600)
+        var signed = 0
+        while case .sign(let plan) = fees.decide(energy: 64_285, bytes: 345, marginPercent: 20, capSun: 50_000_000) {
+            fees.spend(plan, bytes: 345)
+            signed += 1
+        }
+        // 1st: stake covers all, free bandwidth. 2nd: stake 135,715 covers fee_limit, bandwidth burns 345,000.
+        // 3rd: stake 71,430 < 77,142 → 571,200 + 345,000 > 655,000 left: waits.
+        #expect(signed == 2)
+        #expect(fees.trxSun == 655_000 && fees.stakedEnergy == 71_430 && fees.bandwidthBytes == 255)
+    }
+
+    @Test("an estimate above the cap waits and names the setting")
+    func aboveCap() {
+        #expect(
+            Self.fees(trx: .max).decide(energy: 64_285, bytes: 345, marginPercent: 20, capSun: 5_000_000)
+                == .wait(
+                    reason: "the estimated fee (64285 energy × 100 sun = 6428500 sun) is above tron.fee_limit_sun "
+                        + "(5000000 sun)"))
+    }
+}

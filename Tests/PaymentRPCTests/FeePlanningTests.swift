@@ -1,0 +1,75 @@
+import Foundation
+import PaymentCore
+import PaymentRPC
+import Testing
+
+/// The processor prices each transfer before signing it: fee_limit from the node's energy estimate, and no signature
+/// for a transfer the hot wallet cannot pay.
+@Suite("Processor fees: fee_limit from the estimate; a wallet that cannot pay holds payouts without failing them")
+struct FeePlanningTests {
+    @Test("each transfer's fee_limit is the node's estimate × getEnergyFee plus the margin")
+    func feeLimitFromEstimate() async throws {
+        try await ProcessorHarness.with(primary: .honest, configure: { $0.feeMarginPercent = 25 }) { harness in
+            harness.chain.state.withLock { $0.energyEstimate = 130_285 }
+            let ids = try await harness.pay(2)
+            try await harness.drive(rounds: 6)
+            for id in ids { #expect(try await harness.status(id) == .confirmed) }
+            let limits = harness.chain.state.withLock { Array($0.feeLimits.values) }
+            #expect(limits == [16_285_625, 16_285_625], "130,285 × 100 × 1.25, rounded up")
+        }
+    }
+
+    @Test(
+        "a hot wallet without TRX: payouts wait unsigned and say why, the breaker hears nothing; a top-up pays each once"
+    )
+    func emptyWalletWaits() async throws {
+        try await ProcessorHarness.with(primary: .honest) { harness in
+            harness.chain.state.withLock { $0.trxSun = 0 }
+            let ids = try await harness.pay(3)
+            try await harness.drive(rounds: 5)
+            for id in ids {
+                #expect(try await harness.status(id) == .pending)
+                #expect(try await harness.transactions(id) == 0, "nothing signed")
+            }
+            let waiting = try #require(harness.processor.fees.current)
+            #expect(waiting.count == 3)
+            #expect(waiting.reason.contains("the hot wallet holds 0 sun"), "\(waiting.reason)")
+            #expect(harness.breaker.current().state == .closed)
+            #expect(harness.chain.state.withLock { $0.seen.isEmpty }, "nothing broadcast")
+
+            harness.chain.state.withLock { $0.trxSun = 100_000_000 }
+            try await harness.drive(rounds: 6)
+            for id in ids {
+                #expect(try await harness.status(id) == .confirmed)
+                #expect(try await harness.transactions(id) == 1)
+            }
+            #expect(harness.processor.fees.current == nil)
+            #expect(harness.chain.transfersIncluded == 3)
+        }
+    }
+
+    @Test("within a round the worst burns add up: what the wallet cannot also pay waits for the next round")
+    func roundBudget() async throws {
+        try await ProcessorHarness.with(primary: .honest) { harness in
+            // A transfer may burn its fee_limit, 7,714,200 sun (the first one's bytes come from the free allowance,
+            // the second's burn): 12 TRX pay for one, not two.
+            harness.chain.state.withLock { $0.trxSun = 12_000_000 }
+            let ids = try await harness.pay(2)
+            try await harness.drive(rounds: 1)
+            let signed = try await ids.asyncMap { try await harness.transactions($0) }
+            #expect(signed.sorted() == [0, 1])
+            #expect(harness.processor.fees.current?.count == 1)
+        }
+    }
+
+    @Test("an estimate above tron.fee_limit_sun waits and names the setting")
+    func aboveCap() async throws {
+        try await ProcessorHarness.with(primary: .honest, configure: { $0.feeLimitSun = 5_000_000 }) { harness in
+            let id = try await harness.pay(1)[0]
+            try await harness.drive(rounds: 3)
+            #expect(try await harness.status(id) == .pending)
+            let reason = try #require(harness.processor.fees.current?.reason)
+            #expect(reason.contains("above tron.fee_limit_sun (5000000 sun)"), "\(reason)")
+        }
+    }
+}
