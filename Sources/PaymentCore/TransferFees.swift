@@ -50,23 +50,40 @@ public struct TransferFees: Sendable, Equatable {
         case wait(reason: String)
     }
 
-    /// The fee_limit for `energy` (the node's estimate): `energy × sunPerEnergy` raised by `marginPercent`, trimmed
-    /// to `capSun`; nil when even the bare estimate is above the cap (a fee_limit below it would run out of energy
-    /// and burn the fee for nothing).
-    public func feeLimit(energy: Int64, marginPercent: Int64, capSun: Int64) -> Int64? {
+    /// The fee_limit for `energy` (the node's estimate): the larger of it and `floorEnergy`, × `sunPerEnergy`, raised
+    /// by `marginPercent`, trimmed to `capSun`. The floor is what a transfer to an address without USDT takes (twice
+    /// what one to a holder takes): a recipient emptied between the estimate and the block must not make the call run
+    /// out of energy, and a node answering a tiny estimate must not get a doomed transaction signed. Nil when even
+    /// the bare estimate is above the cap (a fee_limit below it would run out of energy and burn the fee for nothing).
+    public func feeLimit(energy: Int64, floorEnergy: Int64 = 0, marginPercent: Int64, capSun: Int64) -> Int64? {
         guard energy >= 0, marginPercent >= 0,
             let bare = Self.multiply(energy, sunPerEnergy), bare <= capSun
         else { return nil }
-        guard let raised = Self.multiply(bare, 100 + marginPercent) else { return capSun }
-        return min(capSun, (raised + 99) / 100)
+        guard let planned = Self.multiply(max(energy, floorEnergy), sunPerEnergy),
+            let raised = Self.multiply(planned, 100 + marginPercent)
+        else { return capSun }
+        return min(capSun, raised / 100 + (raised % 100 > 0 ? 1 : 0))
+    }
+
+    /// Sets `sun` aside from the wallet's TRX: what transactions signed in earlier rounds and not yet in a block may
+    /// still burn (the node's balance does not show them yet).
+    public mutating func reserve(_ sun: Int64) {
+        guard sun > 0 else { return }
+        let (left, overflow) = trxSun.subtractingReportingOverflow(sun)
+        trxSun = overflow ? .min : left
     }
 
     /// Whether a transfer of `energy` (estimated) and `bytes` may be signed now, and with what fee_limit: it waits
     /// when the fee_limit would pass the cap, or when the hot wallet's TRX cannot pay the worst the transfer may
     /// burn (energy up to its fee_limit beyond the stake, plus its bandwidth), since a call whose energy the balance
     /// cannot pay runs out of energy and burns what there is.
-    public func decide(energy: Int64, bytes: Int64, marginPercent: Int64, capSun: Int64) -> Decision {
-        guard let feeLimit = feeLimit(energy: energy, marginPercent: marginPercent, capSun: capSun) else {
+    public func decide(energy: Int64, floorEnergy: Int64 = 0, bytes: Int64, marginPercent: Int64, capSun: Int64)
+        -> Decision
+    {
+        guard
+            let feeLimit = feeLimit(
+                energy: energy, floorEnergy: floorEnergy, marginPercent: marginPercent, capSun: capSun)
+        else {
             let bare = Self.multiply(energy, sunPerEnergy).map { "\($0) sun" } ?? "more than Int64 sun"
             return .wait(
                 reason: "the estimated fee (\(energy) energy × \(sunPerEnergy) sun = \(bare)) is above "
@@ -88,12 +105,13 @@ public struct TransferFees: Sendable, Equatable {
         return .sign(Plan(feeLimitSun: feeLimit, energy: energy, expectedBurnSun: expected, worstBurnSun: worst))
     }
 
-    /// The figures after a transfer signed with `plan` of `bytes`: its stake and bandwidth are used, and its worst
-    /// burn is set aside, so the round does not sign more than the wallet can pay.
+    /// The figures after a transfer signed with `plan` of `bytes`: the stake it may draw on (up to its fee_limit's
+    /// worth of energy, not only the estimate) and its bandwidth are used, and its worst burn is set aside, so the
+    /// round does not sign more than the wallet can pay.
     public mutating func spend(_ plan: Plan, bytes: Int64) {
-        stakedEnergy = max(0, stakedEnergy - plan.energy)
+        stakedEnergy = max(0, stakedEnergy - plan.feeLimitSun / sunPerEnergy)
         bandwidthBytes = bytes <= bandwidthBytes ? bandwidthBytes - bytes : bandwidthBytes
-        trxSun -= plan.worstBurnSun
+        reserve(plan.worstBurnSun)
     }
 
     static func multiply(_ a: Int64, _ b: Int64) -> Int64? {

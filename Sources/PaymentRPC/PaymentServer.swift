@@ -187,6 +187,7 @@ extension PaymentServer {
         var settings = ProcessorSettings(usdtContract: network.usdtContract)
         settings.feeLimitSun = config.feeLimitSun
         settings.feeMarginPercent = config.feeMarginPercent
+        settings.minTransferEnergy = config.minTransferEnergy
         settings.maxAttempts = config.processorMaxAttempts
         settings.expirationMilliseconds = config.processorExpirationMilliseconds
         settings.pollInterval = .milliseconds(config.processorPollMilliseconds)

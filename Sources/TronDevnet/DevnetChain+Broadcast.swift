@@ -76,7 +76,10 @@ extension DevnetChain {
             }
             guard trx >= netFee else { return fail("BANDWITH_ERROR", "Account resource insufficient error.") }
             if let stake = StakeContract(contract) {
-                if let refusal = stakeRefusal(stake, owner: owner.hex, now: head.timestamp, in: state) {
+                // Checked against the balance the bandwidth leaves, as java-tron pays bandwidth first.
+                var charged = state
+                charged.trx[owner.hex, default: 0] -= netFee
+                if let refusal = stakeRefusal(stake, owner: owner.hex, now: head.timestamp, in: charged) {
                     return fail("CONTRACT_VALIDATE_ERROR", "Contract validate error : \(refusal)")
                 }
             } else {

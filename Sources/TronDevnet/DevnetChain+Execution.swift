@@ -39,9 +39,21 @@ extension DevnetChain {
         let owner = Self.owner(of: contract)!.hex
         let slot = ResourceWindow.slot(atMilliseconds: blockTimestamp)
         let stake = StakeContract(contract)
-        if let stake, stakeRefusal(stake, owner: owner, now: blockTimestamp, in: state) != nil { return nil }
         let netUsage = Int64(signed.transactionBytes.count + 64)
-        let bandwidth = payBandwidth(owner: owner, bytes: netUsage, slot: slot, state: &state)
+        // Bandwidth is paid before the contract is validated, as java-tron does; a system contract that no longer
+        // passes against the balance left after it (or a burn the balance cannot pay) drops the transaction with
+        // nothing changed.
+        var charged = state
+        let bandwidth = payBandwidth(owner: owner, bytes: netUsage, slot: slot, state: &charged)
+        if let stake {
+            if case .burn(let fee) = bandwidthPayment(owner: owner, bytes: netUsage, slot: slot, in: state),
+                fee > state.trx[owner] ?? 0
+            {
+                return nil
+            }
+            if stakeRefusal(stake, owner: owner, now: blockTimestamp, in: charged) != nil { return nil }
+        }
+        state = charged
         var receipt = DevnetState.Receipt(
             blockTimestamp: blockTimestamp, contractResult: nil, failed: false, energyUsage: 0, energyFee: 0,
             netUsage: netUsage, netFee: bandwidth.fee, transferLog: nil)

@@ -50,7 +50,8 @@ extension DevnetChain {
 
     /// The most unstakings that may wait at once (java-tron's UNFREEZE_MAX_TIMES).
     static let maxPendingUnfreezes = 32
-    /// A delegation's lock when none is asked for, and the longest one: 3 days of blocks (DELEGATE_PERIOD).
+    /// A delegation's lock, 3 days of blocks (DELEGATE_PERIOD). With getMaxDelegateLockPeriod at this value, as
+    /// here, java-tron ignores `lock_period` and always locks for this long.
     static let defaultLockBlocks: Int64 = 86_400
 
     // MARK: The network's totals and an account's limits
@@ -176,10 +177,6 @@ extension DevnetChain {
             if receiver.hex == config.usdtContract.hex {
                 return "Do not allow delegate resources to contract addresses"
             }
-            if delegate.lock, !(0...Self.defaultLockBlocks).contains(delegate.lockPeriod) {
-                return "The lock period of delegate resource cannot be less than 0 and cannot exceed "
-                    + "\(Self.defaultLockBlocks)!"
-            }
         case .undelegate(let undelegate):
             guard let resource = TronResource(code: undelegate.resource) else {
                 return "ResourceCode error, valid ResourceCode[BANDWIDTH、ENERGY]"
@@ -301,8 +298,8 @@ extension DevnetChain {
         let target = index(locked: delegate.lock)
         state.delegations[target].add(resource, delegate.balance)
         if delegate.lock {
-            let blocks = delegate.lockPeriod == 0 ? Self.defaultLockBlocks : delegate.lockPeriod
-            state.delegations[target].setExpire(resource, now + blocks * ResourceWindow.slotMilliseconds)
+            state.delegations[target].setExpire(
+                resource, now + Self.defaultLockBlocks * ResourceWindow.slotMilliseconds)
         }
         state.delegations.removeAll { $0.energy == 0 && $0.bandwidth == 0 }
     }

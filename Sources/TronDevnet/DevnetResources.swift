@@ -145,7 +145,9 @@ enum ResourceWindow {
     /// `usage × TRX_PRECISION × totalWeight / totalLimit`), rounded down.
     static func stakeEquivalent(usage: Int64, totalLimit: Int64, totalWeight: Int64) -> Int64 {
         guard totalLimit > 0, usage > 0 else { return 0 }
-        let product = usage.multipliedFullWidth(by: totalWeight.multipliedReportingOverflow(by: 1_000_000).partialValue)
+        let weightSun = totalWeight.multipliedReportingOverflow(by: 1_000_000)
+        guard !weightSun.overflow, weightSun.partialValue > 0 else { return .max }
+        let product = usage.multipliedFullWidth(by: weightSun.partialValue)
         guard quotientFits(product, totalLimit) else { return .max }
         return totalLimit.dividingFullWidth(product).quotient
     }

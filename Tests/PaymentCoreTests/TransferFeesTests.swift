@@ -19,6 +19,37 @@ struct TransferFeesTests {
         #expect(fees.feeLimit(energy: 64_285, marginPercent: 20, capSun: 6_000_000) == nil, "bare estimate above")
         #expect(fees.feeLimit(energy: .max / 10, marginPercent: 20, capSun: .max) == nil, "an absurd estimate")
         #expect(fees.feeLimit(energy: -1, marginPercent: 20, capSun: 50_000_000) == nil)
+        #expect(fees.feeLimit(energy: 20, marginPercent: 50, capSun: .max - 1) == 3_000, "no overflow near the top")
+    }
+
+    @Test("the floor: a holder's estimate, or a node's tiny one, still gets a new holder's fee_limit")
+    func floor() {
+        let fees = Self.fees(trx: 0)
+        #expect(
+            fees.feeLimit(energy: 64_285, floorEnergy: 130_285, marginPercent: 20, capSun: 50_000_000) == 15_634_200)
+        #expect(fees.feeLimit(energy: 1, floorEnergy: 130_285, marginPercent: 20, capSun: 50_000_000) == 15_634_200)
+        #expect(
+            fees.feeLimit(energy: 200_000, floorEnergy: 130_285, marginPercent: 20, capSun: 50_000_000) == 24_000_000)
+        #expect(
+            fees.feeLimit(energy: 64_285, floorEnergy: 130_285, marginPercent: 20, capSun: 10_000_000) == 10_000_000,
+            "the floor trimmed to the cap while the estimate fits it")
+    }
+
+    @Test("reserving what earlier transactions may burn lowers the TRX a round may spend, without overflow")
+    func reserve() {
+        var fees = Self.fees(trx: 10_000_000)
+        fees.reserve(9_000_000)
+        #expect(fees.trxSun == 1_000_000)
+        fees.reserve(-5)
+        #expect(fees.trxSun == 1_000_000, "a negative reservation is ignored")
+        fees.reserve(.max)
+        #expect(fees.trxSun < 0)
+        fees.reserve(.max)
+        #expect(fees.trxSun == .min)
+        guard case .wait = fees.decide(energy: 1, bytes: 1, marginPercent: 0, capSun: 50_000_000) else {
+            Issue.record("a wallet whose TRX is all reserved must wait")
+            return
+        }
     }
 
     @Test("without stake the transfer may burn its whole fee_limit plus its bandwidth; it waits below that")
@@ -69,10 +100,11 @@ struct TransferFeesTests {
             fees.spend(plan, bytes: 345)
             signed += 1
         }
-        // 1st: stake covers all, free bandwidth. 2nd: stake 135,715 covers fee_limit, bandwidth burns 345,000.
-        // 3rd: stake 71,430 < 77,142 → 571,200 + 345,000 > 655,000 left: waits.
+        // Each transfer may draw its fee_limit's worth of stake, 77,142 energy, not only the 64,285 estimated.
+        // 1st: stake covers all, free bandwidth. 2nd: stake 122,858 covers the fee_limit, bandwidth burns 345,000.
+        // 3rd: stake 45,716 → up to 3,142,600 + 345,000 may burn, more than the 655,000 left: waits.
         #expect(signed == 2)
-        #expect(fees.trxSun == 655_000 && fees.stakedEnergy == 71_430 && fees.bandwidthBytes == 255)
+        #expect(fees.trxSun == 655_000 && fees.stakedEnergy == 45_716 && fees.bandwidthBytes == 255)
     }
 
     @Test("an estimate above the cap waits and names the setting")

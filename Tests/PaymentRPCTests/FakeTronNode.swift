@@ -26,6 +26,8 @@ final class FakeChain: Sendable {
         var trxSun: Int64 = 1_000_000_000_000
         var stakedEnergy: Int64 = 0
         var energyEstimate: Int64 = 64_285
+        /// getaccountresource's answer when set (else EnergyLimit = stakedEnergy and 600 free bytes).
+        var resources: [String: Int64]?
         /// Every broadcast transaction's fee_limit.
         var feeLimits: [String: Int64] = [:]
     }
@@ -159,7 +161,7 @@ final class FakeNode: TronNodeAPI {
     func trxBalance(of address: TronAddress) async throws -> Int64 { chain.state.withLock { $0.trxSun } }
     func chainParameters() async throws -> [String: Int64] { ["getEnergyFee": 100, "getTransactionFee": 1_000] }
     func accountResource(of address: TronAddress) async throws -> [String: Int64] {
-        ["EnergyLimit": chain.state.withLock { $0.stakedEnergy }, "freeNetLimit": 600]
+        chain.state.withLock { $0.resources ?? ["EnergyLimit": $0.stakedEnergy, "freeNetLimit": 600] }
     }
     func estimateTransferEnergy(
         owner: TronAddress, to: TronAddress, amount: Int64, contract: TronAddress

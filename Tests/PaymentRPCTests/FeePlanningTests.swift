@@ -19,6 +19,58 @@ struct FeePlanningTests {
         }
     }
 
+    @Test("a holder's estimate, or a node's absurdly low one, still gets a new holder's fee_limit (the floor)")
+    func floorOnFeeLimit() async throws {
+        try await ProcessorHarness.with(primary: .honest) { harness in
+            harness.chain.state.withLock { $0.energyEstimate = 1 }
+            let id = try await harness.pay(1)[0]
+            try await harness.drive(rounds: 6)
+            #expect(try await harness.status(id) == .confirmed)
+            #expect(harness.chain.state.withLock { Array($0.feeLimits.values) } == [15_634_200], "130,285 × 100 × 1.2")
+        }
+    }
+
+    @Test("what a transaction signed in an earlier round may still burn is set aside until it is in a block")
+    func earlierRoundsReserved() async throws {
+        try await ProcessorHarness.with(primary: .honest, expirationMilliseconds: 60_000) { harness in
+            // 20 TRX pays one transfer's worst (15,634,200 sun), not two: the node's balance does not show the
+            // first one's burn while it waits for a block, so the second must wait for it.
+            harness.chain.state.withLock {
+                $0.trxSun = 20_000_000
+                $0.holdInclusion = true
+            }
+            let ids = try await harness.pay(2)
+            try await harness.drive(rounds: 4)
+            let signed = try await ids.asyncMap { try await harness.transactions($0) }
+            #expect(signed.sorted() == [0, 1], "the second is not signed in a later round either")
+            #expect(harness.processor.fees.current?.count == 1)
+            harness.chain.state.withLock { $0.holdInclusion = false }
+            try await harness.drive(rounds: 10)
+            for id in ids {
+                #expect(try await harness.status(id) == .confirmed)
+                #expect(try await harness.transactions(id) == 1)
+            }
+        }
+    }
+
+    @Test("hostile resource figures from the node neither trap nor invent energy beyond the network's")
+    func hostileResources() async throws {
+        try await ProcessorHarness.with(primary: .honest) { harness in
+            harness.chain.state.withLock {
+                $0.trxSun = 0
+                $0.resources = ["EnergyLimit": -5, "EnergyUsed": .max, "NetLimit": .max, "NetUsed": .min]
+            }
+            let id = try await harness.pay(1)[0]
+            try await harness.drive(rounds: 2)
+            #expect(try await harness.status(id) == .pending, "no stake counted, no TRX: it waits")
+            harness.chain.state.withLock {
+                $0.resources = ["EnergyLimit": .max, "EnergyUsed": -1, "TotalEnergyLimit": 1_000]
+            }
+            try await harness.drive(rounds: 2)
+            #expect(try await harness.status(id) == .pending, "energy capped at the network's 1,000")
+        }
+    }
+
     @Test(
         "a hot wallet without TRX: payouts wait unsigned and say why, the breaker hears nothing; a top-up pays each once"
     )
@@ -51,9 +103,9 @@ struct FeePlanningTests {
     @Test("within a round the worst burns add up: what the wallet cannot also pay waits for the next round")
     func roundBudget() async throws {
         try await ProcessorHarness.with(primary: .honest) { harness in
-            // A transfer may burn its fee_limit, 7,714,200 sun (the first one's bytes come from the free allowance,
-            // the second's burn): 12 TRX pay for one, not two.
-            harness.chain.state.withLock { $0.trxSun = 12_000_000 }
+            // A transfer may burn its fee_limit, 15,634,200 sun (the first one's bytes come from the free allowance,
+            // the second's burn): 20 TRX pay for one, not two.
+            harness.chain.state.withLock { $0.trxSun = 20_000_000 }
             let ids = try await harness.pay(2)
             try await harness.drive(rounds: 1)
             let signed = try await ids.asyncMap { try await harness.transactions($0) }

@@ -212,7 +212,7 @@ struct StakeTests {
         #expect(Self.int(try await Self.resources(view, owner)["EnergyLimit"]) == 100_000_000)
         #expect(try await Self.resources(view, borrower)["EnergyLimit"] == nil)
 
-        // Locked for 10 blocks (30 s): nothing of it can be taken back before.
+        // Locked: for 3 days whatever lock_period asks (java-tron's rule while getMaxDelegateLockPeriod is 86,400).
         let lockedAt = Date()
         try Self.include(
             try devnet.stake(
@@ -225,6 +225,10 @@ struct StakeTests {
                 == "Contract validate error : insufficient delegateFrozenBalance(Energy), request=100000000, unlock_balance=0"
         )
         try devnet.chain.produceBlock(at: lockedAt.addingTimeInterval(31))
+        let stillLocked = view.broadcast(
+            try devnet.stake(.undelegate(amountSun: 100 * Self.trx, resource: .energy, receiver: borrower)))
+        #expect(stillLocked.code == "CONTRACT_VALIDATE_ERROR", "10 blocks asked, 3 days given")
+        try devnet.chain.produceBlock(at: lockedAt.addingTimeInterval(3 * 86_400 + 1))
         try Self.include(
             try devnet.stake(.undelegate(amountSun: 100 * Self.trx, resource: .energy, receiver: borrower)), devnet,
             view)
@@ -278,6 +282,24 @@ struct StakeTests {
             try devnet.stake(.delegate(amountSun: Self.trx, resource: .energy, receiver: nobody, lockPeriodBlocks: nil))
         )
         #expect(missing.message == "Contract validate error : Account[\(nobody.hex)] not exists")
+    }
+
+    @Test("bandwidth is paid first: once the free bytes are used up, freezing the whole balance is refused")
+    func bandwidthBeforeFreeze() async throws {
+        let (devnet, view) = try Self.devnet()
+        let owner = devnet.key.address
+        for _ in 0..<3 {  // about 230 bytes each: the third no longer fits the day's 600 free ones
+            try Self.include(try devnet.stake(.freeze(amountSun: Self.trx, resource: .energy)), devnet, view)
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let balance = devnet.chain.balances(of: owner).trx
+        let all = view.broadcast(try devnet.stake(.freeze(amountSun: balance, resource: .bandwidth)))
+        #expect(all.message == "Contract validate error : frozenBalance must be less than or equal to accountBalance")
+        let most = try devnet.stake(.freeze(amountSun: balance - Self.trx, resource: .bandwidth))
+        try Self.include(most, devnet, view)
+        let fee = Self.int(try await Self.info(view, most)["fee"])
+        #expect(fee > 0)
+        #expect(devnet.chain.balances(of: owner).trx == Self.trx - fee, "never below zero")
     }
 
     @Test("two stakes that each fit the balance but not together: the block runs the first and drops the second")

@@ -74,6 +74,7 @@ extension PaymentRPCConfig {
             feeLimitSun = fee
         }
         feeMarginPercent = Int64(try reader.integer("tron.fee_margin_percent", in: 0...500) ?? Int(feeMarginPercent))
+        minTransferEnergy = try reader.int64("tron.min_transfer_energy", in: 0...10_000_000) ?? minTransferEnergy
         nodeTimeoutMilliseconds =
             try reader.integer("tron.request_timeout_ms", in: 100...120_000) ?? nodeTimeoutMilliseconds
         if let text = try reader.string("tron.proxy"), !text.isEmpty {

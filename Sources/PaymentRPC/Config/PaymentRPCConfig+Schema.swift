@@ -48,6 +48,10 @@ extension PaymentRPCConfig {
                     + "estimate × getEnergyFee plus tron.fee_margin_percent"),
             ConfigKey(
                 "tron.fee_margin_percent", "percent added to a transfer's estimated fee for its fee_limit (default 20)"),
+            ConfigKey(
+                "tron.min_transfer_energy",
+                "the least energy a transfer's fee_limit pays for, whatever the estimate (default 130285: a transfer "
+                    + "to an address without USDT)"),
             ConfigKey("tron.request_timeout_ms", "timeout of each node request, ms (default 5000)"),
             ConfigKey(
                 "tron.proxy", "socks5://host:port (Tor) or http://host:port (CONNECT) for every node request"),

@@ -83,6 +83,9 @@ public struct PaymentRPCConfig: Sendable {
     public var feeLimitSun: Int64 = 50_000_000
     /// Percent added to a transfer's estimated fee for its fee_limit (key `tron.fee_margin_percent`), 20 by default.
     public var feeMarginPercent: Int64 = 20
+    /// The least energy a transfer's fee_limit pays for (key `tron.min_transfer_energy`), 130,285 by default: what a
+    /// transfer to an address without USDT takes.
+    public var minTransferEnergy: Int64 = 130_285
     /// Per-request timeout for node calls (key `tron.request_timeout_ms`).
     public var nodeTimeoutMilliseconds = 5_000
     /// The proxy every node request goes through (key `tron.proxy`: `socks5://host:port`, e.g. Tor's SocksPort, or

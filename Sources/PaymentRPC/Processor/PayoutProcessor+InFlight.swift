@@ -9,16 +9,21 @@ import TronNode
 extension PayoutProcessor {
     /// Looks up every SIGNED or BROADCAST payout by txID and moves it on (rules 1 and 3). Returns the head and
     /// solid blocks it used, for the rest of the round.
+    /// `unincluded` are the live transactions of those not yet recorded in a block when they were read (what they
+    /// may still burn is not in the wallet's balance yet).
     @discardableResult
-    public func resolveInFlight() async throws -> (head: BlockSummary, solid: BlockSummary) {
+    public func resolveInFlight() async throws -> (
+        head: BlockSummary, solid: BlockSummary, unincluded: [StoredTransaction]
+    ) {
         let head = try await node.nowBlock()
         // Read before any lookup (rule 1c's order): a lookup made after it is at least as new as this block.
         let solid = try await node.solidBlock()
         chainHead.update(head: head, solid: solid)
-        try await forEach(try await ledger.inFlightPayouts()) { item in
+        let inFlight = try await ledger.inFlightPayouts()
+        try await forEach(inFlight) { item in
             try await resolve(item, solid: solid)
         }
-        return (head, solid)
+        return (head, solid, inFlight.filter { $0.payout.chain == nil }.map(\.transaction))
     }
 
     /// Gathers one transaction's inputs, asks `PayoutStep.decide`, and performs the answer.

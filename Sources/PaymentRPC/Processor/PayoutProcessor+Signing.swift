@@ -9,8 +9,12 @@ import TronNode
 extension PayoutProcessor {
     /// Signs and broadcasts due payouts, in order, while the outflow windows (rule 8) and the breaker admit them,
     /// against the round's head (expiration) and solid block (TaPoS reference).
-    func signDue(head: BlockSummary, solid: BlockSummary) async throws {
+    /// `unincluded` are the in-flight transactions not yet in a block: what they may still burn is set aside from
+    /// the hot wallet's TRX before anything new is signed.
+    func signDue(head: BlockSummary, solid: BlockSummary, unincluded: [StoredTransaction] = []) async throws {
         let now = clock.now()
+        // Transactions signed late in a long round would expire before their first send: stop at half the window.
+        let signUntil = now.addingTimeInterval(Double(settings.expirationMilliseconds) / 2_000)
         // The round's breaker refresh may have opened it: sign nothing, and claim nothing either.
         guard breaker.current().state != .open else { return }
         let due = try await ledger.duePayouts(at: now, limit: settings.batchSize)
@@ -21,6 +25,7 @@ extension PayoutProcessor {
         }
         var figures = try await transferFees()
         fees.record(figures)
+        figures.reserve(Self.worstBurn(of: unincluded, sunPerByte: figures.sunPerByte))
         var feeWait: FeeWaiting.State?
         var signedSoFar = try await ledger.signedOutflow(
             hourStart: UTCWindow.hourStart(now), dayStart: UTCWindow.dayStart(now))
@@ -43,11 +48,20 @@ extension PayoutProcessor {
             // A node's head timestamp is outside input: an absurd one must stop the round, not trap the process.
             let (expiration, overflow) = head.timestamp.addingReportingOverflow(settings.expirationMilliseconds)
             guard !overflow else { throw TronNodeError.node("head block timestamp \(head.timestamp) is out of range") }
+            guard clock.now() <= signUntil else { break }
             // Fees before the breaker: a transfer the hot wallet cannot pay for waits, unsigned, and is no attempt.
-            let energy = try await node.estimateTransferEnergy(
-                owner: key.address, to: to, amount: payout.amountUnits, contract: settings.usdtContract)
+            let energy: Int64
+            do {
+                energy = try await node.estimateTransferEnergy(
+                    owner: key.address, to: to, amount: payout.amountUnits, contract: settings.usdtContract)
+            } catch {
+                // What this round signed is still sent below; the rest is priced again next round.
+                logger.warning("no energy estimate; signing stops for this round", metadata: ["error": "\(error)"])
+                break
+            }
             let feeLimit = figures.feeLimit(
-                energy: energy, marginPercent: settings.feeMarginPercent, capSun: settings.feeLimitSun)
+                energy: energy, floorEnergy: settings.minTransferEnergy, marginPercent: settings.feeMarginPercent,
+                capSun: settings.feeLimitSun)
             let raw = try TronTransaction.trc20Transfer(
                 owner: key.address, to: to, amount: payout.amountUnits, contract: settings.usdtContract,
                 reference: reference, timestamp: timestamps.next(after: clock.now().milliseconds),
@@ -55,7 +69,7 @@ extension PayoutProcessor {
             let rawBytes = try TronTransaction.serialize(raw)
             let plan: TransferFees.Plan
             switch figures.decide(
-                energy: energy, bytes: Self.bandwidthBytes(rawBytes: rawBytes),
+                energy: energy, floorEnergy: settings.minTransferEnergy, bytes: Self.bandwidthBytes(rawBytes: rawBytes),
                 marginPercent: settings.feeMarginPercent, capSun: settings.feeLimitSun)
             {
             case .sign(let decided):
@@ -126,14 +140,37 @@ extension PayoutProcessor {
         let parameters = try await node.chainParameters()
         let trx = try await node.trxBalance(of: key.address)
         let resources = try await node.accountResource(of: key.address)
-        func left(_ limit: String, _ used: String) -> Int64 {
-            max(0, (resources[limit] ?? 0) - (resources[used] ?? 0))
+        // The node's figures are outside input: no subtraction may trap, and no account has more energy than the
+        // whole network.
+        func left(_ limit: String, _ used: String, cap: String? = nil) -> Int64 {
+            var total = max(0, resources[limit] ?? 0)
+            if let cap, let network = resources[cap], network > 0 { total = min(total, network) }
+            let (difference, overflow) = total.subtractingReportingOverflow(max(0, resources[used] ?? 0))
+            return overflow ? 0 : max(0, difference)
         }
         return TransferFees(
             sunPerEnergy: parameters["getEnergyFee"].flatMap { $0 > 0 ? $0 : nil } ?? 100,
             sunPerByte: parameters["getTransactionFee"] ?? 1_000, trxSun: trx,
-            stakedEnergy: left("EnergyLimit", "EnergyUsed"),
+            stakedEnergy: left("EnergyLimit", "EnergyUsed", cap: "TotalEnergyLimit"),
             bandwidthBytes: max(left("NetLimit", "NetUsed"), left("freeNetLimit", "freeNetUsed")))
+    }
+
+    /// What `transactions` may still burn at most: each one's fee_limit and its bandwidth at `sunPerByte`.
+    static func worstBurn(of transactions: [StoredTransaction], sunPerByte: Int64) -> Int64 {
+        var total: Int64 = 0
+        for transaction in transactions {
+            // Unreadable bytes count as the largest fee_limit the chain allows (15,000 TRX).
+            let feeLimit =
+                (try? SignedTronTransaction(transactionBytes: transaction.transactionBytes))?.raw.feeLimit
+                ?? 15_000_000_000
+            let bandwidth = Int64(transaction.transactionBytes.count + 64).multipliedReportingOverflow(by: sunPerByte)
+            let (sum, overflow) = total.addingReportingOverflow(max(0, feeLimit))
+            guard !overflow, !bandwidth.overflow else { return .max }
+            let (withBandwidth, overflowB) = sum.addingReportingOverflow(bandwidth.partialValue)
+            guard !overflowB else { return .max }
+            total = withBandwidth
+        }
+        return total
     }
 
     /// The bandwidth a transfer of `rawBytes` takes once signed: the Transaction message (raw_data and one 65-byte

@@ -174,8 +174,8 @@ public struct PayoutProcessor: Service {
     public func round() async throws {
         await breaker.refresh()
         do {
-            let (head, solid) = try await resolveInFlight()
-            try await signDue(head: head, solid: solid)
+            let (head, solid, unincluded) = try await resolveInFlight()
+            try await signDue(head: head, solid: solid, unincluded: unincluded)
         } catch let error as CancellationError {
             throw error
         } catch {

@@ -11,6 +11,10 @@ public struct ProcessorSettings: Sendable {
     public var feeLimitSun: Int64 = 50_000_000
     /// How far above the estimate a transfer's fee_limit is, in percent.
     public var feeMarginPercent: Int64 = 20
+    /// The least energy a transfer's fee_limit pays for, whatever the estimate: a USDT transfer to an address
+    /// without USDT takes about 130,285 (TRON.md §2.5), twice one to a holder, and a recipient emptied between the
+    /// estimate and the block must not make the transfer run out of energy.
+    public var minTransferEnergy: Int64 = 130_285
     /// A transaction expires this long after the head block it was built on.
     public var expirationMilliseconds: Int64 = 60_000
     /// Transactions built per payout before it fails (each one provably expired unconfirmed).
