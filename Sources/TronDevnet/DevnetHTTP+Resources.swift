@@ -131,12 +131,7 @@ extension DevnetHTTP {
             ])
         }
         let owner = try DevnetRequest.address(body["owner_address"])
-        let selector = body["function_selector"] as? String ?? ""
-        let data: [UInt8] =
-            selector.isEmpty
-            ? DevnetRequest.bytes(body["data"])
-            : Array(Keccak256.hash(Array(selector.utf8)).prefix(4)) + DevnetRequest.bytes(body["parameter"])
-        guard let call = TRC20.decodeTransfer(data) else {
+        guard let call = TRC20.decodeTransfer(DevnetRequest.callData(body)) else {
             return .refused(["result": ["code": "OTHER_ERROR", "message": Hex.encode(Array("bad parameter".utf8))]])
         }
         let estimate = chain.estimateTransfer(owner: owner, to: call.to, amount: call.amount)

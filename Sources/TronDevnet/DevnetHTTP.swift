@@ -281,12 +281,7 @@ public enum DevnetHTTP {
     static func buildTrigger(chain: DevnetChain, body: [String: Any], visible: Bool) throws -> Any {
         let owner = try DevnetRequest.address(body["owner_address"])
         let contract = try DevnetRequest.address(body["contract_address"])
-        let data: [UInt8]
-        if let selector = body["function_selector"] as? String, !selector.isEmpty {
-            data = Array(Keccak256.hash(Array(selector.utf8)).prefix(4)) + DevnetRequest.bytes(body["parameter"])
-        } else {
-            data = DevnetRequest.bytes(body["data"])
-        }
+        let data = DevnetRequest.callData(body)
         guard contract == chain.config.usdtContract else {
             return [
                 "result": [

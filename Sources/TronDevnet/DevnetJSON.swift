@@ -215,6 +215,13 @@ enum DevnetRequest {
 
     static func bytes(_ value: Any?) -> [UInt8] { (value as? String).flatMap { Hex.decode($0) } ?? [] }
 
+    /// A contract call's data as java-tron's trigger endpoints take it: the selector's 4 Keccak bytes and
+    /// `parameter` when `function_selector` is given, else `data` verbatim.
+    static func callData(_ body: [String: Any]) -> [UInt8] {
+        guard let selector = body["function_selector"] as? String, !selector.isEmpty else { return bytes(body["data"]) }
+        return Array(Keccak256.hash(Array(selector.utf8)).prefix(4)) + bytes(body["parameter"])
+    }
+
     static let stakeTypes: [String: Protocol_Transaction.Contract.ContractType] = [
         "FreezeBalanceV2Contract": .freezeBalanceV2Contract, "UnfreezeBalanceV2Contract": .unfreezeBalanceV2Contract,
         "WithdrawExpireUnfreezeContract": .withdrawExpireUnfreezeContract,

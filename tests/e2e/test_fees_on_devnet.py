@@ -12,7 +12,7 @@ from tronpy.providers import HTTPProvider
 
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
 from support.paying import HOT_KEY, hot_address, paying_stack
-from support.payouts import FINAL
+from support.payouts import wait_final
 
 USDT = "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"
 RECIPIENTS = ["TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp", "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC"]
@@ -21,14 +21,6 @@ MARGIN_PERCENT = 20
 FLOOR_ENERGY = 130_285  # tron.min_transfer_energy: a new holder's transfer
 
 
-def wait_final(stub, ids, timeout=90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        payouts = [stub.GetPayout(pb.GetPayoutRequest(payout_id=i)) for i in ids]
-        if all(p.status in FINAL for p in payouts):
-            return payouts
-        time.sleep(0.3)
-    raise AssertionError(f"not final after {timeout}s: {[pb.PayoutStatus.Name(p.status) for p in payouts]}")
 
 
 def estimate(devnet, recipient, amount):

@@ -1,6 +1,5 @@
 """End to end: payment-rpc pays on tron-devnet. Payouts of each router become CONFIRMED, balances move by exactly
 the amounts, fees are recorded; a forced REVERT ends FAILED with the reason; the key never shows in any output."""
-import time
 
 import grpc
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -9,19 +8,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from lucid.payment.v1 import payment_pb2 as pb, payment_pb2_grpc
 from support.kyc import kyc_attestation
 from support.paying import HOT_KEY, hot_address, paying_stack
-from support.payouts import FINAL
+from support.payouts import wait_final
 
 RECIPIENTS = ["TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp", "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC", "TDvSsdrNM5eeXNL3czpa6AxLDHZA9nwe9K"]
 
 
-def wait_final(stub, ids, timeout=90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        payouts = [stub.GetPayout(pb.GetPayoutRequest(payout_id=i)) for i in ids]
-        if all(p.status in FINAL for p in payouts):
-            return payouts
-        time.sleep(0.5)
-    raise AssertionError(f"not final after {timeout}s: {[pb.PayoutStatus.Name(p.status) for p in payouts]}")
 
 
 def test_payouts_of_each_router_are_confirmed_and_move_exact_balances(tmp_path):

@@ -1,4 +1,6 @@
 """Waiting for payouts: the statuses a payout ends in, and listing every payout page by page."""
+import time
+
 from lucid.payment.v1 import payment_pb2 as pb
 
 FINAL = (pb.PAYOUT_STATUS_CONFIRMED, pb.PAYOUT_STATUS_FAILED, pb.PAYOUT_STATUS_CANCELLED)
@@ -6,6 +8,18 @@ FINAL = (pb.PAYOUT_STATUS_CONFIRMED, pb.PAYOUT_STATUS_FAILED, pb.PAYOUT_STATUS_C
 # The recipients the processor fault and crash tests pay at random.
 RECIPIENTS = ["TE2vQGQiihnDQ2qSi4guvFs2QXw3W3Nxrp", "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC",
               "TDvSsdrNM5eeXNL3czpa6AxLDHZA9nwe9K", "TE2H9hWjzYdwzDFRJfx9BFhr4MmjH1CHaz"]
+
+
+def wait_final(stub, ids, timeout=90, interval=0.3):
+    """The payouts `ids` (GetPayout) once every one is final; AssertionError naming their statuses after `timeout`."""
+    deadline = time.time() + timeout
+    while True:
+        payouts = [stub.GetPayout(pb.GetPayoutRequest(payout_id=i)) for i in ids]
+        if all(p.status in FINAL for p in payouts):
+            return payouts
+        if time.time() > deadline:
+            raise AssertionError(f"not final after {timeout}s: {[pb.PayoutStatus.Name(p.status) for p in payouts]}")
+        time.sleep(interval)
 
 
 def list_all(stub):
