@@ -361,3 +361,34 @@ struct StakeTests {
         #expect(Self.int(plain["balance"]) == 50 * Self.trx)
     }
 }
+
+@Suite("Devnet call data: a selector and parameter, or data verbatim")
+struct CallDataTests {
+    @Test("triggersmartcontract builds transfer(address,uint256) from the selector and parameter, or from data")
+    func triggerCallData() async throws {
+        let devnet = try DevnetFixture(solidLag: 0)
+        let view = DevnetView(chain: devnet.chain)
+        let words = TRC20.word(address: DevnetFixture.recipient) + TRC20.word(amount: 7)
+        let base: [String: Any] = [
+            "owner_address": devnet.key.address.base58, "contract_address": devnet.chain.config.usdtContract.base58,
+            "fee_limit": 1_000, "visible": true,
+        ]
+        var bySelector = base
+        bySelector["function_selector"] = "transfer(address,uint256)"
+        bySelector["parameter"] = Hex.encode(words)
+        var byData = base
+        byData["data"] = Hex.encode(TRC20.transferCallData(to: DevnetFixture.recipient, amount: 7))
+        for body in [bySelector, byData] {
+            let reply = try await post(view, "/wallet/triggersmartcontract", body)
+            let transaction = try #require(reply["transaction"] as? [String: Any])
+            let raw = try #require(transaction["raw_data"] as? [String: Any])
+            let contract = try #require((raw["contract"] as? [[String: Any]])?.first)
+            let value = try #require((contract["parameter"] as? [String: Any])?["value"] as? [String: Any])
+            #expect(
+                value["data"] as? String == Hex.encode(TRC20.transferCallData(to: DevnetFixture.recipient, amount: 7)))
+        }
+        // The estimate reads the same call data: 130,285 energy to a recipient without USDT.
+        let estimate = try await post(view, "/wallet/estimateenergy", bySelector)
+        #expect(estimate["energy_required"] as? Int == 130_285)
+    }
+}
