@@ -256,8 +256,11 @@ let package = Package(
         .target(
             name: "PayCtlCommands",
             dependencies: [
-                "TronWallet", "TronKit", "TronNode", "PaymentStore", "PaymentStorePostgres",
+                "TronWallet", "TronKit", "TronNode", "PaymentStore", "PaymentStorePostgres", "PaymentAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

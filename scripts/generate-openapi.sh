@@ -16,9 +16,11 @@ RATES="$("$(swift build --show-bin-path)/payment-gateway" rate-limits)"
 FIX=Tests/CodegenTests/Fixtures
 mkdir -p openapi
 protoc -I proto -I "$GOOGLEAPIS" --plugin=protoc-gen-lucid-rest="$PLUGIN" --lucid-rest_out=openapi \
-  --lucid-rest_opt="title=payment,rate_limits=$RATES" proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto
+  --lucid-rest_opt="title=payment,rate_limits=$RATES" proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto \
+  proto/lucid/payment/v1/treasury.proto
 protoc -I proto -I "$GOOGLEAPIS" --include_imports --include_source_info --descriptor_set_out="$FIX/payment.pb" \
-  proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto
+  proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto \
+  proto/lucid/payment/v1/treasury.proto
 protoc -I "$FIX" -I proto -I "$GOOGLEAPIS" --include_imports --include_source_info --descriptor_set_out="$FIX/http_forms.pb" \
   "$FIX/http_forms.proto"
 protoc -I "$FIX" -I proto -I "$GOOGLEAPIS" --plugin=protoc-gen-lucid-rest="$PLUGIN" --lucid-rest_out="$FIX" \

@@ -21,7 +21,7 @@ protoc -I proto -I "$GOOGLEAPIS" -I "$GRPC_PROTO" -I /usr/include \
   --swift_out="$OUT" --swift_opt=Visibility=Public,FileNaming=PathToUnderscores \
   --grpc-swift-2_out="$OUT" \
   --grpc-swift-2_opt=Visibility=Public,FileNaming=PathToUnderscores,Server=true,Client=true \
-  proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto \
+  proto/lucid/payment/v1/payment.proto proto/lucid/payment/v1/admin.proto proto/lucid/payment/v1/treasury.proto \
   "$GRPC_PROTO/grpc/health/v1/health.proto"
 
 # The sidecar's registry API.

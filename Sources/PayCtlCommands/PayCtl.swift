@@ -10,8 +10,9 @@ import TronWallet
 public struct PayCtl: AsyncParsableCommand {
     /// The command's name, help and subcommands.
     public static let configuration = CommandConfiguration(
-        commandName: "payctl", abstract: "Operate the payout system: keys and offline transactions.",
-        subcommands: [Keys.self, Tx.self, Node.self, LedgerCommands.self])
+        commandName: "payctl",
+        abstract: "Operate the payout system: keys, offline transactions, the ledger and the treasury.",
+        subcommands: [Keys.self, Tx.self, Node.self, LedgerCommands.self, TreasuryCommands.self])
 
     /// The command before its arguments are parsed.
     public init() {}

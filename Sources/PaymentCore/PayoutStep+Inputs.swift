@@ -80,6 +80,9 @@ extension PayoutStep {
         public var recordedBlockNumber: Int64?
         /// Not before this may the same bytes be sent again (a deferral after a refused or failed broadcast).
         public var nextBroadcast: Date
+        /// A system contract (a Stake 2.0 operation): its receipt has no contract result, and a solid receipt
+        /// without the top-level FAILED confirms it. A TRC-20 transfer needs `receipt.result == SUCCESS`.
+        public var systemContract = false
 
         /// The ledger's view of one in-flight transaction; `nextBroadcast` defaults to "any time".
         public init(

@@ -74,6 +74,9 @@ extension PayoutStep {
         let lookAgain = now.addingTimeInterval(settings.lookupInterval)
         // Rule 6: only a solidity endpoint finishes a payout, and only a SUCCESS result confirms it.
         if case .included(let receipt) = primary.solidityLookup {
+            if transaction.systemContract, !receipt.failed, receipt.contractResult == nil {
+                return .finish(confirmed: true, receipt: receipt, reason: nil)
+            }
             return finish(receipt, lookAgain: lookAgain)
         }
         // A cross-check node's receipt never finishes a payout: one node alone must not be able to mark a payout

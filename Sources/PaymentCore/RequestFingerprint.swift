@@ -26,7 +26,7 @@ public enum RequestFingerprint {
     }
 
     /// Length-prefixed fields, so no two field lists share an encoding.
-    private static func digest(_ fields: [String]) -> String {
+    static func digest(_ fields: [String]) -> String {
         var hasher = SHA256()
         for field in fields {
             let bytes = Array(field.utf8)

@@ -14,6 +14,15 @@ public enum AccessPolicy {
         "GetBreaker": ("payment:admin", [.admin]),
         "TripBreaker": ("payment:admin", [.admin]),
         "ResetBreaker": ("payment:admin", [.admin]),
+        "GetHotWallet": ("payment:treasury", [.admin]),
+        "GetNetwork": ("payment:treasury", [.admin]),
+        "EstimatePayoutCost": ("payment:treasury", [.admin]),
+        "Stake": ("payment:treasury", [.admin]),
+        "Unstake": ("payment:treasury", [.admin]),
+        "WithdrawUnstaked": ("payment:treasury", [.admin]),
+        "DelegateResource": ("payment:treasury", [.admin]),
+        "UndelegateResource": ("payment:treasury", [.admin]),
+        "GetTreasuryOperation": ("payment:treasury", [.admin]),
     ]
 
     /// Throws 403 (naming the role, the permission and the operation) unless the principal's role may call the

@@ -46,6 +46,15 @@ public enum Ownership {
         "GetBreaker": .unscopedRolesOnly,
         "TripBreaker": .unscopedRolesOnly,
         "ResetBreaker": .unscopedRolesOnly,
+        "GetHotWallet": .unscopedRolesOnly,
+        "GetNetwork": .unscopedRolesOnly,
+        "EstimatePayoutCost": .unscopedRolesOnly,
+        "Stake": .unscopedRolesOnly,
+        "Unstake": .unscopedRolesOnly,
+        "WithdrawUnstaked": .unscopedRolesOnly,
+        "DelegateResource": .unscopedRolesOnly,
+        "UndelegateResource": .unscopedRolesOnly,
+        "GetTreasuryOperation": .unscopedRolesOnly,
     ]
 
     /// The rule to apply for this principal: nil when it sees everything (admin, service). A scoped role calling

@@ -17,7 +17,9 @@ public final class RateLimiter: Sendable {
     public static let seedLimits: [String: Int] = [
         "CreatePayout": 10, "GetPayout": 60, "GetTransactionStatus": 60, "GetBatch": 60, "ListPayouts": 30,
         "BatchGetTransactionStatus": 30, "CancelPayout": 10, "CreateBatch": 5, "GetStats": 20, "GetBreaker": 20,
-        "TripBreaker": 5, "ResetBreaker": 5, "health": 120,
+        "TripBreaker": 5, "ResetBreaker": 5, "GetHotWallet": 20, "GetNetwork": 20, "EstimatePayoutCost": 20,
+        "Stake": 5, "Unstake": 5, "WithdrawUnstaked": 5, "DelegateResource": 5, "UndelegateResource": 5,
+        "GetTreasuryOperation": 30, "health": 120,
     ]
 
     /// The endpoint outside the REST operations that is limited too (per client address, not per principal).

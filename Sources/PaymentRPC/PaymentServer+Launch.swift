@@ -14,7 +14,10 @@ extension PaymentServer {
             try PaymentRPCConfig.load(file: configFile, environment: environment)
         }
         var walletKey: TronPrivateKey?
-        if config.processorEnabled {
+        // The processor needs the key; TreasuryService uses it whenever one is configured, processor or not.
+        let keyConfigured =
+            config.walletKeyFile != nil || !(environment[WalletKey.environmentVariable] ?? "").isEmpty
+        if config.processorEnabled || keyConfigured {
             walletKey = Startup.orExit(program: program) {
                 try WalletKey.load(config: config, environment: environment)
             }

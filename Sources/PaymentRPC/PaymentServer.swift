@@ -111,9 +111,12 @@ public struct PaymentServer: Sendable {
             config: config, ledger: ledger, storeHealth: storeHealth, clock: clock, chainHead: chainHead,
             outflow: outflow, fees: fees, logger: logger)
 
-        var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = try grpcListeners(services: services)
+        var runnable: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        let walletHealth = HotWalletHealth()
         let admin = Application(
-            router: AdminHTTP.router(storeHealth: storeHealth, breaker: breaker, registry: registry),
+            router: AdminHTTP.router(
+                storeHealth: storeHealth, breaker: breaker, walletHealth: walletKey != nil ? walletHealth : nil,
+                registry: registry),
             configuration: .init(address: config.adminListen.bindAddress),
             logger: logger)
         runnable.append(.init(service: admin))
@@ -129,19 +132,46 @@ public struct PaymentServer: Sendable {
 
         // With `tron.proxy` the node clients share an HTTP client of their own that lives as long as the services;
         // without it they use HTTPClient.shared, as before.
-        try await TronNodeClient.withHTTPClient(proxy: config.processorEnabled ? config.nodeProxy : nil, logger: logger)
-        {
+        try await TronNodeClient.withHTTPClient(
+            proxy: config.processorEnabled || walletKey != nil ? config.nodeProxy : nil, logger: logger
+        ) {
             http in
+            var services = services
+            var processor: PayoutProcessor?
             if config.processorEnabled {
                 guard let walletKey else {
                     throw ConfigError(key: "wallet.key_file", "is required when processor.enabled is true")
                 }
+                let payouts = try self.processor(
+                    ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead, outflow: outflow,
+                    fees: fees, wakeup: wakeup, http: http)
+                runnable.append(.init(service: payouts))
+                processor = payouts
+            }
+            // The treasury signs with the same key, through the same nodes, under the processor's rules; without a
+            // key its calls are FAILED_PRECONDITION naming wallet.key_file.
+            var desk: TreasuryDesk?
+            if let walletKey {
+                let node = TronNodeClient(configuration: nodeConfiguration(), http: http, logger: logger)
+                let settings = processorSettings()
+                let deskSettings = treasurySettings(settings)
+                desk = TreasuryDesk(
+                    ledger: ledger, node: node, key: walletKey, settings: deskSettings, clock: clock, logger: logger)
                 runnable.append(
                     .init(
-                        service: try processor(
-                            ledger: ledger, key: walletKey, breaker: breaker, chainHead: chainHead, outflow: outflow,
-                            fees: fees, wakeup: wakeup, http: http)))
+                        service: TreasuryFollower(
+                            ledger: ledger, node: node, nodeName: network.solidityNodeURL,
+                            crossChecks: processor?.crossChecks ?? crossCheckNodes(http: http), settings: settings,
+                            clock: clock, logger: logger)))
+                if let desk {
+                    runnable.append(
+                        .init(
+                            service: HotWalletMonitor(
+                                desk: desk, thresholds: config.treasury, health: walletHealth, logger: logger)))
+                }
             }
+            services.append(TreasuryService(desk: desk, authorization: .treasury(config: config)))
+            runnable += try grpcListeners(services: services)
 
             let group = ServiceGroup(
                 configuration: .init(services: runnable, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
@@ -181,25 +211,9 @@ extension PaymentServer {
         http: HTTPClient
     ) throws -> PayoutProcessor {
         let network = self.network
-        var nodeConfiguration = TronNodeClient.Configuration(
-            fullNodeURL: network.fullNodeURL, solidityNodeURL: network.solidityNodeURL, apiKey: config.apiKey)
-        nodeConfiguration.timeout = .milliseconds(config.nodeTimeoutMilliseconds)
-        var settings = ProcessorSettings(usdtContract: network.usdtContract)
-        settings.feeLimitSun = config.feeLimitSun
-        settings.feeMarginPercent = config.feeMarginPercent
-        settings.minTransferEnergy = config.minTransferEnergy
-        settings.maxAttempts = config.processorMaxAttempts
-        settings.expirationMilliseconds = config.processorExpirationMilliseconds
-        settings.pollInterval = .milliseconds(config.processorPollMilliseconds)
-        settings.clockToleranceMilliseconds = config.clockToleranceMilliseconds
-        settings.outflowLimits = config.limits
-        let crossChecks = config.crossCheckURLs.map { url in
-            var checkConfiguration = TronNodeClient.Configuration(fullNodeURL: url, apiKey: config.apiKey)
-            checkConfiguration.timeout = nodeConfiguration.timeout
-            checkConfiguration.role = "cross_check"
-            return CrossCheckNode(
-                name: url, node: TronNodeClient(configuration: checkConfiguration, http: http, logger: logger))
-        }
+        let nodeConfiguration = nodeConfiguration()
+        let settings = processorSettings()
+        let crossChecks = crossCheckNodes(http: http)
         logger.info(
             "TRON node",
             metadata: [
@@ -215,5 +229,49 @@ extension PaymentServer {
             nodeName: network.solidityNodeURL, crossChecks: crossChecks, key: key, settings: settings,
             breaker: breaker, chainHead: chainHead, clock: clock, outflow: outflow, fees: fees, wakeup: wakeup,
             logger: logger)
+    }
+
+    /// The processor's settings from the configuration (also the treasury follower's).
+    func processorSettings() -> ProcessorSettings {
+        var settings = ProcessorSettings(usdtContract: network.usdtContract)
+        settings.feeLimitSun = config.feeLimitSun
+        settings.feeMarginPercent = config.feeMarginPercent
+        settings.minTransferEnergy = config.minTransferEnergy
+        settings.maxAttempts = config.processorMaxAttempts
+        settings.expirationMilliseconds = config.processorExpirationMilliseconds
+        settings.pollInterval = .milliseconds(config.processorPollMilliseconds)
+        settings.clockToleranceMilliseconds = config.clockToleranceMilliseconds
+        settings.outflowLimits = config.limits
+        return settings
+    }
+
+    /// The cross-check nodes (`tron.cross_check_urls`) over `http`.
+    func crossCheckNodes(http: HTTPClient) -> [CrossCheckNode] {
+        config.crossCheckURLs.map { url in
+            var checkConfiguration = TronNodeClient.Configuration(fullNodeURL: url, apiKey: config.apiKey)
+            checkConfiguration.timeout = .milliseconds(config.nodeTimeoutMilliseconds)
+            checkConfiguration.role = "cross_check"
+            return CrossCheckNode(
+                name: url, node: TronNodeClient(configuration: checkConfiguration, http: http, logger: logger))
+        }
+    }
+
+    /// The primary node's client settings.
+    func nodeConfiguration() -> TronNodeClient.Configuration {
+        let network = self.network
+        var configuration = TronNodeClient.Configuration(
+            fullNodeURL: network.fullNodeURL, solidityNodeURL: network.solidityNodeURL, apiKey: config.apiKey)
+        configuration.timeout = .milliseconds(config.nodeTimeoutMilliseconds)
+        return configuration
+    }
+
+    /// The treasury's settings: the processor's fees and lifetime, the network's name.
+    func treasurySettings(_ processor: ProcessorSettings) -> TreasuryDesk.Settings {
+        var settings = TreasuryDesk.Settings(network: network.network.rawValue, usdtContract: processor.usdtContract)
+        settings.expirationMilliseconds = processor.expirationMilliseconds
+        settings.feeMarginPercent = processor.feeMarginPercent
+        settings.minTransferEnergy = processor.minTransferEnergy
+        settings.feeLimitSun = processor.feeLimitSun
+        return settings
     }
 }

@@ -3,7 +3,7 @@ import PaymentCore
 
 /// What the payout processor needs from the ledger, beyond creating and reading payouts. Each method is one
 /// durable transaction that moves a payout along its state machine and refuses illegal moves.
-public protocol ProcessingLedger: PayoutLedger {
+public protocol ProcessingLedger: PayoutLedger, TreasuryLedger {
     /// Payouts due at `now` (PENDING, or SCHEDULED whose time has come) whose next attempt is not in the future,
     /// oldest due first.
     func duePayouts(at now: Date, limit: Int) async throws -> [Payout]

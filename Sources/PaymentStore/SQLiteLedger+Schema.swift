@@ -111,6 +111,9 @@ extension SQLiteLedger {
                     ALTER TABLE breaker ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
                     """)
         }
+        migrator.registerMigration("v6: the hot wallet's staking operations, one transaction each") { db in
+            try db.execute(sql: SQLiteLedger.treasuryOperationsTable)
+        }
         return migrator
     }
 }

@@ -78,6 +78,13 @@ public enum LedgerCopy {
             name: "limit_usage", target: "limit_usage",
             columns: [Column(source: "window", target: "window_key"), Column(source: "units", target: "units")]),
         Table(
+            name: "treasury_operations", target: "treasury_operations",
+            columns: columns(
+                "seq, id, idempotency_scope, idempotency_key, fingerprint, kind, resource, amount_sun, receiver, "
+                    + "lock_period_blocks, status, txid, transaction_bytes, expiration_ms, requested_by, created_at_ms, "
+                    + "updated_at_ms, block_number, fee_sun, failure_reason"),
+            identity: "seq"),
+        Table(
             name: "breaker", target: "breaker",
             columns: columns("id, state, reason, opened_at_ms")
                 + [

@@ -25,11 +25,15 @@ struct GoldenTests {
     }
 
     static let paymentRates =
-        "CreatePayout:10;GetPayout:60;ListPayouts:30;CancelPayout:10;CreateBatch:5;GetBatch:60;GetTransactionStatus:60;BatchGetTransactionStatus:30;GetStats:20;GetBreaker:20;TripBreaker:5;ResetBreaker:5"
+        "CreatePayout:10;GetPayout:60;ListPayouts:30;CancelPayout:10;CreateBatch:5;GetBatch:60;GetTransactionStatus:60;BatchGetTransactionStatus:30;GetStats:20;GetBreaker:20;TripBreaker:5;ResetBreaker:5;"
+        + "GetHotWallet:20;GetNetwork:20;EstimatePayoutCost:20;Stake:5;Unstake:5;WithdrawUnstaked:5;DelegateResource:5;"
+        + "UndelegateResource:5;GetTreasuryOperation:30"
 
     @Test("the payment API's OpenAPI document, JSON and YAML, byte for byte and deterministic")
     func payment() throws {
-        let input = try files("payment.pb", ["lucid/payment/v1/payment.proto", "lucid/payment/v1/admin.proto"])
+        let input = try files(
+            "payment.pb",
+            ["lucid/payment/v1/payment.proto", "lucid/payment/v1/admin.proto", "lucid/payment/v1/treasury.proto"])
         let first = try RESTGeneration.render(files: input, title: "payment", rateLimits: Self.paymentRates)
         let second = try RESTGeneration.render(files: input, title: "payment", rateLimits: Self.paymentRates)
         #expect(first.map(\.1) == second.map(\.1), "same input, same bytes")

@@ -29,11 +29,13 @@ enum StepFixture {
 
     static func tx(
         _ status: PayoutStatus = .broadcast, attempts: Int = 0, recorded: Int64? = nil, expiration: Int64 = expiration,
-        nextBroadcast: Date = .distantPast
+        nextBroadcast: Date = .distantPast, systemContract: Bool = false
     ) -> PayoutStep.InFlight {
-        PayoutStep.InFlight(
+        var transaction = PayoutStep.InFlight(
             txid: "ab", expirationMilliseconds: expiration, attempts: attempts, status: status,
             recordedBlockNumber: recorded, nextBroadcast: nextBroadcast)
+        transaction.systemContract = systemContract
+        return transaction
     }
 
     static func agree(_ node: String, solid: PayoutStep.SolidBlock = pastSolid) -> PayoutStep.CrossCheck {
@@ -79,6 +81,16 @@ struct PayoutStepDecideTests {
         .init(
             name: "result FAILED beats a SUCCESS contract result", transaction: F.tx(), solid: F.pastSolid,
             solidity: .included(F.failedSuccess), fullNode: .absent, evidence: nil,
+            expected: .finish(confirmed: false, receipt: F.failedSuccess, reason: "FAILED; the fee of 0 sun was burned")
+        ),
+        .init(
+            name: "a system contract's (stake's) solid receipt without a result confirms",
+            transaction: F.tx(systemContract: true), solid: F.pastSolid,
+            solidity: .included(F.noResult), fullNode: .absent, evidence: nil,
+            expected: .finish(confirmed: true, receipt: F.noResult, reason: nil)),
+        .init(
+            name: "a system contract's receipt with result FAILED fails", transaction: F.tx(systemContract: true),
+            solid: F.pastSolid, solidity: .included(F.failedSuccess), fullNode: .absent, evidence: nil,
             expected: .finish(confirmed: false, receipt: F.failedSuccess, reason: "FAILED; the fee of 0 sun was burned")
         ),
         .init(

@@ -64,6 +64,9 @@ struct InProcessServer {
                     payments: .init(wrapping: client), admin: .init(wrapping: client), health: .init(wrapping: client),
                     ledger: ledger, clock: clock)
                 defer { server.beginGracefulShutdown() }
+                // Served before the body runs: a body that makes no call would otherwise stop the server before
+                // `serve()` started it, which then throws serverIsStopped.
+                _ = try await harness.health.check(.init())
                 try await body(harness)
             }
         }

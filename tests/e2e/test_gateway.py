@@ -267,3 +267,24 @@ def test_weak_or_conflicting_token_keys_stop_startup(stack, tmp_path):
     jwks.write_text('{"keys": []}')
     stderr = start_refused(gateway.args[1:] + ["--jwks", str(jwks)])
     assert "--jwt-secret-file and --jwks are exclusive" in stderr, stderr
+
+
+def test_treasury_is_admin_only_and_reaches_the_hot_wallet_through_the_sidecar(stack):
+    _, _, gateway = stack
+    for role in ("service", "node_operator", "end_user"):
+        token = gateway.token(f"{role}-t", role)
+        for method, path, body in [
+            ("GET", "/api/payment/treasury/wallet", None),
+            ("POST", "/api/payment/treasury/stake", {"idempotencyKey": "g-1", "amountSun": "1000000"}),
+        ]:
+            status, _, answer = gateway.request(method, path, token, body)
+            assert status == 403 and "payment:treasury" in answer["message"], (role, path, status, answer)
+    admin = gateway.token("treasurer", "admin")
+    status, _, wallet = gateway.request("GET", "/api/payment/treasury/wallet", admin)
+    assert status == 200 and wallet["address"].startswith("T") and int(wallet["trxSun"]) > 0, wallet
+    status, _, staked = gateway.request("POST", "/api/payment/treasury/stake", admin, {
+        "idempotencyKey": "gateway-stake-1", "amountSun": "2000000", "resource": "STAKE_RESOURCE_BANDWIDTH"})
+    assert status == 200 and staked["operationId"].startswith("tr_"), staked
+    assert staked["requestedBy"] == "ops/api-gateway/user:treasurer"
+    status, _, again = gateway.request("GET", f"/api/payment/treasury/operations/{staked['operationId']}", admin)
+    assert status == 200 and again["txid"] == staked["txid"]

@@ -23,7 +23,13 @@ def test_json_and_yaml_agree_and_cover_the_api():
     assert as_json == yaml.safe_load(DOCUMENTS[1].read_text())
     operations = {op["operationId"] for item in as_json["paths"].values() for op in item.values()}
     assert {"CreatePayout", "GetPayout", "ListPayouts", "CancelPayout", "CreateBatch", "GetBatch", "GetTransactionStatus",
-            "BatchGetTransactionStatus", "GetStats", "GetBreaker", "TripBreaker", "ResetBreaker"} == operations
+            "BatchGetTransactionStatus", "GetStats", "GetBreaker", "TripBreaker", "ResetBreaker", "GetHotWallet",
+            "GetNetwork", "EstimatePayoutCost", "Stake", "Unstake", "WithdrawUnstaked", "DelegateResource",
+            "UndelegateResource", "GetTreasuryOperation"} == operations
+    stake = as_json["paths"]["/api/payment/treasury/stake"]["post"]
+    assert stake["x-rate-limit"] == {"requests": 5, "period": "1m"}
+    assert {"idempotencyKey", "amountSun"} <= set(
+        as_json["components"]["schemas"]["lucid.payment.v1.StakeRequest"]["required"])
     create = as_json["paths"]["/api/payment/payouts"]["post"]
     assert create["x-rate-limit"] == {"requests": 10, "period": "1m"}
     assert "Idempotency" in create["description"]

@@ -120,6 +120,47 @@ extension Lucid_Payment_V1_CreatePayoutRequest: ConstraintChecked {
     static let reasonPattern = FieldPattern("^[^\\u0000-\\u001F\\u007F-\\u009F]*$")
 }
 
+extension Lucid_Payment_V1_DelegateResourceRequest: ConstraintChecked {
+    /// Checks the constraints declared on lucid.payment.v1.DelegateResourceRequest:
+    /// every length, count and presence first, then every pattern and range.
+    public func checkConstraints() throws(FieldConstraintViolation) {
+        try checkLengths("")
+        try checkValues("")
+    }
+
+    func checkLengths(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.length(idempotencyKey, min: 1, max: 255, required: true, field: prefix + "idempotency_key")
+        try FieldCheck.length(receiverAddress, min: 34, max: 34, required: true, field: prefix + "receiver_address")
+    }
+
+    func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
+        try FieldCheck.pattern(receiverAddress, Self.receiverAddressPattern, field: prefix + "receiver_address")
+        try FieldCheck.number(Int64(amountSun), min: 1000000, max: 100000000000000000, required: true, field: prefix + "amount_sun")
+    }
+    static let idempotencyKeyPattern = FieldPattern("^[!-~]+$")
+    static let receiverAddressPattern = FieldPattern("^T[1-9A-HJ-NP-Za-km-z]{33}$")
+}
+
+extension Lucid_Payment_V1_EstimatePayoutCostRequest: ConstraintChecked {
+    /// Checks the constraints declared on lucid.payment.v1.EstimatePayoutCostRequest:
+    /// every length, count and presence first, then every pattern and range.
+    public func checkConstraints() throws(FieldConstraintViolation) {
+        try checkLengths("")
+        try checkValues("")
+    }
+
+    func checkLengths(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.length(recipientAddress, min: 34, max: 34, required: true, field: prefix + "recipient_address")
+    }
+
+    func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.pattern(recipientAddress, Self.recipientAddressPattern, field: prefix + "recipient_address")
+        try FieldCheck.number(Int64(amountUnits), min: 1, max: 1000000000000000, required: true, field: prefix + "amount_units")
+    }
+    static let recipientAddressPattern = FieldPattern("^T[1-9A-HJ-NP-Za-km-z]{33}$")
+}
+
 extension Lucid_Payment_V1_GetBatchRequest: ConstraintChecked {
     /// Checks the constraints declared on lucid.payment.v1.GetBatchRequest:
     /// every length, count and presence first, then every pattern and range.
@@ -140,6 +181,36 @@ extension Lucid_Payment_V1_GetBatchRequest: ConstraintChecked {
 
 extension Lucid_Payment_V1_GetBreakerRequest: ConstraintChecked {
     /// Checks the constraints declared on lucid.payment.v1.GetBreakerRequest:
+    /// every length, count and presence first, then every pattern and range.
+    public func checkConstraints() throws(FieldConstraintViolation) {
+        try checkLengths("")
+        try checkValues("")
+    }
+
+    func checkLengths(_ prefix: String) throws(FieldConstraintViolation) {
+    }
+
+    func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+    }
+}
+
+extension Lucid_Payment_V1_GetHotWalletRequest: ConstraintChecked {
+    /// Checks the constraints declared on lucid.payment.v1.GetHotWalletRequest:
+    /// every length, count and presence first, then every pattern and range.
+    public func checkConstraints() throws(FieldConstraintViolation) {
+        try checkLengths("")
+        try checkValues("")
+    }
+
+    func checkLengths(_ prefix: String) throws(FieldConstraintViolation) {
+    }
+
+    func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+    }
+}
+
+extension Lucid_Payment_V1_GetNetworkRequest: ConstraintChecked {
+    /// Checks the constraints declared on lucid.payment.v1.GetNetworkRequest:
     /// every length, count and presence first, then every pattern and range.
     public func checkConstraints() throws(FieldConstraintViolation) {
         try checkLengths("")
@@ -202,6 +273,24 @@ extension Lucid_Payment_V1_GetTransactionStatusRequest: ConstraintChecked {
         try FieldCheck.pattern(payoutID, Self.payoutIDPattern, field: prefix + "payout_id")
     }
     static let payoutIDPattern = FieldPattern("^po_[0-9a-f]{32}$")
+}
+
+extension Lucid_Payment_V1_GetTreasuryOperationRequest: ConstraintChecked {
+    /// Checks the constraints declared on lucid.payment.v1.GetTreasuryOperationRequest:
+    /// every length, count and presence first, then every pattern and range.
+    public func checkConstraints() throws(FieldConstraintViolation) {
+        try checkLengths("")
+        try checkValues("")
+    }
+
+    func checkLengths(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.length(operationID, min: 35, max: 35, required: true, field: prefix + "operation_id")
+    }
+
+    func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.pattern(operationID, Self.operationIDPattern, field: prefix + "operation_id")
+    }
+    static let operationIDPattern = FieldPattern("^tr_[0-9a-f]{32}$")
 }
 
 extension Lucid_Payment_V1_KycAttestation: ConstraintChecked {
@@ -275,6 +364,25 @@ extension Lucid_Payment_V1_ResetBreakerRequest: ConstraintChecked {
     static let reasonPattern = FieldPattern("^[^\\u0000-\\u001F\\u007F-\\u009F]*$")
 }
 
+extension Lucid_Payment_V1_StakeRequest: ConstraintChecked {
+    /// Checks the constraints declared on lucid.payment.v1.StakeRequest:
+    /// every length, count and presence first, then every pattern and range.
+    public func checkConstraints() throws(FieldConstraintViolation) {
+        try checkLengths("")
+        try checkValues("")
+    }
+
+    func checkLengths(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.length(idempotencyKey, min: 1, max: 255, required: true, field: prefix + "idempotency_key")
+    }
+
+    func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
+        try FieldCheck.number(Int64(amountSun), min: 1000000, max: 100000000000000000, required: true, field: prefix + "amount_sun")
+    }
+    static let idempotencyKeyPattern = FieldPattern("^[!-~]+$")
+}
+
 extension Lucid_Payment_V1_TripBreakerRequest: ConstraintChecked {
     /// Checks the constraints declared on lucid.payment.v1.TripBreakerRequest:
     /// every length, count and presence first, then every pattern and range.
@@ -293,6 +401,65 @@ extension Lucid_Payment_V1_TripBreakerRequest: ConstraintChecked {
     static let reasonPattern = FieldPattern("^[^\\u0000-\\u001F\\u007F-\\u009F]*$")
 }
 
+extension Lucid_Payment_V1_UndelegateResourceRequest: ConstraintChecked {
+    /// Checks the constraints declared on lucid.payment.v1.UndelegateResourceRequest:
+    /// every length, count and presence first, then every pattern and range.
+    public func checkConstraints() throws(FieldConstraintViolation) {
+        try checkLengths("")
+        try checkValues("")
+    }
+
+    func checkLengths(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.length(idempotencyKey, min: 1, max: 255, required: true, field: prefix + "idempotency_key")
+        try FieldCheck.length(receiverAddress, min: 34, max: 34, required: true, field: prefix + "receiver_address")
+    }
+
+    func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
+        try FieldCheck.pattern(receiverAddress, Self.receiverAddressPattern, field: prefix + "receiver_address")
+        try FieldCheck.number(Int64(amountSun), min: 1, max: 100000000000000000, required: true, field: prefix + "amount_sun")
+    }
+    static let idempotencyKeyPattern = FieldPattern("^[!-~]+$")
+    static let receiverAddressPattern = FieldPattern("^T[1-9A-HJ-NP-Za-km-z]{33}$")
+}
+
+extension Lucid_Payment_V1_UnstakeRequest: ConstraintChecked {
+    /// Checks the constraints declared on lucid.payment.v1.UnstakeRequest:
+    /// every length, count and presence first, then every pattern and range.
+    public func checkConstraints() throws(FieldConstraintViolation) {
+        try checkLengths("")
+        try checkValues("")
+    }
+
+    func checkLengths(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.length(idempotencyKey, min: 1, max: 255, required: true, field: prefix + "idempotency_key")
+    }
+
+    func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
+        try FieldCheck.number(Int64(amountSun), min: 1, max: 100000000000000000, required: true, field: prefix + "amount_sun")
+    }
+    static let idempotencyKeyPattern = FieldPattern("^[!-~]+$")
+}
+
+extension Lucid_Payment_V1_WithdrawUnstakedRequest: ConstraintChecked {
+    /// Checks the constraints declared on lucid.payment.v1.WithdrawUnstakedRequest:
+    /// every length, count and presence first, then every pattern and range.
+    public func checkConstraints() throws(FieldConstraintViolation) {
+        try checkLengths("")
+        try checkValues("")
+    }
+
+    func checkLengths(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.length(idempotencyKey, min: 1, max: 255, required: true, field: prefix + "idempotency_key")
+    }
+
+    func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
+        try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
+    }
+    static let idempotencyKeyPattern = FieldPattern("^[!-~]+$")
+}
+
 /// The largest serialized request each RPC accepts, in bytes (`(lucid.api.v1.method).max_request_bytes`).
 public enum PaymentRequestLimits {
     /// By gRPC method path ("/package.Service/Method").
@@ -309,6 +476,15 @@ public enum PaymentRequestLimits {
         "/lucid.payment.v1.AdminService/GetBreaker": 256,
         "/lucid.payment.v1.AdminService/TripBreaker": 2048,
         "/lucid.payment.v1.AdminService/ResetBreaker": 2048,
+        "/lucid.payment.v1.TreasuryService/GetHotWallet": 256,
+        "/lucid.payment.v1.TreasuryService/GetNetwork": 256,
+        "/lucid.payment.v1.TreasuryService/EstimatePayoutCost": 512,
+        "/lucid.payment.v1.TreasuryService/Stake": 512,
+        "/lucid.payment.v1.TreasuryService/Unstake": 512,
+        "/lucid.payment.v1.TreasuryService/WithdrawUnstaked": 512,
+        "/lucid.payment.v1.TreasuryService/DelegateResource": 512,
+        "/lucid.payment.v1.TreasuryService/UndelegateResource": 512,
+        "/lucid.payment.v1.TreasuryService/GetTreasuryOperation": 256,
     ]
 
     /// The largest of them: what the gRPC transport accepts at most for any message.

@@ -152,6 +152,114 @@ public enum PaymentRESTShim {
                         request, metadata: metadata, options: options)
                     return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
                 }),
+            RESTOperation(
+                operationID: "GetHotWallet", grpcMethod: "/lucid.payment.v1.TreasuryService/GetHotWallet",
+                httpMethod: "GET", path: "/api/payment/treasury/wallet",
+                pathParameters: [],
+                queryParameters: [],
+                body: .none, responseBody: nil,
+                call: { json, metadata, options in
+                    let request = try Lucid_Payment_V1_GetHotWalletRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
+                    let response = try await Lucid_Payment_V1_TreasuryService.Client(wrapping: client).getHotWallet(
+                        request, metadata: metadata, options: options)
+                    return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
+                }),
+            RESTOperation(
+                operationID: "GetNetwork", grpcMethod: "/lucid.payment.v1.TreasuryService/GetNetwork",
+                httpMethod: "GET", path: "/api/payment/treasury/network",
+                pathParameters: [],
+                queryParameters: [],
+                body: .none, responseBody: nil,
+                call: { json, metadata, options in
+                    let request = try Lucid_Payment_V1_GetNetworkRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
+                    let response = try await Lucid_Payment_V1_TreasuryService.Client(wrapping: client).getNetwork(
+                        request, metadata: metadata, options: options)
+                    return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
+                }),
+            RESTOperation(
+                operationID: "EstimatePayoutCost", grpcMethod: "/lucid.payment.v1.TreasuryService/EstimatePayoutCost",
+                httpMethod: "POST", path: "/api/payment/treasury/estimate",
+                pathParameters: [],
+                queryParameters: [],
+                body: .whole, responseBody: nil,
+                call: { json, metadata, options in
+                    let request = try Lucid_Payment_V1_EstimatePayoutCostRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
+                    let response = try await Lucid_Payment_V1_TreasuryService.Client(wrapping: client).estimatePayoutCost(
+                        request, metadata: metadata, options: options)
+                    return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
+                }),
+            RESTOperation(
+                operationID: "Stake", grpcMethod: "/lucid.payment.v1.TreasuryService/Stake",
+                httpMethod: "POST", path: "/api/payment/treasury/stake",
+                pathParameters: [],
+                queryParameters: [],
+                body: .whole, responseBody: nil,
+                call: { json, metadata, options in
+                    let request = try Lucid_Payment_V1_StakeRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
+                    let response = try await Lucid_Payment_V1_TreasuryService.Client(wrapping: client).stake(
+                        request, metadata: metadata, options: options)
+                    return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
+                }),
+            RESTOperation(
+                operationID: "Unstake", grpcMethod: "/lucid.payment.v1.TreasuryService/Unstake",
+                httpMethod: "POST", path: "/api/payment/treasury/unstake",
+                pathParameters: [],
+                queryParameters: [],
+                body: .whole, responseBody: nil,
+                call: { json, metadata, options in
+                    let request = try Lucid_Payment_V1_UnstakeRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
+                    let response = try await Lucid_Payment_V1_TreasuryService.Client(wrapping: client).unstake(
+                        request, metadata: metadata, options: options)
+                    return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
+                }),
+            RESTOperation(
+                operationID: "WithdrawUnstaked", grpcMethod: "/lucid.payment.v1.TreasuryService/WithdrawUnstaked",
+                httpMethod: "POST", path: "/api/payment/treasury/withdraw",
+                pathParameters: [],
+                queryParameters: [],
+                body: .whole, responseBody: nil,
+                call: { json, metadata, options in
+                    let request = try Lucid_Payment_V1_WithdrawUnstakedRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
+                    let response = try await Lucid_Payment_V1_TreasuryService.Client(wrapping: client).withdrawUnstaked(
+                        request, metadata: metadata, options: options)
+                    return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
+                }),
+            RESTOperation(
+                operationID: "DelegateResource", grpcMethod: "/lucid.payment.v1.TreasuryService/DelegateResource",
+                httpMethod: "POST", path: "/api/payment/treasury/delegate",
+                pathParameters: [],
+                queryParameters: [],
+                body: .whole, responseBody: nil,
+                call: { json, metadata, options in
+                    let request = try Lucid_Payment_V1_DelegateResourceRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
+                    let response = try await Lucid_Payment_V1_TreasuryService.Client(wrapping: client).delegateResource(
+                        request, metadata: metadata, options: options)
+                    return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
+                }),
+            RESTOperation(
+                operationID: "UndelegateResource", grpcMethod: "/lucid.payment.v1.TreasuryService/UndelegateResource",
+                httpMethod: "POST", path: "/api/payment/treasury/undelegate",
+                pathParameters: [],
+                queryParameters: [],
+                body: .whole, responseBody: nil,
+                call: { json, metadata, options in
+                    let request = try Lucid_Payment_V1_UndelegateResourceRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
+                    let response = try await Lucid_Payment_V1_TreasuryService.Client(wrapping: client).undelegateResource(
+                        request, metadata: metadata, options: options)
+                    return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
+                }),
+            RESTOperation(
+                operationID: "GetTreasuryOperation", grpcMethod: "/lucid.payment.v1.TreasuryService/GetTreasuryOperation",
+                httpMethod: "GET", path: "/api/payment/treasury/operations/{operation_id}",
+                pathParameters: [RESTPathParameter(name: "operation_id", jsonName: "operationId", kind: .string)],
+                queryParameters: [],
+                body: .none, responseBody: nil,
+                call: { json, metadata, options in
+                    let request = try Lucid_Payment_V1_GetTreasuryOperationRequest(jsonUTF8Bytes: json, options: RESTOperation.strictJSON)
+                    let response = try await Lucid_Payment_V1_TreasuryService.Client(wrapping: client).getTreasuryOperation(
+                        request, metadata: metadata, options: options)
+                    return try response.jsonUTF8Bytes(options: RESTOperation.responseJSON)
+                }),
         ]
     }
 }

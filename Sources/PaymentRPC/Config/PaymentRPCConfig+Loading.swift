@@ -20,6 +20,7 @@ extension PaymentRPCConfig {
         grpcUnixSocket = try reader.string("grpc.unix_socket").flatMap { $0.isEmpty ? nil : $0 }
         adminListen = try reader.hostPort("admin.listen", default: adminListen)
         try readTransportRules(reader)
+        try readTreasury(reader)
         sqlitePath = try reader.string("store.sqlite_path") ?? sqlitePath
         guard !sqlitePath.isEmpty else { throw ConfigError(key: "store.sqlite_path", "must name a file") }
         try readStore(reader)

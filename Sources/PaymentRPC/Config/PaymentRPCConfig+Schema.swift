@@ -16,6 +16,14 @@ extension PaymentRPCConfig {
                 "grpc.allowed_peer_uids", "uids allowed on the Unix socket (list; default the server's own)"),
             ConfigKey("admin.listen", "admin HTTP listener: /live /ready /health /metrics (default 127.0.0.1:9090)"),
             ConfigKey.list("admin.allowed_callers", "plane/service identities allowed to call AdminService (list)"),
+            ConfigKey.list(
+                "treasury.allowed_callers", "plane/service identities allowed to call TreasuryService (list)"),
+            ConfigKey("treasury.min_trx_sun", "/health is degraded while the hot wallet has less TRX, sun (0: off)"),
+            ConfigKey("treasury.min_usdt_units", "/health is degraded while the hot wallet has less USDT (0: off)"),
+            ConfigKey(
+                "treasury.min_payouts_covered",
+                "/health is degraded while energy and TRX cover fewer typical payouts (0: off)"),
+            ConfigKey("treasury.refresh_seconds", "how often the hot wallet's gauges are read, seconds (default 30)"),
             ConfigKey("store.sqlite_path", "the SQLite ledger file (default .state/payments.sqlite)"),
             ConfigKey(
                 "store.postgres_url",

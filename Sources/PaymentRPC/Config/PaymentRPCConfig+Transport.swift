@@ -23,18 +23,7 @@ extension PaymentRPCConfig {
                     return uid
                 })
         }
-        adminAllowedCallers = Set(
-            try reader.list("admin.allowed_callers").enumerated().map { index, text throws(ConfigError) in
-                let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-                guard parts.count == 2,
-                    parts.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy { (0x21...0x7e).contains($0) } })
-                else {
-                    throw ConfigError(
-                        key: "admin.allowed_callers[\(index)]",
-                        "must be \"plane/service\", e.g. \"ops/api-gateway\"; got \"\(text)\"")
-                }
-                return text
-            })
+        adminAllowedCallers = try Self.identities(reader, "admin.allowed_callers")
         grpcListenSetExplicitly = reader.origin(of: "grpc.listen") != nil
     }
 

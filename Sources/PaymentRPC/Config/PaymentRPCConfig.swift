@@ -114,6 +114,9 @@ public struct PaymentRPCConfig: Sendable {
     /// `development.clock_rate`, default 1).
     public var developmentClockRate = 1
 
+    /// TreasuryService's callers and the hot wallet's health thresholds (keys `treasury.*`).
+    public var treasury = Treasury()
+
     /// Log level (key `log.level`).
     public var logLevel = "info"
     /// One line per renamed key the file or the environment used; logged at start.

@@ -103,6 +103,13 @@ extension PayoutProcessor {
 
     /// What the primary's second index and every cross-check node say about a transaction the primary calls dead.
     func absenceEvidence(txid: String) async throws -> PayoutStep.AbsenceEvidence {
+        try await Self.absenceEvidence(txid: txid, node: node, crossChecks: crossChecks)
+    }
+
+    /// `absenceEvidence(txid:)` from `node` (the primary) and `crossChecks`.
+    static func absenceEvidence(txid: String, node: any TronNodeAPI, crossChecks: [CrossCheckNode]) async throws
+        -> PayoutStep.AbsenceEvidence
+    {
         let byID = try await Self.existence(node, txid: txid)
         var checks: [PayoutStep.CrossCheck] = []
         for check in crossChecks {

@@ -137,9 +137,14 @@ extension PayoutProcessor {
     /// The round's fee figures from the node: the energy and bandwidth prices, the hot wallet's TRX, and the energy
     /// and bandwidth its stake and the free allowance have left (getaccountresource recovers usage to the head).
     func transferFees() async throws -> TransferFees {
+        try await Self.transferFees(node: node, address: key.address)
+    }
+
+    /// `transferFees()` of `address` at `node`.
+    static func transferFees(node: any TronNodeAPI, address: TronAddress) async throws -> TransferFees {
         let parameters = try await node.chainParameters()
-        let trx = try await node.trxBalance(of: key.address)
-        let resources = try await node.accountResource(of: key.address)
+        let trx = try await node.trxBalance(of: address)
+        let resources = try await node.accountResource(of: address)
         // The node's figures are outside input: no subtraction may trap, and no account has more energy than the
         // whole network.
         func left(_ limit: String, _ used: String, cap: String? = nil) -> Int64 {

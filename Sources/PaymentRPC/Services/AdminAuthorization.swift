@@ -9,11 +9,27 @@ public struct AdminAuthorization: Sendable, Equatable {
     /// Whether a call without identity is allowed: in development only, for tools and tests that call
     /// payment-rpc directly (outside development such calls never get here: they are UNAUTHENTICATED).
     public var allowsAnonymous: Bool
+    /// The service named in refusals.
+    public var service = "AdminService"
+    /// The configuration key that lists the callers, named in refusals.
+    public var configKey = "admin.allowed_callers"
 
     /// Explicit rules, for tests; the server uses `init(config:)`.
-    public init(allowedCallers: Set<String>, allowsAnonymous: Bool) {
+    public init(
+        allowedCallers: Set<String>, allowsAnonymous: Bool, service: String = "AdminService",
+        configKey: String = "admin.allowed_callers"
+    ) {
         self.allowedCallers = allowedCallers
         self.allowsAnonymous = allowsAnonymous
+        self.service = service
+        self.configKey = configKey
+    }
+
+    /// The rules of TreasuryService (`treasury.allowed_callers`).
+    public static func treasury(config: PaymentRPCConfig) -> AdminAuthorization {
+        AdminAuthorization(
+            allowedCallers: config.treasury.allowedCallers, allowsAnonymous: !config.environment.requiresSidecar,
+            service: "TreasuryService", configKey: "treasury.allowed_callers")
     }
 
     /// The rules a configuration describes.
@@ -32,7 +48,7 @@ public struct AdminAuthorization: Sendable, Equatable {
         guard let name = caller.callerName else {
             guard allowsAnonymous else {
                 throw RPCError(
-                    code: .unauthenticated, message: "AdminService.\(method) needs the caller identity the sidecar sets"
+                    code: .unauthenticated, message: "\(service).\(method) needs the caller identity the sidecar sets"
                 )
             }
             return
@@ -40,7 +56,7 @@ public struct AdminAuthorization: Sendable, Equatable {
         guard allowedCallers.contains(name) else {
             throw RPCError(
                 code: .permissionDenied,
-                message: "\(name) may not call AdminService.\(method): it is not listed in admin.allowed_callers")
+                message: "\(name) may not call \(service).\(method): it is not listed in \(configKey)")
         }
     }
 }

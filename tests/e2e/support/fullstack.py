@@ -18,6 +18,7 @@ def full_stack(directory: pathlib.Path, gateway_args=(), rpc_env=None):
         "PAYMENT_RPC_COMPLIANCE_AUTHORITY_PUBLIC_KEY": public, "PAYMENT_RPC_GRPC_UNIX_SOCKET": str(socket),
         # As config/development.yaml: the gateway's operators may use AdminService (checked inside payment-rpc).
         "PAYMENT_RPC_ADMIN_ALLOWED_CALLERS": "ops/api-gateway",
+        "PAYMENT_RPC_TREASURY_ALLOWED_CALLERS": "ops/api-gateway",
         **(rpc_env or {})})
     certs = make_certs(directory / "certs", "ops/api-gateway", "wallet/tron-payment")
     sidecar = Sidecar(directory, certs, f"unix:{socket}", str(WALLET_PLANE_ACL)).start()
