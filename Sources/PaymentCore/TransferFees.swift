@@ -1,3 +1,5 @@
+import TronKit
+
 /// What paying for USDT transfers costs, from the node's figures at the start of a signing round (TRON.md §2.5 and
 /// java-tron's VMActuator/ReceiptCapsule): a call's energy comes from staked energy first and the rest burns TRX at
 /// `getEnergyFee` sun per unit; `fee_limit` caps **all** the energy a call may use, staked included, at
@@ -112,6 +114,27 @@ public struct TransferFees: Sendable, Equatable {
         stakedEnergy = max(0, stakedEnergy - plan.feeLimitSun / sunPerEnergy)
         bandwidthBytes = bytes <= bandwidthBytes ? bandwidthBytes - bytes : bandwidthBytes
         reserve(plan.worstBurnSun)
+    }
+
+    /// The figures with the hot wallet's staking operations still in flight (`operations`, not final yet) set
+    /// aside, since the node's balance does not show them until they are in a block: a stake's TRX and every
+    /// operation's bandwidth (`bytesPerOperation` at `sunPerByte`, as if no free bandwidth were left) are reserved,
+    /// and while an unstake or a delegation of energy is in flight no staked energy is counted (how much it takes
+    /// away depends on the network's weights; counting none is the safe side: transfers are then paid for from TRX
+    /// or wait). A transfer signed against a balance a stake is about to take could run out of energy.
+    public mutating func setAside(_ operations: [StakeOperation], bytesPerOperation: Int64 = 400) {
+        let bandwidth = Self.multiply(bytesPerOperation, sunPerByte) ?? .max
+        for operation in operations {
+            reserve(bandwidth)
+            switch operation {
+            case .freeze(let amount, _):
+                reserve(amount)
+            case .unfreeze(_, .energy), .delegate(_, .energy, _, _):
+                stakedEnergy = 0
+            case .unfreeze, .delegate, .undelegate, .withdrawExpired:
+                continue
+            }
+        }
     }
 
     static func multiply(_ a: Int64, _ b: Int64) -> Int64? {

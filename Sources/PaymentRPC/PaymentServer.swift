@@ -156,13 +156,15 @@ public struct PaymentServer: Sendable {
                 let settings = processorSettings()
                 let deskSettings = treasurySettings(settings)
                 desk = TreasuryDesk(
-                    ledger: ledger, node: node, key: walletKey, settings: deskSettings, clock: clock, logger: logger)
+                    ledger: ledger, node: node, key: walletKey, settings: deskSettings, breaker: breaker, clock: clock,
+                    logger: logger)
                 runnable.append(
                     .init(
                         service: TreasuryFollower(
                             ledger: ledger, node: node, nodeName: network.solidityNodeURL,
                             crossChecks: processor?.crossChecks ?? crossCheckNodes(http: http), settings: settings,
-                            clock: clock, logger: logger)))
+                            clock: clock, firstSendGrace: .milliseconds(2 * config.nodeTimeoutMilliseconds),
+                            logger: logger)))
                 if let desk {
                     runnable.append(
                         .init(
@@ -272,6 +274,9 @@ extension PaymentServer {
         settings.feeMarginPercent = processor.feeMarginPercent
         settings.minTransferEnergy = processor.minTransferEnergy
         settings.feeLimitSun = processor.feeLimitSun
+        settings.signingEnabled = config.processorEnabled
+        settings.minTRXSun = config.treasury.minTRXSun
+        settings.step = processor.step
         return settings
     }
 }

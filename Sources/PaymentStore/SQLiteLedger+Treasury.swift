@@ -77,6 +77,33 @@ extension SQLiteLedger {
         }
     }
 
+    /// The row of the key, with its fingerprint, or nil.
+    public func treasuryOperation(idempotencyScope: String, idempotencyKey: String) async throws
+        -> (operation: TreasuryOperation, fingerprint: String)?
+    {
+        try await read { db in
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: "SELECT * FROM treasury_operations WHERE idempotency_scope = ? AND idempotency_key = ?",
+                    arguments: [idempotencyScope, idempotencyKey])
+            else { return nil }
+            return (try Self.treasuryOperation(from: row), row["fingerprint"])
+        }
+    }
+
+    /// FAILED only while SIGNED.
+    public func recordTreasuryRefusal(id: String, reason: String, at now: Date) async throws {
+        try await write { db in
+            try db.execute(
+                sql: """
+                    UPDATE treasury_operations SET status = 'FAILED', failure_reason = ?, updated_at_ms = ?
+                    WHERE id = ? AND status = 'SIGNED'
+                    """,
+                arguments: [reason, now.milliseconds, id])
+        }
+    }
+
     /// SIGNED and BROADCAST rows in insertion order.
     public func openTreasuryOperations() async throws -> [OpenTreasuryOperation] {
         try await read { db in
@@ -103,12 +130,12 @@ extension SQLiteLedger {
         }
     }
 
-    /// Notes the block of an open operation.
+    /// Notes the block of an open operation; it is BROADCAST from then on.
     public func recordTreasuryIncluded(id: String, blockNumber: Int64, at now: Date) async throws {
         try await write { db in
             try db.execute(
                 sql: """
-                    UPDATE treasury_operations SET block_number = ?, updated_at_ms = ?
+                    UPDATE treasury_operations SET block_number = ?, status = 'BROADCAST', updated_at_ms = ?
                     WHERE id = ? AND status IN ('SIGNED', 'BROADCAST')
                     """,
                 arguments: [blockNumber, now.milliseconds, id])

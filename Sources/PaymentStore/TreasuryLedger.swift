@@ -16,14 +16,24 @@ public protocol TreasuryLedger: Sendable {
     /// One operation, or nil.
     func treasuryOperation(id: String) async throws -> TreasuryOperation?
 
+    /// The operation stored under `idempotencyKey` of `idempotencyScope`, with its request's fingerprint, or nil:
+    /// a repeat is answered from the ledger alone, before any node call or signature.
+    func treasuryOperation(idempotencyScope: String, idempotencyKey: String) async throws
+        -> (operation: TreasuryOperation, fingerprint: String)?
+
     /// The operations not final yet (SIGNED or BROADCAST), oldest first, with their transaction.
     func openTreasuryOperations() async throws -> [OpenTreasuryOperation]
 
     /// A node accepted the transaction: SIGNED → BROADCAST (a BROADCAST or final operation is left as it is).
     func recordTreasuryBroadcast(id: String, at now: Date) async throws
 
-    /// The transaction is in a block not yet solid: remembers which (an open operation only).
+    /// The transaction is in a block not yet solid: remembers which, and a SIGNED operation is BROADCAST from then
+    /// on (an open operation only).
     func recordTreasuryIncluded(id: String, blockNumber: Int64, at now: Date) async throws
+
+    /// The first send of the freshly signed bytes was refused for good (rule 7): FAILED with `reason`, but only
+    /// while still SIGNED. An operation a node accepted meanwhile (another send of the same bytes) stays open.
+    func recordTreasuryRefusal(id: String, reason: String, at now: Date) async throws
 
     /// The operation is final: CONFIRMED with its receipt, or FAILED with the reason. An operation already final is
     /// left as it is (the first final answer stands).

@@ -60,6 +60,33 @@ extension PostgresLedger {
         }
     }
 
+    /// The row of the key, with its fingerprint, or nil.
+    public func treasuryOperation(idempotencyScope: String, idempotencyKey: String) async throws
+        -> (operation: TreasuryOperation, fingerprint: String)?
+    {
+        try await read { client in
+            try await Self.treasuryRows(
+                client.query(
+                    """
+                    SELECT \(unescaped: Self.treasuryColumns) FROM treasury_operations
+                    WHERE idempotency_scope = \(idempotencyScope) AND idempotency_key = \(idempotencyKey)
+                    """, logger: logger)
+            ).first.map { ($0.open.operation, $0.fingerprint) }
+        }
+    }
+
+    /// FAILED only while SIGNED.
+    public func recordTreasuryRefusal(id: String, reason: String, at now: Date) async throws {
+        let ms = now.milliseconds
+        try await transaction { connection in
+            try await connection.query(
+                """
+                UPDATE treasury_operations SET status = 'FAILED', failure_reason = \(reason), updated_at_ms = \(ms)
+                WHERE id = \(id) AND status = 'SIGNED'
+                """, logger: logger)
+        }
+    }
+
     /// SIGNED and BROADCAST rows in insertion order.
     public func openTreasuryOperations() async throws -> [OpenTreasuryOperation] {
         try await read { client in
@@ -85,13 +112,13 @@ extension PostgresLedger {
         }
     }
 
-    /// Notes the block of an open operation.
+    /// Notes the block of an open operation; it is BROADCAST from then on.
     public func recordTreasuryIncluded(id: String, blockNumber: Int64, at now: Date) async throws {
         let ms = now.milliseconds
         try await transaction { connection in
             try await connection.query(
                 """
-                UPDATE treasury_operations SET block_number = \(blockNumber), updated_at_ms = \(ms)
+                UPDATE treasury_operations SET block_number = \(blockNumber), status = 'BROADCAST', updated_at_ms = \(ms)
                 WHERE id = \(id) AND status IN ('SIGNED', 'BROADCAST')
                 """, logger: logger)
         }

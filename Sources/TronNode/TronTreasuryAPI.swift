@@ -52,6 +52,18 @@ public struct StakeAccount: Sendable, Equatable {
 
     /// An empty account.
     public init() {}
+
+    /// More sun than exists (100 billion TRX): node amounts are clamped to it.
+    public static let maxSun: Int64 = 100_000_000_000_000_000
+
+    /// The latest instant a node's time is taken as (year 2200, in ms): later or negative values are clamped, so
+    /// that converting them to dates and timestamps cannot trap.
+    public static let maxMilliseconds: Int64 = 7_258_118_400_000
+
+    /// A node's time in ms, clamped to 0...`maxMilliseconds`.
+    static func milliseconds(_ value: Any?) -> Int64 {
+        min(max(0, TronNodeClient.int(value) ?? 0), maxMilliseconds)
+    }
 }
 
 /// Resources lent to one borrower (`getdelegatedresourcev2`).
@@ -93,13 +105,15 @@ extension TronNodeClient: TronTreasuryAPI {
     public func stakeAccount(of address: TronAddress) async throws -> StakeAccount {
         let json = try await call("/wallet/getaccount", ["address": address.hex])
         if let error = json["Error"] { throw TronNodeError.node("/wallet/getaccount: \(error)") }
-        func amount(_ value: Any?) -> Int64 { max(0, Self.int(value) ?? 0) }
+        // Clamped to what could ever exist (all TRX: 10^17 sun), so sums of hostile entries cannot overflow.
+        func amount(_ value: Any?) -> Int64 { min(max(0, Self.int(value) ?? 0), StakeAccount.maxSun) }
+        func add(_ a: inout Int64, _ b: Int64) { a = min(StakeAccount.maxSun, a + b) }
         var account = StakeAccount()
         account.balanceSun = amount(json["balance"])
         for entry in json["frozenV2"] as? [[String: Any]] ?? [] {
             switch entry["type"] as? String {
-            case nil, "BANDWIDTH": account.stakedForBandwidthSun += amount(entry["amount"])
-            case "ENERGY": account.stakedForEnergySun += amount(entry["amount"])
+            case nil, "BANDWIDTH": add(&account.stakedForBandwidthSun, amount(entry["amount"]))
+            case "ENERGY": add(&account.stakedForEnergySun, amount(entry["amount"]))
             default: continue
             }
         }
@@ -113,7 +127,7 @@ extension TronNodeClient: TronTreasuryAPI {
             account.unstaking.append(
                 StakeAccount.Unstaking(
                     resource: resource, amountSun: amount(entry["unfreeze_amount"]),
-                    expiresAtMilliseconds: amount(entry["unfreeze_expire_time"])))
+                    expiresAtMilliseconds: StakeAccount.milliseconds(entry["unfreeze_expire_time"])))
         }
         account.delegatedBandwidthSun = amount(json["delegated_frozenV2_balance_for_bandwidth"])
         let resource = json["account_resource"] as? [String: Any] ?? [:]
@@ -137,12 +151,12 @@ extension TronNodeClient: TronTreasuryAPI {
                     (TronResource.energy, "frozen_balance_for_energy", "expire_time_for_energy"),
                     (.bandwidth, "frozen_balance_for_bandwidth", "expire_time_for_bandwidth"),
                 ] {
-                    let amount = max(0, Self.int(record[amountKey]) ?? 0)
+                    let amount = min(max(0, Self.int(record[amountKey]) ?? 0), StakeAccount.maxSun)
                     guard amount > 0 else { continue }
                     delegations.append(
                         ResourceDelegation(
                             receiver: receiver, resource: resource, amountSun: amount,
-                            lockedUntilMilliseconds: max(0, Self.int(record[expireKey]) ?? 0)))
+                            lockedUntilMilliseconds: StakeAccount.milliseconds(record[expireKey])))
                 }
             }
         }

@@ -1,5 +1,6 @@
 import PaymentCore
 import Testing
+import TronKit
 
 /// The fee arithmetic a signing round uses: fee_limit from the estimate, what a transfer may burn, when it waits.
 @Suite("Transfer fees: fee_limit from the estimate, burns beyond the stake, waits when the wallet cannot pay")
@@ -33,6 +34,39 @@ struct TransferFeesTests {
         #expect(
             fees.feeLimit(energy: 64_285, floorEnergy: 130_285, marginPercent: 20, capSun: 10_000_000) == 10_000_000,
             "the floor trimmed to the cap while the estimate fits it")
+    }
+
+    @Test(
+        "staking operations in flight: a stake's TRX and each one's bandwidth set aside; energy not counted while an unstake or a delegation of energy is open"
+    )
+    func setAsideTreasury() throws {
+        let receiver = try TronAddress(base58: "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC")
+        var fees = Self.fees(trx: 100_000_000, staked: 500_000)
+        fees.setAside([.freeze(amountSun: 60_000_000, resource: .energy), .withdrawExpired])
+        #expect(fees.trxSun == 100_000_000 - 60_000_000 - 2 * 400_000)
+        #expect(fees.stakedEnergy == 500_000, "a stake adds energy only once it is in a block")
+        fees.setAside([.undelegate(amountSun: 1, resource: .energy, receiver: receiver)])
+        #expect(fees.stakedEnergy == 500_000)
+        fees.setAside([.delegate(amountSun: 1, resource: .bandwidth, receiver: receiver, lockPeriodBlocks: nil)])
+        #expect(fees.stakedEnergy == 500_000)
+        fees.setAside([.delegate(amountSun: 1, resource: .energy, receiver: receiver, lockPeriodBlocks: nil)])
+        #expect(fees.stakedEnergy == 0)
+        var unstaking = Self.fees(trx: 10_000_000, staked: 500_000)
+        unstaking.setAside([.unfreeze(amountSun: 1, resource: .energy)])
+        #expect(unstaking.stakedEnergy == 0 && unstaking.trxSun == 9_600_000)
+        // The wallet's TRX after a stake in flight cannot pay a transfer's worst burn: it waits.
+        var staking = Self.fees(trx: 20_000_000)
+        staking.setAside([.freeze(amountSun: 10_000_000, resource: .energy)])
+        guard
+            case .wait = staking.decide(
+                energy: 64_285, floorEnergy: 130_285, bytes: 345, marginPercent: 20, capSun: 50_000_000)
+        else {
+            Issue.record("a transfer was planned against TRX a stake in flight takes")
+            return
+        }
+        var huge = Self.fees(trx: 1)
+        huge.setAside([.freeze(amountSun: .max, resource: .energy)], bytesPerOperation: .max)
+        #expect(huge.trxSun < 0, "no overflow trap: the balance is simply exhausted")
     }
 
     @Test("reserving what earlier transactions may burn lowers the TRX a round may spend, without overflow")

@@ -1,6 +1,7 @@
 import Foundation
 import PaymentCore
 import PaymentRPC
+import PaymentStore
 import Testing
 
 /// The processor prices each transfer before signing it: fee_limit from the node's energy estimate, and no signature
@@ -50,6 +51,34 @@ struct FeePlanningTests {
                 #expect(try await harness.status(id) == .confirmed)
                 #expect(try await harness.transactions(id) == 1)
             }
+        }
+    }
+
+    @Test("a stake of the hot wallet still in flight holds payouts its TRX would otherwise have paid for")
+    func stakeInFlightSetAside() async throws {
+        try await ProcessorHarness.with(primary: .honest) { harness in
+            // 20 TRX pays one transfer's worst (15,634,200 sun) unless 10 TRX are about to be staked.
+            harness.chain.state.withLock { $0.trxSun = 20_000_000 }
+            let txid = String(repeating: "7", count: 64)
+            let operation = TreasuryOperation(
+                id: "tr_" + String(repeating: "a", count: 32),
+                action: .freeze(amountSun: 10_000_000, resource: .energy), status: .signed, txid: txid,
+                requestedBy: "ops/treasury-admin", createdAt: harness.server.clock.now(),
+                updatedAt: harness.server.clock.now())
+            _ = try await harness.server.ledger.recordTreasuryOperation(
+                NewTreasuryOperation(
+                    operation: operation,
+                    transaction: StoredTransaction(txid: txid, transactionBytes: [1], expirationMilliseconds: 1),
+                    idempotencyScope: "ops/treasury-admin", idempotencyKey: "stake", fingerprint: "f"))
+            let id = try await harness.pay(1)[0]
+            try await harness.drive(rounds: 3)
+            #expect(try await harness.status(id) == .pending)
+            #expect(harness.processor.fees.current?.reason.contains("holds 9600000 sun") == true, "20 TRX − 10 − 0.4")
+            try await harness.server.ledger.recordTreasuryFinal(
+                id: operation.id, outcome: FinalOutcome(confirmed: false, reason: "test"),
+                at: harness.server.clock.now())
+            try await harness.drive(rounds: 6)
+            #expect(try await harness.status(id) == .confirmed)
         }
     }
 

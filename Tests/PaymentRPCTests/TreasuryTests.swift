@@ -4,8 +4,9 @@ import GRPCInProcessTransport
 import Logging
 import PaymentAPI
 import PaymentCore
-import PaymentRPC
+@testable import PaymentRPC
 import PaymentStore
+import SwiftProtobuf
 import Synchronization
 import Testing
 import TronKit
@@ -15,12 +16,31 @@ import TronNode
 final class FakeTreasuryNode: TronTreasuryAPI {
     let base: FakeNode
     let unansweredBroadcasts = Mutex(0)
+    /// The next broadcast is refused with this code (nothing reaches the chain).
+    let refuseNext = Mutex<String?>(nil)
+    /// Every call throws: the node is away.
+    let down = Mutex(false)
+    /// Absurd figures: Int64.max prices and amounts, times far beyond any date.
+    let hostile = Mutex(false)
 
     init(_ base: FakeNode) { self.base = base }
 
-    func nowBlock() async throws -> BlockSummary { try await base.nowBlock() }
-    func solidBlock() async throws -> BlockSummary { try await base.solidBlock() }
+    func nowBlock() async throws -> BlockSummary {
+        if down.withLock({ $0 }) { throw TronNodeError.unreachable("connection refused") }
+        var head = try await base.nowBlock()
+        if hostile.withLock({ $0 }) { head.timestamp = .max - 5 }
+        return head
+    }
+    func solidBlock() async throws -> BlockSummary {
+        if down.withLock({ $0 }) { throw TronNodeError.unreachable("connection refused") }
+        return try await base.solidBlock()
+    }
     func broadcast(_ transaction: SignedTronTransaction) async throws -> BroadcastReply {
+        if let code = refuseNext.withLock({ code in
+            defer { code = nil }; return code
+        }) {
+            return BroadcastReply(code: code, message: "refused", txid: transaction.txidHex)
+        }
         let unanswered = unansweredBroadcasts.withLock { count in
             defer { count = max(0, count - 1) }
             return count > 0
@@ -40,7 +60,9 @@ final class FakeTreasuryNode: TronTreasuryAPI {
     }
     func trc20Balance(owner: TronAddress, contract: TronAddress) async throws -> Int64 { 7_000_000 }
     func trxBalance(of address: TronAddress) async throws -> Int64 { try await base.trxBalance(of: address) }
-    func chainParameters() async throws -> [String: Int64] { try await base.chainParameters() }
+    func chainParameters() async throws -> [String: Int64] {
+        hostile.withLock { $0 } ? ["getEnergyFee": .max, "getTransactionFee": .max] : try await base.chainParameters()
+    }
     func accountResource(of address: TronAddress) async throws -> [String: Int64] {
         try await base.accountResource(of: address)
     }
@@ -50,6 +72,10 @@ final class FakeTreasuryNode: TronTreasuryAPI {
     func stakeAccount(of address: TronAddress) async throws -> StakeAccount {
         var account = StakeAccount()
         account.balanceSun = try await base.trxBalance(of: address)
+        if hostile.withLock({ $0 }) {
+            account.stakedForEnergySun = StakeAccount.maxSun
+            account.unstaking = [.init(resource: .energy, amountSun: .max, expiresAtMilliseconds: .max)]
+        }
         return account
     }
     func delegations(from owner: TronAddress, limit: Int) async throws -> [ResourceDelegation] { [] }
@@ -58,7 +84,8 @@ final class FakeTreasuryNode: TronTreasuryAPI {
     func estimateTransfer(owner: TronAddress, to: TronAddress, amount: Int64, contract: TronAddress)
         async throws -> TransferEstimate
     {
-        TransferEstimate(
+        if hostile.withLock({ $0 }) { return TransferEstimate(energy: .max, penalty: .max) }
+        return TransferEstimate(
             energy: try await base.estimateTransferEnergy(owner: owner, to: to, amount: amount, contract: contract),
             penalty: 0)
     }
@@ -70,33 +97,45 @@ struct TreasuryHarness {
     let chain: FakeChain
     let node: FakeTreasuryNode
     let desk: TreasuryDesk
+    let breaker: BreakerController
     let settings: ProcessorSettings
     let logger = Logger(label: "treasury-test")
 
     static let caller = CallerIdentity(plane: "ops", service: "treasury-admin")
 
-    static func with(_ body: (TreasuryHarness) async throws -> Void) async throws {
+    static func with(
+        configure: (inout TreasuryDesk.Settings) -> Void = { _ in }, _ body: (TreasuryHarness) async throws -> Void
+    ) async throws {
         try await InProcessServer.with { server in
             let chain = FakeChain(clock: server.clock)
             chain.state.withLock { $0.receiptResult = nil }  // a system contract's receipt has no contract result
             var settings = ProcessorSettings(
                 usdtContract: try TronAddress(base58: "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t"))
-            settings.expirationMilliseconds = 3_000
+            settings.expirationMilliseconds = 10_000
             settings.lookupInterval = .zero
             let node = FakeTreasuryNode(FakeNode(chain: chain))
             var deskSettings = TreasuryDesk.Settings(network: "devnet", usdtContract: settings.usdtContract)
+            deskSettings.step = settings.step
             deskSettings.expirationMilliseconds = settings.expirationMilliseconds
+            configure(&deskSettings)
+            let breaker = try await BreakerController(
+                policy: CircuitBreakerPolicy(), ledger: server.ledger, clock: server.clock,
+                logger: Logger(label: "treasury-test"))
             let desk = TreasuryDesk(
                 ledger: server.ledger, node: node, key: TronPrivateKey.generate(), settings: deskSettings,
-                clock: server.clock, logger: Logger(label: "treasury-test"))
-            try await body(TreasuryHarness(server: server, chain: chain, node: node, desk: desk, settings: settings))
+                breaker: breaker, clock: server.clock, logger: Logger(label: "treasury-test"))
+            try await body(
+                TreasuryHarness(
+                    server: server, chain: chain, node: node, desk: desk, breaker: breaker, settings: settings))
         }
     }
 
-    func follower(_ mode: FakeNode.Mode = .honest) -> TreasuryFollower {
+    /// A follower through the desk's own node (so its sends are counted with the desk's), or through a node of
+    /// `mode`.
+    func follower(_ mode: FakeNode.Mode? = nil) -> TreasuryFollower {
         TreasuryFollower(
-            ledger: server.ledger, node: FakeNode(chain: chain, mode: mode), settings: settings, clock: server.clock,
-            logger: logger)
+            ledger: server.ledger, node: mode.map { FakeNode(chain: chain, mode: $0) } ?? node, settings: settings,
+            clock: server.clock, firstSendGrace: .seconds(2), logger: logger)
     }
 
     /// One simulated second per round: the clock moves, a block is produced, the follower looks.
@@ -160,7 +199,7 @@ struct TreasuryTests {
             let created = try await harness.desk.submit(
                 Self.freeze, idempotencyKey: "s-3", caller: TreasuryHarness.caller)
             // Dropped: the pool is emptied once the block after its expiration is produced.
-            harness.server.clock.advance(by: 10)
+            harness.server.clock.advance(by: 20)
             harness.chain.state.withLock { $0.holdInclusion = false }
             try await harness.drive(rounds: 8)
             let operation = try #require(try await harness.server.ledger.treasuryOperation(id: created.value.id))
@@ -188,8 +227,11 @@ struct TreasuryTests {
         try await TreasuryHarness.with { harness in
             let selfDelegation = StakeOperation.delegate(
                 amountSun: 1_000_000, resource: .energy, receiver: harness.desk.address, lockPeriodBlocks: nil)
-            await #expect(throws: PaymentError.self) {
+            do {
                 _ = try await harness.desk.submit(selfDelegation, idempotencyKey: "d-1", caller: TreasuryHarness.caller)
+                Issue.record("a delegation to the hot wallet itself was accepted")
+            } catch let error as PaymentError {
+                #expect(error.code == .invalidArgument && error.field == "receiver_address")
             }
             _ = try await harness.desk.submit(Self.freeze, idempotencyKey: "k", caller: TreasuryHarness.caller)
             do {
@@ -222,14 +264,100 @@ struct TreasuryTests {
         }
     }
 
-    @Test("TreasuryService: only treasury.allowed_callers; no identity outside development is UNAUTHENTICATED")
+    @Test("a first send refused for a while (SERVER_BUSY) stays SIGNED and lands; one refused for good fails")
+    func firstSendRefusals() async throws {
+        try await TreasuryHarness.with { harness in
+            harness.node.refuseNext.withLock { $0 = "SERVER_BUSY" }
+            let busy = try await harness.desk.submit(
+                Self.freeze, idempotencyKey: "busy", caller: TreasuryHarness.caller)
+            #expect(busy.value.status == .signed && busy.value.failureReason == nil)
+            try await harness.drive(rounds: 6)
+            #expect(try await harness.status(busy.value.id) == .confirmed)
+            harness.node.refuseNext.withLock { $0 = "CONTRACT_VALIDATE_ERROR" }
+            let refused = try await harness.desk.submit(
+                .unfreeze(amountSun: 1, resource: .energy), idempotencyKey: "refused", caller: TreasuryHarness.caller)
+            #expect(refused.value.status == .failed)
+            #expect(refused.value.failureReason?.contains("CONTRACT_VALIDATE_ERROR") == true)
+            try await harness.drive(rounds: 4)
+            #expect(harness.chain.state.withLock { $0.seen } == [busy.value.txid], "the refused bytes never landed")
+        }
+    }
+
+    @Test("a SIGERROR opens the breaker, and an open breaker or signing off refuses before anything is signed")
+    func breakerAndSigningSwitch() async throws {
+        try await TreasuryHarness.with { harness in
+            harness.node.refuseNext.withLock { $0 = "SIGERROR" }
+            let refused = try await harness.desk.submit(
+                Self.freeze, idempotencyKey: "sig", caller: TreasuryHarness.caller)
+            #expect(refused.value.status == .failed)
+            #expect(harness.breaker.current().state == .open)
+            do {
+                _ = try await harness.desk.submit(Self.freeze, idempotencyKey: "next", caller: TreasuryHarness.caller)
+                Issue.record("signed while the breaker was open")
+            } catch let error as PaymentError {
+                #expect(error.code == .unavailable && error.message.contains("circuit breaker"))
+            }
+            // A repeat of a stored request is still answered: it signs nothing.
+            let replay = try await harness.desk.submit(
+                Self.freeze, idempotencyKey: "sig", caller: TreasuryHarness.caller)
+            #expect(replay.isReplay && replay.value.id == refused.value.id)
+            #expect(harness.node.base.broadcasts.withLock { $0.isEmpty })
+        }
+        try await TreasuryHarness.with(configure: { $0.signingEnabled = false }) { harness in
+            do {
+                _ = try await harness.desk.submit(Self.freeze, idempotencyKey: "off", caller: TreasuryHarness.caller)
+                Issue.record("signed with processor.enabled false")
+            } catch let error as PaymentError {
+                #expect(error.code == .failedPrecondition && error.message.contains("processor.enabled"))
+            }
+            _ = try await harness.desk.hotWallet()
+        }
+    }
+
+    @Test("a stake may not take the hot wallet below treasury.min_trx_sun; a replay needs no node")
+    func minimumBalanceAndReplayWithoutNode() async throws {
+        try await TreasuryHarness.with(configure: { $0.minTRXSun = 50_000_000 }) { harness in
+            harness.chain.state.withLock { $0.trxSun = 100_000_000 }
+            do {
+                _ = try await harness.desk.submit(
+                    .freeze(amountSun: 60_000_000, resource: .energy), idempotencyKey: "deep",
+                    caller: TreasuryHarness.caller)
+                Issue.record("a stake below the floor was signed")
+            } catch let error as PaymentError {
+                #expect(error.code == .failedPrecondition && error.field == "amount_sun")
+                #expect(error.message.contains("treasury.min_trx_sun"))
+            }
+            let fits = try await harness.desk.submit(
+                .freeze(amountSun: 50_000_000, resource: .energy), idempotencyKey: "fits",
+                caller: TreasuryHarness.caller)
+            harness.node.down.withLock { $0 = true }
+            let replay = try await harness.desk.submit(
+                .freeze(amountSun: 50_000_000, resource: .energy), idempotencyKey: "fits",
+                caller: TreasuryHarness.caller)
+            #expect(replay.isReplay && replay.value.id == fits.value.id)
+        }
+    }
+
+    @Test("hostile node figures (Int64.max prices, amounts and times) neither trap the readings nor invent coverage")
+    func hostileFigures() async throws {
+        try await TreasuryHarness.with { harness in
+            harness.node.hostile.withLock { $0 = true }
+            harness.chain.state.withLock { $0.resources = ["EnergyLimit": .max, "EnergyUsed": .min] }
+            let figures = try await harness.desk.hotWallet()
+            #expect(figures.coverage.byTRX == 0)
+            _ = Lucid_Payment_V1_HotWallet(figures, address: harness.desk.address)
+            let network = try await harness.desk.network()
+            _ = SwiftProtobuf.Google_Protobuf_Timestamp(nodeMilliseconds: network.head.timestamp)
+            await #expect(throws: PaymentError.self) {
+                _ = try await harness.desk.estimate(to: TreasuryLedgerFixture.receiver, amountUnits: 1)
+            }
+        }
+    }
+
+    @Test("TreasuryService: every method only for treasury.allowed_callers, and for a user only with the admin role")
     func authorization() async throws {
         try await TreasuryHarness.with { harness in
-            let service = TreasuryService(
-                desk: harness.desk,
-                authorization: AdminAuthorization(
-                    allowedCallers: ["ops/treasury-admin"], allowsAnonymous: false, service: "TreasuryService",
-                    configKey: "treasury.allowed_callers"))
+            let service = TreasuryService(desk: harness.desk, authorization: .treasury(config: Self.config))
             let transport = InProcessTransport()
             let server = GRPCServer(transport: transport.server, services: [service])
             try await withGRPCClient(transport: transport.client) { client in
@@ -237,28 +365,105 @@ struct TreasuryTests {
                     group.addTask { try await server.serve() }
                     defer { server.beginGracefulShutdown() }
                     let treasury = Lucid_Payment_V1_TreasuryService.Client(wrapping: client)
-                    let stake = Lucid_Payment_V1_StakeRequest.with {
-                        $0.idempotencyKey = "a-1"
-                        $0.amountSun = 5_000_000
-                        $0.resource = .energy
-                    }
-                    for (metadata, code) in [
-                        (InProcessServer.caller("payment-admin"), RPCError.Code.permissionDenied),
-                        (Metadata(), .unauthenticated),
-                    ] {
-                        do {
-                            _ = try await treasury.stake(stake, metadata: metadata)
-                            Issue.record("a caller not allowed staked")
-                        } catch let error as RPCError {
-                            #expect(error.code == code)
-                            if code == .permissionDenied {
-                                #expect(error.message.contains("treasury.allowed_callers"))
+                    let receiver = TreasuryLedgerFixture.receiver.base58
+                    let calls: [(String, @Sendable (Metadata) async throws -> Void)] = [
+                        ("GetHotWallet", { _ = try await treasury.getHotWallet(.init(), metadata: $0) }),
+                        ("GetNetwork", { _ = try await treasury.getNetwork(.init(), metadata: $0) }),
+                        (
+                            "EstimatePayoutCost",
+                            {
+                                _ = try await treasury.estimatePayoutCost(
+                                    .with {
+                                        $0.recipientAddress = receiver
+                                        $0.amountUnits = 1
+                                    }, metadata: $0)
+                            }
+                        ),
+                        (
+                            "Stake",
+                            {
+                                _ = try await treasury.stake(
+                                    .with {
+                                        $0.idempotencyKey = "a"
+                                        $0.amountSun = 5_000_000
+                                    }, metadata: $0)
+                            }
+                        ),
+                        (
+                            "Unstake",
+                            {
+                                _ = try await treasury.unstake(
+                                    .with {
+                                        $0.idempotencyKey = "b"
+                                        $0.amountSun = 5
+                                    }, metadata: $0)
+                            }
+                        ),
+                        (
+                            "WithdrawUnstaked",
+                            { _ = try await treasury.withdrawUnstaked(.with { $0.idempotencyKey = "c" }, metadata: $0) }
+                        ),
+                        (
+                            "DelegateResource",
+                            {
+                                _ = try await treasury.delegateResource(
+                                    .with {
+                                        $0.idempotencyKey = "d"
+                                        $0.receiverAddress = receiver
+                                        $0.amountSun = 5_000_000
+                                    }, metadata: $0)
+                            }
+                        ),
+                        (
+                            "UndelegateResource",
+                            {
+                                _ = try await treasury.undelegateResource(
+                                    .with {
+                                        $0.idempotencyKey = "e"
+                                        $0.receiverAddress = receiver
+                                        $0.amountSun = 5
+                                    }, metadata: $0)
+                            }
+                        ),
+                        (
+                            "GetTreasuryOperation",
+                            {
+                                _ = try await treasury.getTreasuryOperation(
+                                    .with { $0.operationID = "tr_" + String(repeating: "0", count: 32) }, metadata: $0)
+                            }
+                        ),
+                    ]
+                    var gatewayUser = InProcessServer.caller("api-gateway", user: "u-1")
+                    gatewayUser.addString("node_operator", forKey: "x-lucid-user-role")
+                    for (method, call) in calls {
+                        for (metadata, code, words) in [
+                            (
+                                InProcessServer.caller("payment-admin"), RPCError.Code.permissionDenied,
+                                "treasury.allowed_callers"
+                            ),
+                            (Metadata(), .unauthenticated, "identity"),
+                            (gatewayUser, .permissionDenied, "admin role"),
+                        ] {
+                            do {
+                                try await call(metadata)
+                                Issue.record("\(method) answered a caller that is not allowed")
+                            } catch let error as RPCError {
+                                #expect(error.code == code, "\(method)")
+                                #expect(
+                                    error.message.contains(method) && error.message.contains(words), "\(error.message)")
                             }
                         }
                     }
                     #expect(harness.node.base.broadcasts.withLock { $0.isEmpty })
-                    let allowed = try await treasury.stake(stake, metadata: InProcessServer.caller("treasury-admin"))
-                    #expect(allowed.requestedBy == "ops/treasury-admin" && allowed.kind == .stake)
+                    var admin = InProcessServer.caller("api-gateway", user: "u-2")
+                    admin.addString("admin", forKey: "x-lucid-user-role")
+                    let allowed = try await treasury.stake(
+                        .with {
+                            $0.idempotencyKey = "a-1"
+                            $0.amountSun = 5_000_000
+                        }, metadata: admin)
+                    #expect(allowed.requestedBy == "ops/api-gateway/user:u-2" && allowed.kind == .stake)
+                    #expect(allowed.resource == .energy, "energy when unspecified")
                     do {
                         _ = try await treasury.stake(
                             .with {
@@ -275,4 +480,15 @@ struct TreasuryTests {
             }
         }
     }
+
+    static var config: PaymentRPCConfig {
+        var config = PaymentRPCConfig()
+        config.environment = .staging
+        config.treasury.allowedCallers = ["ops/treasury-admin", "ops/api-gateway"]
+        return config
+    }
+}
+
+enum TreasuryLedgerFixture {
+    static let receiver = try! TronAddress(base58: "TMVQGm1qAQYVdetCeGRRkTWYYrLXuHK2HC")
 }

@@ -99,12 +99,33 @@ struct TreasuryLedgerTests {
             // A refused first send: FAILED with the reason, and BROADCAST can no longer follow.
             let refused = Self.new(.unfreeze(amountSun: 9, resource: .energy), key: "refused")
             _ = try await ledger.recordTreasuryOperation(refused)
-            try await ledger.recordTreasuryFinal(
-                id: refused.operation.id, outcome: FinalOutcome(confirmed: false, reason: "CONTRACT_VALIDATE_ERROR"),
-                at: later)
+            try await ledger.recordTreasuryRefusal(
+                id: refused.operation.id, reason: "CONTRACT_VALIDATE_ERROR", at: later)
             try await ledger.recordTreasuryBroadcast(id: refused.operation.id, at: later)
             let failed = try #require(try await ledger.treasuryOperation(id: refused.operation.id))
             #expect(failed.status == .failed && failed.failureReason == "CONTRACT_VALIDATE_ERROR")
+
+            // Another send of the same bytes was accepted first: a late refusal of the first send fails nothing.
+            let raced = Self.new(.withdrawExpired, key: "raced")
+            _ = try await ledger.recordTreasuryOperation(raced)
+            try await ledger.recordTreasuryBroadcast(id: raced.operation.id, at: later)
+            try await ledger.recordTreasuryRefusal(id: raced.operation.id, reason: "late refusal", at: later)
+            #expect(try await ledger.treasuryOperation(id: raced.operation.id)?.status == .broadcast)
+
+            // Seen in a block while still SIGNED (its first answer was lost): BROADCAST from then on.
+            let seen = Self.new(.withdrawExpired, key: "seen")
+            _ = try await ledger.recordTreasuryOperation(seen)
+            try await ledger.recordTreasuryIncluded(id: seen.operation.id, blockNumber: 5, at: later)
+            let included = try #require(try await ledger.treasuryOperation(id: seen.operation.id))
+            #expect(included.status == .broadcast && included.blockNumber == 5)
+            try await ledger.recordTreasuryRefusal(id: seen.operation.id, reason: "late", at: later)
+            #expect(try await ledger.treasuryOperation(id: seen.operation.id)?.status == .broadcast)
+
+            // The key's row is found without any node: the replay path.
+            let found = try #require(
+                try await ledger.treasuryOperation(idempotencyScope: "ops/treasury-admin", idempotencyKey: "seen"))
+            #expect(found.operation.id == seen.operation.id && found.fingerprint == seen.fingerprint)
+            #expect(try await ledger.treasuryOperation(idempotencyScope: "ops/other", idempotencyKey: "seen") == nil)
         }
     }
 

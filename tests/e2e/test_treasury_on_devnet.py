@@ -56,7 +56,7 @@ def code_of(call):
 def test_treasury_figures_match_tronpy_and_each_operation_lands_once(tmp_path):
     devnet, server = paying_stack(
         tmp_path, devnet_args=("--unfreeze-delay-seconds", "2"),
-        extra_env={"PAYMENT_RPC_TREASURY_MIN_USDT_UNITS": "20000000000", "PAYMENT_RPC_TREASURY_REFRESH_SECONDS": "1"})
+        extra_env={"PAYMENT_RPC_TREASURY_MIN_USDT_UNITS": "20000000000", "PAYMENT_RPC_TREASURY_REFRESH_SECONDS": "5"})
     try:
         stub = treasury(server)
         client = Tron(HTTPProvider(devnet.url + "/"))

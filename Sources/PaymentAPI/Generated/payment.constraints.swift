@@ -136,7 +136,7 @@ extension Lucid_Payment_V1_DelegateResourceRequest: ConstraintChecked {
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
         try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
         try FieldCheck.pattern(receiverAddress, Self.receiverAddressPattern, field: prefix + "receiver_address")
-        try FieldCheck.number(Int64(amountSun), min: 1000000, max: 100000000000000000, required: true, field: prefix + "amount_sun")
+        try FieldCheck.number(Int64(amountSun), min: 1000000, max: 1000000000000000, required: true, field: prefix + "amount_sun")
     }
     static let idempotencyKeyPattern = FieldPattern("^[!-~]+$")
     static let receiverAddressPattern = FieldPattern("^T[1-9A-HJ-NP-Za-km-z]{33}$")
@@ -378,7 +378,7 @@ extension Lucid_Payment_V1_StakeRequest: ConstraintChecked {
 
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
         try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
-        try FieldCheck.number(Int64(amountSun), min: 1000000, max: 100000000000000000, required: true, field: prefix + "amount_sun")
+        try FieldCheck.number(Int64(amountSun), min: 1000000, max: 1000000000000000, required: true, field: prefix + "amount_sun")
     }
     static let idempotencyKeyPattern = FieldPattern("^[!-~]+$")
 }
@@ -417,7 +417,7 @@ extension Lucid_Payment_V1_UndelegateResourceRequest: ConstraintChecked {
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
         try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
         try FieldCheck.pattern(receiverAddress, Self.receiverAddressPattern, field: prefix + "receiver_address")
-        try FieldCheck.number(Int64(amountSun), min: 1, max: 100000000000000000, required: true, field: prefix + "amount_sun")
+        try FieldCheck.number(Int64(amountSun), min: 1, max: 1000000000000000, required: true, field: prefix + "amount_sun")
     }
     static let idempotencyKeyPattern = FieldPattern("^[!-~]+$")
     static let receiverAddressPattern = FieldPattern("^T[1-9A-HJ-NP-Za-km-z]{33}$")
@@ -437,7 +437,7 @@ extension Lucid_Payment_V1_UnstakeRequest: ConstraintChecked {
 
     func checkValues(_ prefix: String) throws(FieldConstraintViolation) {
         try FieldCheck.pattern(idempotencyKey, Self.idempotencyKeyPattern, field: prefix + "idempotency_key")
-        try FieldCheck.number(Int64(amountSun), min: 1, max: 100000000000000000, required: true, field: prefix + "amount_sun")
+        try FieldCheck.number(Int64(amountSun), min: 1, max: 1000000000000000, required: true, field: prefix + "amount_sun")
     }
     static let idempotencyKeyPattern = FieldPattern("^[!-~]+$")
 }

@@ -5,10 +5,10 @@ import ServerSupport
 // | key                              | type                   | default | meaning                                          |
 // |----------------------------------|------------------------|---------|--------------------------------------------------|
 // | `treasury.allowed_callers`       | list of plane/service  | empty   | who may call TreasuryService                     |
-// | `treasury.min_trx_sun`           | integer ≥ 0            | 0 (off) | /health degraded below this TRX balance          |
+// | `treasury.min_trx_sun`           | integer ≥ 0            | 0 (off) | /health degraded below; no stake goes below it   |
 // | `treasury.min_usdt_units`        | integer ≥ 0            | 0 (off) | /health degraded below this USDT balance         |
 // | `treasury.min_payouts_covered`   | integer ≥ 0            | 0 (off) | /health degraded when fewer payouts are covered  |
-// | `treasury.refresh_seconds`       | integer 1...3600       | 30      | how often the hot wallet's gauges are read       |
+// | `treasury.refresh_seconds`       | integer 5...3600       | 30      | how often the hot wallet's gauges are read       |
 extension PaymentRPCConfig {
     /// The treasury's settings: who may operate the hot wallet, and the thresholds of its health.
     public struct Treasury: Sendable, Equatable {
@@ -32,7 +32,7 @@ extension PaymentRPCConfig {
         treasury.minTRXSun = try reader.int64("treasury.min_trx_sun", in: 0...100_000_000_000_000_000) ?? 0
         treasury.minUSDTUnits = try reader.int64("treasury.min_usdt_units", in: 0...1_000_000_000_000_000) ?? 0
         treasury.minPayoutsCovered = try reader.int64("treasury.min_payouts_covered", in: 0...1_000_000_000) ?? 0
-        treasury.refreshSeconds = try reader.integer("treasury.refresh_seconds", in: 1...3_600) ?? 30
+        treasury.refreshSeconds = try reader.integer("treasury.refresh_seconds", in: 5...3_600) ?? 30
     }
 
     /// A list of "plane/service" identities under `key`, each checked.

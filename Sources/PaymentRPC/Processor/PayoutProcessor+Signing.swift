@@ -26,6 +26,8 @@ extension PayoutProcessor {
         var figures = try await transferFees()
         fees.record(figures)
         figures.reserve(Self.worstBurn(of: unincluded, sunPerByte: figures.sunPerByte))
+        // What the hot wallet's staking operations in flight will take from the balance or the stake.
+        figures.setAside(try await ledger.openTreasuryOperations().map(\.operation.action))
         var feeWait: FeeWaiting.State?
         var signedSoFar = try await ledger.signedOutflow(
             hourStart: UTCWindow.hourStart(now), dayStart: UTCWindow.dayStart(now))

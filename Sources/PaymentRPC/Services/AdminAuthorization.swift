@@ -13,6 +13,9 @@ public struct AdminAuthorization: Sendable, Equatable {
     public var service = "AdminService"
     /// The configuration key that lists the callers, named in refusals.
     public var configKey = "admin.allowed_callers"
+    /// When set, a call for an end user (an allowed caller asserting `x-lucid-user-id`, e.g. the gateway) must
+    /// also carry this `x-lucid-user-role`: a gateway whose own role check failed cannot open the service to anyone.
+    public var requiredUserRole: String?
 
     /// Explicit rules, for tests; the server uses `init(config:)`.
     public init(
@@ -27,9 +30,11 @@ public struct AdminAuthorization: Sendable, Equatable {
 
     /// The rules of TreasuryService (`treasury.allowed_callers`).
     public static func treasury(config: PaymentRPCConfig) -> AdminAuthorization {
-        AdminAuthorization(
+        var rules = AdminAuthorization(
             allowedCallers: config.treasury.allowedCallers, allowsAnonymous: !config.environment.requiresSidecar,
             service: "TreasuryService", configKey: "treasury.allowed_callers")
+        rules.requiredUserRole = "admin"
+        return rules
     }
 
     /// The rules a configuration describes.
@@ -57,6 +62,12 @@ public struct AdminAuthorization: Sendable, Equatable {
             throw RPCError(
                 code: .permissionDenied,
                 message: "\(name) may not call \(service).\(method): it is not listed in \(configKey)")
+        }
+        if let requiredUserRole, caller.userID != nil, caller.userRole != requiredUserRole {
+            throw RPCError(
+                code: .permissionDenied,
+                message: "\(service).\(method) for a user needs the \(requiredUserRole) role, the call carries "
+                    + "\(caller.userRole.map { "role \($0)" } ?? "no role")")
         }
     }
 }

@@ -4,6 +4,7 @@ import Logging
 import PaymentAPI
 import PaymentCore
 import PaymentStore
+import SwiftProtobuf
 import TronKit
 import TronNode
 
@@ -55,9 +56,9 @@ public struct TreasuryService: Lucid_Payment_V1_TreasuryService.ServiceProtocol 
             message: .with {
                 $0.network = desk.settings.network
                 $0.headBlock = figures.head.number
-                $0.headTime = .init(milliseconds: Date(milliseconds: figures.head.timestamp))
+                $0.headTime = .init(nodeMilliseconds: figures.head.timestamp)
                 $0.solidBlock = figures.solid.number
-                $0.solidTime = .init(milliseconds: Date(milliseconds: figures.solid.timestamp))
+                $0.solidTime = .init(nodeMilliseconds: figures.solid.timestamp)
                 $0.energyFeeSun = figures.parameters["getEnergyFee"] ?? 0
                 $0.bandwidthFeeSun = figures.parameters["getTransactionFee"] ?? 0
                 $0.maxFeeLimitSun = figures.parameters["getMaxFeeLimit"] ?? 0
@@ -204,7 +205,9 @@ public struct TreasuryService: Lucid_Payment_V1_TreasuryService.ServiceProtocol 
 
     static func amount(_ sun: Int64, least: Int64) throws(PaymentError) -> Int64 {
         guard sun >= least else { throw .invalid("amount_sun", "must be at least \(least) sun") }
-        guard sun <= 100_000_000_000_000_000 else { throw .invalid("amount_sun", "must be at most 10^17 sun") }
+        guard sun <= 1_000_000_000_000_000 else {
+            throw .invalid("amount_sun", "must be at most 10^15 sun (1 billion TRX)")
+        }
         return sun
     }
 
@@ -298,7 +301,7 @@ extension Lucid_Payment_V1_HotWallet {
             return .with {
                 $0.resource = .init(entry.resource)
                 $0.amountSun = entry.amountSun
-                $0.withdrawableAt = .init(milliseconds: Date(milliseconds: entry.expiresAtMilliseconds))
+                $0.withdrawableAt = .init(nodeMilliseconds: entry.expiresAtMilliseconds)
                 $0.withdrawable = ready
             }
         }
@@ -309,7 +312,7 @@ extension Lucid_Payment_V1_HotWallet {
                 $0.resource = .init(delegation.resource)
                 $0.amountSun = delegation.amountSun
                 if delegation.lockedUntilMilliseconds > figures.headMilliseconds {
-                    $0.lockedUntil = .init(milliseconds: Date(milliseconds: delegation.lockedUntilMilliseconds))
+                    $0.lockedUntil = .init(nodeMilliseconds: delegation.lockedUntilMilliseconds)
                 }
             }
         }
@@ -317,5 +320,14 @@ extension Lucid_Payment_V1_HotWallet {
         payoutsCoveredByTrx = figures.coverage.byTRX
         payoutsCovered = figures.coverage.total
         typicalPayoutEnergy = figures.coverage.energyPerPayout
+    }
+}
+
+extension SwiftProtobuf.Google_Protobuf_Timestamp {
+    /// A node's time (ms since the epoch), clamped to 0...year 2200 first: a hostile value cannot trap the
+    /// conversion.
+    init(nodeMilliseconds: Int64) {
+        let clamped = min(max(0, nodeMilliseconds), StakeAccount.maxMilliseconds)
+        self.init(seconds: clamped / 1_000, nanos: Int32(clamped % 1_000) * 1_000_000)
     }
 }

@@ -56,8 +56,8 @@ public struct PayoutCoverage: Sendable, Equatable {
             byTRX = 0
             return
         }
-        let perPayout = withMargin.partialValue / 100 + bandwidth.partialValue
-        byTRX = perPayout > 0 ? max(0, fees.trxSun) / perPayout : 0
+        let (perPayout, overflow) = (withMargin.partialValue / 100).addingReportingOverflow(bandwidth.partialValue)
+        byTRX = !overflow && perPayout > 0 ? max(0, fees.trxSun) / perPayout : 0
     }
 }
 
@@ -147,9 +147,13 @@ extension TreasuryDesk {
             let fromStake = min(estimate.energy, fees.stakedEnergy)
             let burned = estimate.energy - fromStake
             let bandwidthBytes = PayoutCoverage.transferBytes
-            let bandwidthBurn = fees.bandwidthBytes >= bandwidthBytes ? 0 : bandwidthBytes * fees.sunPerByte
+            let (bandwidthProduct, bandwidthOverflow) = bandwidthBytes.multipliedReportingOverflow(by: fees.sunPerByte)
             let (energyBurn, overflow) = burned.multipliedReportingOverflow(by: fees.sunPerEnergy)
-            guard !overflow else { throw TronNodeError.node("the energy estimate \(estimate.energy) is out of range") }
+            guard !overflow, !bandwidthOverflow else {
+                throw TronNodeError.node(
+                    "the node's figures are out of range (energy \(estimate.energy), \(fees.sunPerByte) sun a byte)")
+            }
+            let bandwidthBurn = fees.bandwidthBytes >= bandwidthBytes ? 0 : bandwidthProduct
             let feeLimit =
                 fees.feeLimit(
                     energy: estimate.energy, floorEnergy: settings.minTransferEnergy,
@@ -163,8 +167,11 @@ extension TreasuryDesk {
         }
     }
 
-    /// The processor's fee figures (`PayoutProcessor.transferFees`).
+    /// The processor's fee figures (`PayoutProcessor.transferFees`), with the staking operations in flight set
+    /// aside as the processor sets them aside.
     func transferFees() async throws -> TransferFees {
-        try await PayoutProcessor.transferFees(node: node, address: key.address)
+        var fees = try await PayoutProcessor.transferFees(node: node, address: key.address)
+        fees.setAside(try await ledger.openTreasuryOperations().map(\.operation.action))
+        return fees
     }
 }

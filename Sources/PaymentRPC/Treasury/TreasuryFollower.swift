@@ -4,6 +4,7 @@ import Metrics
 import PaymentCore
 import PaymentStore
 import ServiceLifecycle
+import Synchronization
 import TronKit
 import TronNode
 
@@ -15,7 +16,8 @@ import TronNode
 /// - provably dead (rule 1: expired by the primary's solid block, its two solidity lookups, the local clock and
 ///   every cross-check node): the operation FAILS, nothing having changed on chain. It is never signed afresh, so it
 ///   cannot land twice.
-/// - a refused first send of fresh bytes fails it (rule 7); a later refusal changes nothing.
+/// - a first send of fresh bytes refused for good fails it (rule 7, `TreasuryDesk.firstSend`); a later refusal
+///   changes nothing, and a SIGNED operation is left alone while its first send may still be waiting for an answer.
 public struct TreasuryFollower: Service {
     let ledger: any ProcessingLedger
     let node: any TronNodeAPI
@@ -24,13 +26,20 @@ public struct TreasuryFollower: Service {
     let settings: ProcessorSettings
     let clock: any WallClock
     let logger: Logger
+    /// A SIGNED operation younger than this is left to its first send (`TreasuryDesk.firstSend`), which may still
+    /// be waiting for the node's answer: sending the bytes meanwhile could be accepted after that send's refusal
+    /// marked the operation FAILED. At least the node timeout.
+    let firstSendGrace: Duration
+    /// When each open operation's bytes were last sent by this follower (in memory: after a restart, at once).
+    let lastSent = SendTimes()
 
     /// A follower asking `node` (the primary) and `crossChecks`, every `settings.pollInterval`.
     public init(
         ledger: any ProcessingLedger, node: any TronNodeAPI, nodeName: String = "primary",
         crossChecks: [CrossCheckNode] = [], settings: ProcessorSettings, clock: any WallClock = SystemWallClock(),
-        logger: Logger
+        firstSendGrace: Duration = .seconds(10), logger: Logger
     ) {
+        self.firstSendGrace = firstSendGrace
         self.ledger = ledger
         self.node = node
         self.nodeName = nodeName
@@ -86,9 +95,12 @@ public struct TreasuryFollower: Service {
         var step = settings.step
         // One transaction per operation: a retire fails it (never a second transaction).
         step.maxAttempts = 1
+        // The same bytes go out again at most every rebroadcast interval while they are not in a block.
+        let sent = lastSent.get(operation.id)
         var transaction = PayoutStep.InFlight(
             txid: txid, expirationMilliseconds: item.transaction.expirationMilliseconds, attempts: 0,
-            status: operation.status == .broadcast ? .broadcast : .signed, recordedBlockNumber: operation.blockNumber)
+            status: operation.status == .broadcast ? .broadcast : .signed, recordedBlockNumber: operation.blockNumber,
+            nextBroadcast: sent.map { $0.addingTimeInterval(settings.rebroadcastInterval.seconds) } ?? .distantPast)
         transaction.systemContract = true
         let solidity = try await PayoutProcessor.lookup(node, txid: txid, solid: true)
         let fullNode: PayoutStep.Lookup
@@ -112,6 +124,7 @@ public struct TreasuryFollower: Service {
         let metadata: Logger.Metadata = ["operation_id": "\(operation.id)", "txid": "\(txid)"]
         switch action {
         case .finish(let confirmed, let receipt, let reason):
+            lastSent.forget(operation.id)
             try await ledger.recordTreasuryFinal(
                 id: operation.id,
                 outcome: FinalOutcome(
@@ -128,6 +141,7 @@ public struct TreasuryFollower: Service {
         case .recordIncluded(let blockNumber, _):
             try await ledger.recordTreasuryIncluded(id: operation.id, blockNumber: blockNumber, at: now)
         case .retire:
+            lastSent.forget(operation.id)
             try await ledger.recordTreasuryFinal(
                 id: operation.id,
                 outcome: FinalOutcome(
@@ -139,56 +153,43 @@ public struct TreasuryFollower: Service {
             Counter(label: "tron_treasury_operations_total", dimensions: [("outcome", "expired")]).increment()
             logger.warning("treasury operation expired without landing", metadata: metadata)
         case .rebroadcastSameBytes:
+            // The first send may still be under way (this or another instance): wait until it has had its answer.
+            if operation.status == .signed, now.timeIntervalSince(operation.createdAt) < firstSendGrace.seconds {
+                return
+            }
             let signed = try SignedTronTransaction(transactionBytes: item.transaction.transactionBytes)
+            lastSent.set(operation.id, now)
             // Rule 7: bytes that were (or may have been) sent before stay live whatever this send answers.
-            if case .accepted = await Self.send(signed, node: node) {
-                try await ledger.recordTreasuryBroadcast(id: operation.id, at: now)
+            switch await Self.send(signed, node: node) {
+            case .accepted, .duplicate: try await ledger.recordTreasuryBroadcast(id: operation.id, at: now)
+            case .refused, .unanswered: return
             }
         case .follow, .verifyAbsence, .wait:
             return
         }
     }
 
-    /// What one broadcast answered.
-    enum SendAnswer: Equatable {
-        case accepted
-        case refused(code: String, message: String)
-        case unanswered
-    }
-
-    static func send(_ signed: SignedTronTransaction, node: any TronNodeAPI) async -> SendAnswer {
+    /// One send as rule 7 reads it.
+    static func send(_ signed: SignedTronTransaction, node: any TronNodeAPI) async -> PayoutStep.BroadcastAnswer {
         do {
             let reply = try await node.broadcast(signed)
+            Counter(label: "tron_treasury_broadcast_total", dimensions: [("code", reply.code ?? "SUCCESS")]).increment()
             switch reply.code {
-            case nil, "DUP_TRANSACTION_ERROR": return .accepted
+            case nil: return .accepted
+            case "DUP_TRANSACTION_ERROR": return .duplicate
             case let code?: return .refused(code: code, message: reply.message)
             }
         } catch {
-            return .unanswered
+            return .unanswered("\(error)")
         }
     }
+}
 
-    /// The first send of freshly signed, stored bytes: accepted → BROADCAST; refused → FAILED with the node's
-    /// words (nothing was ever accepted, rule 7); unanswered → stays SIGNED for the follower.
-    static func firstSend(
-        _ signed: SignedTronTransaction, of operation: TreasuryOperation, ledger: any ProcessingLedger,
-        node: any TronNodeAPI, clock: any WallClock, logger: Logger
-    ) async throws {
-        switch await send(signed, node: node) {
-        case .accepted:
-            try await ledger.recordTreasuryBroadcast(id: operation.id, at: clock.now())
-        case .refused(let code, let message):
-            let reason = "the node refused the transaction: \(code)\(message.isEmpty ? "" : ": \(message)")"
-            try await ledger.recordTreasuryFinal(
-                id: operation.id, outcome: FinalOutcome(confirmed: false, reason: reason), at: clock.now())
-            Counter(label: "tron_treasury_operations_total", dimensions: [("outcome", "refused")]).increment()
-            logger.warning(
-                "treasury operation refused by the node",
-                metadata: ["operation_id": "\(operation.id)", "reason": "\(reason)"])
-        case .unanswered:
-            logger.notice(
-                "treasury operation's first broadcast unanswered; the follower sends it again",
-                metadata: ["operation_id": "\(operation.id)"])
-        }
-    }
+/// When each operation's bytes were last sent.
+final class SendTimes: Sendable {
+    private let times = Mutex<[String: Date]>([:])
+
+    func get(_ id: String) -> Date? { times.withLock { $0[id] } }
+    func set(_ id: String, _ date: Date) { times.withLock { $0[id] = date } }
+    func forget(_ id: String) { times.withLock { _ = $0.removeValue(forKey: id) } }
 }

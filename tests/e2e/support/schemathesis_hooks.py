@@ -64,7 +64,7 @@ def is_address(text) -> bool:
 def addresses(value):
     if isinstance(value, dict):
         for key, item in value.items():
-            if key == "recipientAddress" and item:
+            if key in ("recipientAddress", "receiverAddress") and item:
                 yield item
             else:
                 yield from addresses(item)
