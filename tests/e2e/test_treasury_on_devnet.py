@@ -107,6 +107,7 @@ def test_treasury_figures_match_tronpy_and_each_operation_lands_once(tmp_path):
             metrics = response.read().decode()
         assert re.search(r"^tron_hot_wallet_usdt_units 10000000000(\.0)?$", metrics, re.M), metrics
         assert re.search(r"^tron_hot_wallet_payouts_covered \d+", metrics, re.M)
+        assert re.search(r"^tron_hot_wallet_degraded 1(\.0)?$", metrics, re.M), "the alert HotWalletBelowThreshold's gauge"
 
         # Stake: signed here, stored, broadcast, followed to solid; exactly one freeze on chain, and a repeat of
         # the request sends nothing.

@@ -33,7 +33,8 @@ public final class HotWalletHealth: Sendable {
 }
 
 /// Reads the hot wallet every `treasury.refresh_seconds` (a `Service`): the gauges `tron_hot_wallet_trx_sun`,
-/// `tron_hot_wallet_usdt_units`, `tron_hot_wallet_energy_available` and `tron_hot_wallet_payouts_covered`, and
+/// `tron_hot_wallet_usdt_units`, `tron_hot_wallet_energy_available`, `tron_hot_wallet_payouts_covered` and
+/// `tron_hot_wallet_degraded` (1 below a threshold), and
 /// the thresholds behind /health's `hot_wallet` check. A change of "below" is logged once.
 public struct HotWalletMonitor: Service {
     let desk: TreasuryDesk
@@ -82,6 +83,8 @@ public struct HotWalletMonitor: Service {
             state.error = "\(error)"
         }
         health.update(state)
+        // 1 while /health's hot_wallet check fails (below a threshold or unreadable): the alert HotWalletBelowThreshold.
+        Gauge(label: "tron_hot_wallet_degraded").record(state.degraded ? 1 : 0)
         if state.below != before.below || (state.error == nil) != (before.error == nil) {
             if state.degraded {
                 logger.warning(
